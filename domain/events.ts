@@ -1,0 +1,178 @@
+import type { Delivery, Message, Scene } from './message.js';
+
+/** S4: the four unread modes, from the seed's options. */
+export type UnreadMode = 'A' | 'B' | 'C' | 'D';
+
+export interface DeviceOptions {
+  readonly db: boolean;
+  readonly syncSessionUnread: boolean;
+  readonly autoMarkRead: boolean;
+}
+
+export const DEFAULT_DEVICE_OPTIONS: DeviceOptions = Object.freeze({ db: true, syncSessionUnread: false, autoMarkRead: false });
+
+export function unreadModeOf(options: DeviceOptions): UnreadMode {
+  if (options.db) return options.syncSessionUnread ? 'A' : 'B';
+  return options.autoMarkRead ? 'D' : 'C';
+}
+
+/** Where a read mark lives: mode A devices share the account-wide one (S4 table). */
+export type MarkScope = 'account' | 'device';
+
+export function markScopeOf(mode: UnreadMode): MarkScope {
+  return mode === 'A' ? 'account' : 'device';
+}
+
+/** The current version of every event's data shape; upcasters live in infrastructure. */
+export const SCHEMA_VERSION = 1;
+
+export const EventTypes = {
+  MessageReceived: 'MessageReceived',
+  MessageSent: 'MessageSent',
+  SessionReset: 'SessionReset',
+  CurrentSessionSet: 'CurrentSessionSet',
+  CurrentSessionCleared: 'CurrentSessionCleared',
+  ReceiptReceived: 'ReceiptReceived',
+  SessionInserted: 'SessionInserted',
+  LocalCustomUpdated: 'LocalCustomUpdated',
+  SessionDeleted: 'SessionDeleted',
+  OfflineBatchSynced: 'OfflineBatchSynced',
+  DeviceRegistered: 'DeviceRegistered',
+  DeviceSyncStarted: 'DeviceSyncStarted',
+} as const;
+
+export const MessageReceived = EventTypes.MessageReceived;
+export const MessageSent = EventTypes.MessageSent;
+export const SessionReset = EventTypes.SessionReset;
+export const CurrentSessionSet = EventTypes.CurrentSessionSet;
+export const CurrentSessionCleared = EventTypes.CurrentSessionCleared;
+export const ReceiptReceived = EventTypes.ReceiptReceived;
+export const SessionInserted = EventTypes.SessionInserted;
+export const LocalCustomUpdated = EventTypes.LocalCustomUpdated;
+export const SessionDeleted = EventTypes.SessionDeleted;
+export const OfflineBatchSynced = EventTypes.OfflineBatchSynced;
+export const DeviceRegistered = EventTypes.DeviceRegistered;
+export const DeviceSyncStarted = EventTypes.DeviceSyncStarted;
+
+export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
+
+interface Ev<T extends EventType, D> {
+  readonly type: T;
+  readonly data: D;
+}
+
+/** Devices on which the session was current when an incoming message arrived (S4.2). */
+export interface ReadBy {
+  readonly devices: readonly string[];
+  /** a mode-A device had it current: the account-wide mark moves too */
+  readonly accountWide: boolean;
+}
+
+export type MessageReceivedEvent = Ev<'MessageReceived', {
+  readonly sessionId: string;
+  readonly message: Message;
+  readonly delivery: Delivery;
+  readonly device: string;
+  readonly counting: boolean;
+  readonly readBy: ReadBy;
+}>;
+export type MessageSentEvent = Ev<'MessageSent', {
+  readonly sessionId: string;
+  readonly message: Message;
+  readonly delivery: Delivery;
+  readonly device: string;
+}>;
+/** A read mark moved to `mark` (the newest message's time). */
+export type SessionResetEvent = Ev<'SessionReset', {
+  readonly sessionId: string;
+  readonly device: string;
+  readonly scope: MarkScope;
+  readonly mark: number;
+}>;
+export type CurrentSessionSetEvent = Ev<'CurrentSessionSet', {
+  readonly sessionId: string;
+  readonly device: string;
+  readonly scope: MarkScope;
+  readonly mark: number;
+}>;
+export type CurrentSessionClearedEvent = Ev<'CurrentSessionCleared', {
+  readonly sessionId: string;
+  readonly device: string;
+}>;
+export type ReceiptReceivedEvent = Ev<'ReceiptReceived', {
+  readonly sessionId: string;
+  /** the peer who read */
+  readonly reader: string;
+  readonly msgReceiptTime: number;
+}>;
+export type SessionInsertedEvent = Ev<'SessionInserted', {
+  readonly sessionId: string;
+  readonly scene: Scene;
+  readonly to: string;
+  readonly device: string;
+  readonly updateTime: number;
+}>;
+export type LocalCustomUpdatedEvent = Ev<'LocalCustomUpdated', {
+  readonly sessionId: string;
+  readonly device: string;
+  readonly localCustom: string;
+}>;
+export type SessionDeletedEvent = Ev<'SessionDeleted', {
+  readonly sessionId: string;
+  readonly scope: 'local' | 'server';
+  /** the device that deleted; a local delete affects only it */
+  readonly device: string;
+  /** ledger clock at the deletion; messages at or before it never revive the session */
+  readonly at: number;
+}>;
+/** Mode C: the counting messages of a sync's offline batch, unread on that device (S4 table). */
+export type OfflineBatchSyncedEvent = Ev<'OfflineBatchSynced', {
+  readonly sessionId: string;
+  readonly device: string;
+  readonly keys: readonly string[];
+}>;
+
+export type SessionEvent =
+  | MessageReceivedEvent
+  | MessageSentEvent
+  | SessionResetEvent
+  | CurrentSessionSetEvent
+  | CurrentSessionClearedEvent
+  | ReceiptReceivedEvent
+  | SessionInsertedEvent
+  | LocalCustomUpdatedEvent
+  | SessionDeletedEvent
+  | OfflineBatchSyncedEvent;
+
+export type DeviceRegisteredEvent = Ev<'DeviceRegistered', {
+  readonly device: string;
+  readonly options: DeviceOptions;
+  readonly mode: UnreadMode;
+}>;
+/** Modes C and D keep nothing across logins: a sync starts the device's counts afresh. */
+export type DeviceSyncStartedEvent = Ev<'DeviceSyncStarted', {
+  readonly device: string;
+}>;
+
+export type AccountEvent = DeviceRegisteredEvent | DeviceSyncStartedEvent;
+
+export type LedgerEvent = SessionEvent | AccountEvent;
+
+/** What the ledger records beside every event (S10.2). */
+export interface EventMetadata {
+  readonly schemaVersion: number;
+  /** ledger clock, ms */
+  readonly at: number;
+  readonly account: string;
+  readonly device: string;
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+}
+
+export interface LedgerRecord<E extends LedgerEvent = LedgerEvent> {
+  readonly type: E['type'];
+  readonly data: E['data'];
+  readonly metadata: EventMetadata;
+}
