@@ -1,0 +1,18 @@
+/** Who asked, when, and why: stamped on every event a command appends (S10.2). */
+export interface CommandMeta {
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly account: string;
+  readonly device: string;
+  /** the ledger clock when the command was dispatched */
+  readonly at: number;
+}
+
+export interface DispatchOptions {
+  /** give the same id to retry a command safely; default: a new UUID */
+  readonly commandId?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+}

@@ -1,0 +1,12 @@
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+
+/** Every command names the list's owner and the device view acting. */
+export abstract class DeviceCommand {
+  @IsString() @IsNotEmpty() account!: string;
+  /** default 'default' */
+  @IsOptional() @IsString() @IsNotEmpty() device?: string;
+}
+
+export function deviceOf(c: { device?: string }): string {
+  return c.device ?? 'default';
+}

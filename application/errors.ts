@@ -1,0 +1,44 @@
+/** One bad field of a command or query, with the class-validator constraints it broke. */
+export interface FieldError {
+  /** dotted path, e.g. `message.time` or `roaming.3.to` */
+  readonly field: string;
+  readonly value: unknown;
+  /** constraint name → what to change */
+  readonly constraints: Record<string, string>;
+}
+
+/** S10.1: bad input; nothing was appended. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(readonly target: string, readonly errors: readonly FieldError[]) {
+    super(`${target} is invalid: ${errors.map((e) => Object.values(e.constraints).join('; ')).join('; ')}`);
+  }
+}
+
+/** S10.4: the stream kept changing underneath the command; it was retried and gave up. */
+export class ConcurrencyError extends Error {
+  override readonly name = 'ConcurrencyError';
+  constructor(readonly streamName: string, readonly attempts: number) {
+    super(`stream ${streamName} changed under ${attempts} attempts in a row; try the command again`);
+  }
+}
+
+/** The domain refused the command (e.g. inserting a session that exists); nothing was appended. */
+export class CommandRejectedError extends Error {
+  override readonly name = 'CommandRejectedError';
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** getLocalSessions / getLocalSessionsByMsgType got a lastSessionId that is not in the list. */
+export class UnknownSessionCursorError extends Error {
+  override readonly name = 'UnknownSessionCursorError';
+}
+
+export class LedgerClosedError extends Error {
+  override readonly name = 'LedgerClosedError';
+  constructor() {
+    super('the ledger is closed: create a new one with createLedger()');
+  }
+}

@@ -1,0 +1,48 @@
+import type { AccountCommand } from '../../domain/account-decider.js';
+import { DEFAULT_DEVICE_OPTIONS, markScopeOf, type MarkScope, type UnreadMode } from '../../domain/events.js';
+import { accountStream, sessionStream } from '../../domain/identity.js';
+import type { SessionCommand } from '../../domain/session-decider.js';
+import type { SessionListProjection } from '../../projections/session-list-projection.js';
+import type { CommandMeta } from '../command-context.js';
+import { accountDecider, sessionDecider } from '../deciders.js';
+import type { Clock } from '../ports/clock.js';
+import type { ProjectionRunner } from '../projection-runner.js';
+import type { StreamPipeline } from '../stream-pipeline.js';
+
+/** What every command handler may use: the write pipeline and the read models it waits on. */
+export class HandlerContext {
+  constructor(
+    private readonly pipeline: StreamPipeline,
+    private readonly runner: ProjectionRunner,
+    readonly clock: Clock,
+  ) {}
+
+  get read(): SessionListProjection {
+    return this.runner.projection;
+  }
+
+  /** Runs a session command and resolves once the read models include its events. */
+  async session(account: string, sessionId: string, command: SessionCommand, meta: CommandMeta): Promise<number> {
+    const { events, position } = await this.pipeline.run(sessionStream(account, sessionId), sessionDecider(account), command, meta);
+    await this.runner.waitFor(position);
+    return events.length;
+  }
+
+  async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<number> {
+    const { events, position } = await this.pipeline.run(accountStream(account), accountDecider, command, meta);
+    await this.runner.waitFor(position);
+    return events.length;
+  }
+
+  /** A device that acts before any view registered it gets the seed's default options. */
+  async ensureDevice(meta: CommandMeta): Promise<UnreadMode> {
+    if (!this.read.hasDevice(meta.account, meta.device)) {
+      await this.account(meta.account, { type: 'RegisterDevice', device: meta.device, options: DEFAULT_DEVICE_OPTIONS }, meta);
+    }
+    return this.read.deviceMode(meta.account, meta.device)?.mode ?? 'B';
+  }
+
+  async markScope(meta: CommandMeta): Promise<MarkScope> {
+    return markScopeOf(await this.ensureDevice(meta));
+  }
+}

@@ -1,0 +1,23 @@
+import { sessionOfMessage } from '../../domain/identity.js';
+import type { Session } from '../../projections/read-model.js';
+import type { CommandMeta } from '../command-context.js';
+import type { SendMessage } from '../commands/message-commands.js';
+import { plainMessage } from '../commands/message-input.js';
+import { fieldError } from '../validation.js';
+import type { HandlerContext } from './handler-context.js';
+
+export async function sendMessage(c: SendMessage, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
+  if (c.message.from !== c.account) {
+    throw fieldError('SendMessage', 'message.from', c.message.from, 'isSender', `must be the sending account ${c.account}`);
+  }
+  await ctx.ensureDevice(meta);
+  const message = plainMessage(c.message);
+  const { id } = sessionOfMessage(c.account, message);
+  const record = { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] } as const;
+  // The ledger is the server for every account: a p2p message lands in the peer's list as well.
+  const peer = message.scene === 'p2p' && message.to !== c.account
+    ? ctx.session(message.to, sessionOfMessage(message.to, message).id, record, meta)
+    : Promise.resolve(0);
+  await Promise.all([ctx.session(c.account, id, record, meta), peer]);
+  return ctx.read.getSession(c.account, meta.device, id);
+}

@@ -1,0 +1,87 @@
+import type { Session } from '../projections/read-model.js';
+import { history, sessionsAt, timeline, type HistoryEntry, type TimelineEntry } from './audit.js';
+import { CommandBus } from './command-bus.js';
+import { DeviceView, type DeviceViewOptions } from './device-view.js';
+import { LedgerClosedError } from './errors.js';
+import { HandlerContext } from './handlers/handler-context.js';
+import type { Clock } from './ports/clock.js';
+import type { EventStore } from './ports/event-store.js';
+import { ProjectionRunner, type RunnerOptions } from './projection-runner.js';
+import { QueryBus } from './query-bus.js';
+import { StreamPipeline } from './stream-pipeline.js';
+
+export interface LedgerParts {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly runner?: RunnerOptions;
+}
+
+/** The recent-sessions ledger: commands in, read models out, history for audit. */
+export class Ledger {
+  readonly commands: CommandBus;
+  readonly queries: QueryBus;
+  private readonly store: EventStore;
+  private readonly runner: ProjectionRunner;
+  private readonly views = new Set<DeviceView>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(parts: LedgerParts, runner: ProjectionRunner) {
+    this.store = parts.store;
+    this.runner = runner;
+    const ctx = new HandlerContext(new StreamPipeline(parts.store), runner, parts.clock);
+    this.commands = new CommandBus(ctx);
+    this.queries = new QueryBus(() => runner.projection);
+  }
+
+  /** Opens on a store: the read models resume from their checkpoint and catch up first. */
+  static async open(parts: LedgerParts): Promise<Ledger> {
+    const runner = new ProjectionRunner(parts.store, parts.runner);
+    await runner.start();
+    return new Ledger(parts, runner);
+  }
+
+  /** A device view of `accountId` (API.md); its options are recorded on first use (S10.3). */
+  account(accountId: string, options: DeviceViewOptions = {}): DeviceView {
+    this.assertOpen();
+    if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.account(accountId): accountId must be a non-empty string');
+    const view = new DeviceView(accountId, options, this.commands, this.queries, this.runner);
+    this.views.add(view);
+    return view;
+  }
+
+  history(query: { account: string; sessionId: string }): Promise<HistoryEntry[]> {
+    this.assertOpen();
+    return history(this.store, query.account, query.sessionId);
+  }
+
+  sessionsAt(query: { account: string; device?: string; at: number }): Promise<Session[]> {
+    this.assertOpen();
+    return sessionsAt(this.store, query.account, query.device ?? 'default', query.at);
+  }
+
+  /** Every event of a session with the device's unread after it (the CLI's `history`). */
+  timeline(query: { account: string; sessionId: string; device?: string }): Promise<TimelineEntry[]> {
+    this.assertOpen();
+    return timeline(this.store, query.account, query.sessionId, query.device ?? 'default');
+  }
+
+  /** Internal: the projection runner, for wiring bots and tools. */
+  get projections(): ProjectionRunner {
+    return this.runner;
+  }
+
+  /** Flushes the read-model checkpoint and releases the store. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.commands.close();
+      for (const view of this.views) view.close();
+      await this.runner.close();
+      await this.store.close();
+    })();
+    return this.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new LedgerClosedError();
+  }
+}

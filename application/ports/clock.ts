@@ -1,0 +1,2 @@
+/** The ledger clock, ms since epoch; injected so tests are deterministic. */
+export type Clock = () => number;

@@ -1,0 +1,112 @@
+import { Observable, Subject } from 'rxjs';
+import { STREAM_ROOT, parseStream } from '../domain/identity.js';
+import { SessionListProjection, type ViewChange } from '../projections/session-list-projection.js';
+import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from './ports/event-store.js';
+
+export const SESSION_LIST_CHECKPOINT = 'session-list';
+
+/** One applied batch: the committed events and the device views they changed. */
+export interface AppliedBatch {
+  readonly events: readonly RecordedEvent[];
+  readonly changes: readonly ViewChange[];
+}
+
+export interface RunnerOptions {
+  /** write a read-model snapshot with its checkpoint every this many events (and on close) */
+  readonly snapshotEvery?: number;
+}
+
+/**
+ * Feeds the session-list projection from the store's global log: resumes from its checkpoint,
+ * catches up, then follows live appends. Commands wait on `waitFor(position)` to read their writes.
+ */
+export class ProjectionRunner {
+  private projectionValue = new SessionListProjection();
+  private checkpoint: Position = START;
+  private subscription: Subscription | undefined;
+  private readonly waiters: { position: Position; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly appliedSubject = new Subject<AppliedBatch>();
+  private sinceSnapshot = 0;
+  private failure: unknown;
+  readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
+
+  constructor(private readonly store: EventStore, private readonly options: RunnerOptions = {}) {}
+
+  get projection(): SessionListProjection {
+    return this.projectionValue;
+  }
+
+  get position(): Position {
+    return this.checkpoint;
+  }
+
+  async start(): Promise<void> {
+    const saved = await this.store.readCheckpoint(SESSION_LIST_CHECKPOINT);
+    if (saved) {
+      const { position, state } = saved as { position: Position; state: unknown };
+      this.projectionValue = SessionListProjection.fromSnapshot(state);
+      this.checkpoint = position;
+    }
+    this.subscription = this.store.subscribeToAll(
+      { fromPosition: this.checkpoint, filter: { streamPrefixes: [STREAM_ROOT] } },
+      (events) => this.handle(events),
+    );
+    this.subscription.done.catch((error) => this.fail(error));
+    await this.subscription.caughtUp;
+  }
+
+  private handle(events: readonly RecordedEvent[]): void {
+    const changes: ViewChange[] = [];
+    for (const event of events) {
+      const stream = parseStream(event.streamName);
+      if (stream) {
+        const seq = Number(event.position.commit);
+        for (const change of this.projectionValue.apply({ type: event.type, data: event.data, metadata: event.metadata, account: stream.account, seq })) changes.push(change);
+      }
+      this.checkpoint = event.position;
+    }
+    this.sinceSnapshot += events.length;
+    this.appliedSubject.next({ events, changes });
+    this.release();
+    const every = this.options.snapshotEvery ?? 20_000;
+    if (this.sinceSnapshot >= every) void this.snapshot().catch((error) => this.fail(error));
+  }
+
+  private release(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (comparePositions(w.position, this.checkpoint) <= 0) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failure = error;
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  /** Resolves once the read models include every event up to `position` (S10.5). */
+  waitFor(position: Position | undefined): Promise<void> {
+    if (position === undefined || comparePositions(position, this.checkpoint) <= 0) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ position, resolve, reject }));
+  }
+
+  /** Saves the read models with their checkpoint, so the next start resumes from here. */
+  async snapshot(): Promise<void> {
+    this.sinceSnapshot = 0;
+    const position = this.checkpoint;
+    if (comparePositions(position, START) === 0) return;
+    await this.store.writeCheckpoint(SESSION_LIST_CHECKPOINT, { position, state: this.projectionValue.toSnapshot() });
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+    await this.snapshot();
+    this.appliedSubject.complete();
+    for (const w of this.waiters.splice(0)) w.reject(new Error('the ledger closed before the read models caught up'));
+  }
+}

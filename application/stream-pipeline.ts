@@ -1,0 +1,114 @@
+import { SCHEMA_VERSION, type EventMetadata } from '../domain/events.js';
+import type { DomainRejection } from '../domain/errors.js';
+import type { CommandMeta } from './command-context.js';
+import { ConcurrencyError, CommandRejectedError } from './errors.js';
+import { commandEventId } from './event-ids.js';
+import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from './ports/event-store.js';
+
+/** An aggregate as the pipeline needs it: Emmett's decider shape, one per stream kind. */
+export interface Decider<C, E extends { type: string; data: unknown }, S> {
+  initialState(stream: string): S;
+  evolve(state: S, event: E): S;
+  decide(command: C, state: S): readonly E[] | DomainRejection;
+  /** a stable id for an event, or undefined to derive one from the command */
+  eventId?(stream: string, event: E): string | undefined;
+}
+
+interface Cached<S> {
+  state: S;
+  revision: bigint | undefined;
+}
+
+export interface PipelineResult<E> {
+  readonly events: readonly E[];
+  /** position of the last appended event, undefined when nothing was appended */
+  readonly position: Position | undefined;
+}
+
+const MAX_ATTEMPTS = 12;
+const CACHE_LIMIT = 20_000;
+
+/**
+ * read → fold → decide → append with the revision read → retry on conflict, for every command.
+ * Commands on one stream run one after another in this process (a lane per stream), so conflicts
+ * only come from other processes; the state cache saves re-reading the stream.
+ */
+export class StreamPipeline {
+  private readonly cache = new Map<string, Cached<unknown>>();
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  run<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
+    const previous = this.lanes.get(stream) ?? Promise.resolve();
+    const next = previous.then(() => this.attempt(stream, decider, command, meta), () => this.attempt(stream, decider, command, meta));
+    const tail = next.catch(() => undefined);
+    this.lanes.set(stream, tail);
+    void tail.then(() => {
+      if (this.lanes.get(stream) === tail) this.lanes.delete(stream);
+    });
+    return next;
+  }
+
+  private async attempt<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const { state, revision } = await this.load(stream, decider);
+      const decision = decider.decide(command, state);
+      if (!Array.isArray(decision)) {
+        const rejection = decision as DomainRejection;
+        throw new CommandRejectedError(rejection.code, rejection.message);
+      }
+      const events = decision as readonly E[];
+      if (events.length === 0) return { events, position: undefined };
+      const metadata: EventMetadata = {
+        schemaVersion: SCHEMA_VERSION,
+        at: meta.at,
+        account: meta.account,
+        device: meta.device,
+        commandId: meta.commandId,
+        commandType: meta.commandType,
+        correlationId: meta.correlationId,
+        causationId: meta.causationId,
+      };
+      const toAppend: EventToAppend[] = events.map((e, i) => ({
+        id: decider.eventId?.(stream, e) ?? commandEventId(meta.commandId, stream, i),
+        type: e.type,
+        data: e.data,
+        metadata: { ...metadata },
+      }));
+      try {
+        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: revision ?? 'no_stream' });
+        let folded = state;
+        for (const e of events) folded = decider.evolve(folded, e);
+        this.remember(stream, { state: folded, revision: result.nextExpectedRevision });
+        return { events, position: result.position };
+      } catch (error) {
+        this.cache.delete(stream);
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+    }
+    throw new ConcurrencyError(stream, MAX_ATTEMPTS);
+  }
+
+  private async load<E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<unknown, E, S>): Promise<Cached<S>> {
+    const hit = this.cache.get(stream) as Cached<S> | undefined;
+    if (hit) return hit;
+    const events = await this.store.readStream(stream);
+    let state = decider.initialState(stream);
+    for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as E);
+    const loaded = { state, revision: events.length ? events[events.length - 1]!.revision : undefined };
+    this.remember(stream, loaded);
+    return loaded;
+  }
+
+  private remember(stream: string, entry: Cached<unknown>): void {
+    this.cache.delete(stream);
+    this.cache.set(stream, entry);
+    if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** Another process wrote: forget what we knew (the next command re-reads). */
+  evict(stream: string): void {
+    this.cache.delete(stream);
+  }
+}

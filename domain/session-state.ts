@@ -1,0 +1,119 @@
+import type { MarkScope, SessionEvent } from './events.js';
+import { parseSessionId } from './identity.js';
+import { messageKey, type Scene } from './message.js';
+
+/** What the session aggregate needs to decide: one account's view of one conversation. */
+export interface SessionState {
+  readonly sessionId: string;
+  readonly scene: Scene;
+  readonly to: string;
+  /** any message or insert was recorded */
+  readonly exists: boolean;
+  /** keys of every recorded message (S2.3) */
+  readonly seen: ReadonlySet<string>;
+  /** time of the newest recorded message; read marks move to it */
+  readonly newestTime: number | undefined;
+  /** set by a server delete, cleared by a newer message or an insert (S7.4) */
+  readonly serverDeletedAt: number | undefined;
+  readonly hiddenEverywhere: boolean;
+  /** devices that deleted it locally, with the deletion time (S7.3) */
+  readonly hiddenOn: ReadonlyMap<string, number>;
+  /** devices on which it is the current session, with their mark scope (S4.2) */
+  readonly currentOn: ReadonlyMap<string, MarkScope>;
+  readonly msgReceiptTime: number | undefined;
+}
+
+export function initialSessionState(sessionId: string): SessionState {
+  const parsed = parseSessionId(sessionId);
+  if (!parsed) throw new Error(`not a session id: ${JSON.stringify(sessionId)}`);
+  return {
+    sessionId,
+    scene: parsed.scene,
+    to: parsed.to,
+    exists: false,
+    seen: new Set(),
+    newestTime: undefined,
+    serverDeletedAt: undefined,
+    hiddenEverywhere: false,
+    hiddenOn: new Map(),
+    currentOn: new Map(),
+    msgReceiptTime: undefined,
+  };
+}
+
+export function isVisibleOn(state: SessionState, device: string): boolean {
+  return state.exists && !state.hiddenEverywhere && !state.hiddenOn.has(device);
+}
+
+function without<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
+  const copy = new Map(map);
+  copy.delete(key);
+  return copy;
+}
+
+/** A message newer than a deletion revives the session: where it was hidden, it shows again. */
+function revivedBy(state: SessionState, time: number): Pick<SessionState, 'hiddenEverywhere' | 'hiddenOn'> {
+  const hiddenEverywhere = state.hiddenEverywhere && !(time > (state.serverDeletedAt ?? Infinity));
+  let hiddenOn = state.hiddenOn;
+  for (const [device, at] of state.hiddenOn) if (time > at) hiddenOn = without(hiddenOn, device);
+  return { hiddenEverywhere, hiddenOn };
+}
+
+export function evolve(state: SessionState, event: SessionEvent): SessionState {
+  switch (event.type) {
+    case 'MessageReceived':
+    case 'MessageSent': {
+      const { message } = event.data;
+      const seen = new Set(state.seen);
+      seen.add(messageKey(message));
+      return {
+        ...state,
+        ...revivedBy(state, message.time),
+        exists: true,
+        seen,
+        newestTime: Math.max(state.newestTime ?? -Infinity, message.time),
+      };
+    }
+    case 'SessionReset':
+      return state;
+    case 'CurrentSessionSet': {
+      const currentOn = new Map(state.currentOn);
+      currentOn.set(event.data.device, event.data.scope);
+      return { ...state, currentOn };
+    }
+    case 'CurrentSessionCleared':
+      return { ...state, currentOn: without(state.currentOn, event.data.device) };
+    case 'ReceiptReceived':
+      return { ...state, msgReceiptTime: Math.max(state.msgReceiptTime ?? -Infinity, event.data.msgReceiptTime) };
+    case 'SessionInserted':
+      return { ...state, exists: true, hiddenEverywhere: false, hiddenOn: without(state.hiddenOn, event.data.device) };
+    case 'LocalCustomUpdated':
+      return state;
+    case 'SessionDeleted': {
+      const { scope, device, at } = event.data;
+      if (scope === 'server') {
+        return {
+          ...state,
+          hiddenEverywhere: true,
+          serverDeletedAt: Math.max(state.serverDeletedAt ?? -Infinity, at),
+          currentOn: new Map(),
+        };
+      }
+      const hiddenOn = new Map(state.hiddenOn);
+      hiddenOn.set(device, at);
+      return { ...state, hiddenOn, currentOn: without(state.currentOn, device) };
+    }
+    case 'OfflineBatchSynced':
+      return state;
+    default: {
+      const never: never = event;
+      throw new Error(`unknown session event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function foldSession(sessionId: string, events: Iterable<SessionEvent>): SessionState {
+  let state = initialSessionState(sessionId);
+  for (const event of events) state = evolve(state, event);
+  return state;
+}

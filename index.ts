@@ -1,0 +1,24 @@
+// The public API of session-ledger (../shared/spec/API.md).
+export { createLedger, type CreateLedgerOptions } from './infrastructure/create-ledger.js';
+export { Ledger } from './application/ledger.js';
+export { DeviceView, type DeviceViewOptions } from './application/device-view.js';
+export type { Done } from './application/done-callback.js';
+export type { HistoryEntry, TimelineEntry } from './application/audit.js';
+export type { DispatchOptions } from './application/command-context.js';
+export * from './application/commands/index.js';
+export { GetLocalSessions, GetLocalSession, GetLocalSessionsByMsgType, GetTotalUnread } from './application/queries/session-queries.js';
+export {
+  ValidationError, ConcurrencyError, CommandRejectedError, UnknownSessionCursorError, LedgerClosedError, type FieldError,
+} from './application/errors.js';
+export {
+  EventTypes, MessageReceived, MessageSent, SessionReset, CurrentSessionSet, CurrentSessionCleared, ReceiptReceived,
+  SessionInserted, LocalCustomUpdated, SessionDeleted, OfflineBatchSynced, DeviceRegistered, DeviceSyncStarted,
+  SCHEMA_VERSION, unreadModeOf,
+  type EventType, type LedgerEvent, type SessionEvent, type AccountEvent, type EventMetadata, type DeviceOptions, type UnreadMode,
+} from './domain/events.js';
+export type { Message, Scene, Delivery } from './domain/message.js';
+export { sessionIdOf, parseSessionId } from './domain/identity.js';
+export type { Session } from './projections/read-model.js';
+export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/nim/session-helpers.js';
+export * from './application/streams/index.js';
+export type { EventStore, RecordedEvent, Position } from './application/ports/event-store.js';

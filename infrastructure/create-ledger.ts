@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Ledger } from '../application/ledger.js';
+import type { Clock } from '../application/ports/clock.js';
+import type { EventStore } from '../application/ports/event-store.js';
+
+export interface CreateLedgerOptions {
+  /**
+   * 'memory', 'sqlite:<path>' (default 'sqlite:./data/ledger.sqlite', or $LEDGER_STORE), or an
+   * EventStoreDB connection string ('esdb://…', 'esdb+discover://…').
+   */
+  readonly store?: string;
+  /** the ledger clock in ms; default Date.now */
+  readonly clock?: Clock;
+  /** write a read-model snapshot every this many events (default 20000) */
+  readonly snapshotEvery?: number;
+}
+
+export const DEFAULT_STORE = 'sqlite:./data/ledger.sqlite';
+
+export async function openStore(url: string): Promise<EventStore> {
+  if (url === 'memory') {
+    const { MemoryEventStore } = await import('./store/memory-store.js');
+    return new MemoryEventStore();
+  }
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (!path) throw new TypeError(`store ${JSON.stringify(url)}: give a file after 'sqlite:', e.g. 'sqlite:./data/ledger.sqlite' or 'sqlite::memory:'`);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const { SqliteEventStore } = await import('./store/sqlite-store.js');
+    return SqliteEventStore.open(path);
+  }
+  if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
+    const { EsdbEventStore } = await import('./store/esdb-store.js');
+    return EsdbEventStore.connect(url);
+  }
+  throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…'`);
+}
+
+/** The composition root: a ledger on the chosen store, its read models caught up. */
+export async function createLedger(options: CreateLedgerOptions = {}): Promise<Ledger> {
+  const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+  const store = await openStore(url);
+  try {
+    return await Ledger.open({ store, clock: options.clock ?? Date.now, runner: { ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }) } });
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

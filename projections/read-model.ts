@@ -1,0 +1,109 @@
+import type { DeviceOptions, UnreadMode } from '../domain/events.js';
+import type { Delivery, Message, Scene } from '../domain/message.js';
+import { SortedIndex } from './sorted-index.js';
+
+/** The session object users see, with the seed's field names (S2.4). */
+export interface Session {
+  id: string;
+  scene: Scene;
+  to: string;
+  updateTime: number;
+  unread: number;
+  lastMsg?: Message;
+  msgReceiptTime?: number;
+  localCustom?: string;
+}
+
+/** "No mark yet": below any message time, and JSON-safe unlike -Infinity. */
+export const NO_MARK = -Number.MAX_SAFE_INTEGER;
+
+/** A counting (incoming, unreadable) message, as unread rules need it. */
+export interface CountingRecord {
+  readonly time: number;
+  readonly kind: Delivery;
+  /** global commit position of the event that recorded it */
+  readonly seq: number;
+  readonly key: string;
+}
+
+/** Account-wide facts about one session. */
+export interface SessionModel {
+  readonly id: string;
+  readonly scene: Scene;
+  readonly to: string;
+  exists: boolean;
+  lastMsg: Message | undefined;
+  updateTime: number;
+  msgReceiptTime: number | undefined;
+  /** sorted by time, then seq */
+  counting: CountingRecord[];
+  /** newest message of each type (S6.3) */
+  lastByType: Map<string, Message>;
+  serverDeletedAt: number;
+  hiddenEverywhere: boolean;
+  accountMark: number;
+}
+
+/** One device's facts about one session. */
+export interface DeviceSessionModel {
+  mark: number;
+  hidden: boolean;
+  /** local deletion time; messages at or before it never count again */
+  hiddenAt: number;
+  localCustom: string | undefined;
+  /** mode C: counting messages of the last sync's offline batch */
+  batch: Set<string> | undefined;
+  unread: number;
+  /** updateTime under which it sits in the device index, undefined when not indexed */
+  indexedAt: number | undefined;
+}
+
+export interface DeviceModel {
+  readonly id: string;
+  mode: UnreadMode;
+  options: DeviceOptions;
+  /** modes C and D count only what was recorded after this position (their last sync) */
+  epochSeq: number;
+  current: string | undefined;
+  totalUnread: number;
+  readonly views: Map<string, DeviceSessionModel>;
+  readonly index: SortedIndex;
+}
+
+export interface AccountModel {
+  readonly id: string;
+  readonly sessions: Map<string, SessionModel>;
+  readonly devices: Map<string, DeviceModel>;
+}
+
+export function newSessionModel(id: string, scene: Scene, to: string): SessionModel {
+  return {
+    id, scene, to,
+    exists: false,
+    lastMsg: undefined,
+    updateTime: 0,
+    msgReceiptTime: undefined,
+    counting: [],
+    lastByType: new Map(),
+    serverDeletedAt: NO_MARK,
+    hiddenEverywhere: false,
+    accountMark: NO_MARK,
+  };
+}
+
+export function newDeviceSessionModel(): DeviceSessionModel {
+  return { mark: NO_MARK, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, indexedAt: undefined };
+}
+
+export function isVisible(session: SessionModel, view: DeviceSessionModel): boolean {
+  return session.exists && !session.hiddenEverywhere && !view.hidden;
+}
+
+/** The public object: fields the seed marks optional are absent, not undefined. */
+export function toSession(session: SessionModel, view: DeviceSessionModel): Session {
+  const out: Session = { id: session.id, scene: session.scene, to: session.to, updateTime: session.updateTime, unread: view.unread };
+  if (session.lastMsg) out.lastMsg = session.lastMsg;
+  if (session.msgReceiptTime !== undefined) out.msgReceiptTime = session.msgReceiptTime;
+  if (view.localCustom !== undefined) out.localCustom = view.localCustom;
+  return out;
+}
