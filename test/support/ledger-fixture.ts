@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Observable } from 'rxjs';
+import { createLedger } from '../../infrastructure/create-ledger.js';
+import type { Ledger } from '../../application/ledger.js';
+
+export type StoreKind = 'memory' | 'sqlite';
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite'];
+
+export interface Fixture {
+  ledger: Ledger;
+  /** the ledger clock: set `now` to move time */
+  clock: { now: number };
+  /** closes the ledger and opens a new one on the same store (sqlite: same file) */
+  reopen(): Promise<Ledger>;
+  close(): Promise<void>;
+}
+
+export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<Fixture> {
+  const clock = { now: start };
+  const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ledger-test-')) : undefined;
+  const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : 'memory';
+  const open = () => createLedger({ store, clock: () => clock.now });
+  const fixture: Fixture = {
+    ledger: await open(),
+    clock,
+    async reopen() {
+      if (kind === 'memory') throw new Error('a memory store does not survive close');
+      await fixture.ledger.close();
+      fixture.ledger = await open();
+      return fixture.ledger;
+    },
+    async close() {
+      await fixture.ledger.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
+
+/** Runs `body` once per store kind, with a fresh fixture per test. */
+export function onEachStore(title: string, body: (ctx: { fx: () => Fixture; kind: StoreKind }) => void): void {
+  for (const kind of STORE_KINDS) {
+    describe(`${title} [${kind}]`, () => {
+      let fixture: Fixture | undefined;
+      beforeEach(async () => {
+        fixture = await openFixture(kind);
+      });
+      afterEach(async () => {
+        await fixture?.close();
+        fixture = undefined;
+      });
+      body({ fx: () => fixture!, kind });
+    });
+  }
+}
+
+/** Everything an Observable emits from now on, until `stop()`. */
+export function record<T>(source: Observable<T>): { values: T[]; stop(): void } {
+  const values: T[] = [];
+  const sub = source.subscribe((v) => values.push(v));
+  return { values, stop: () => sub.unsubscribe() };
+}
