@@ -1,0 +1,288 @@
+import { expect } from 'chai';
+import { CommandRejectedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
+import { ReceiveMessage, SyncMessages } from '../../application/commands/index.js';
+import { GetLocalSessions } from '../../application/queries/session-queries.js';
+import { EventTypes } from '../../domain/events.js';
+import { p2p, team } from '../support/messages.js';
+import { onEachStore, record } from '../support/ledger-fixture.js';
+
+onEachStore('S6 queries', ({ fx }) => {
+  async function seed(n: number, equalTimes = false) {
+    const v = fx().ledger.account('alice');
+    for (let i = 0; i < n; i++) await v.receiveMessage(p2p(`u${String(i).padStart(3, '0')}`, 'alice', equalTimes ? 500 : 1000 + i));
+    return v;
+  }
+
+  it('S6.1 most recent first by (updateTime, id); reverse is exactly the reverse; paging yields each once', async () => {
+    const v = await seed(7);
+    for (let i = 0; i < 3; i++) await v.receiveMessage(p2p(`same${i}`, 'alice', 1003));
+    const all = (await v.getLocalSessions()).sessions.map((s) => s.id);
+    expect(all.slice(0, 3)).to.deep.equal(['p2p-u006', 'p2p-u005', 'p2p-u004']);
+    expect(all.slice(3, 7)).to.deep.equal(['p2p-u003', 'p2p-same2', 'p2p-same1', 'p2p-same0']);
+    expect((await v.getLocalSessions({ reverse: true })).sessions.map((s) => s.id)).to.deep.equal([...all].reverse());
+    for (const reverse of [false, true]) {
+      const seen: string[] = [];
+      let lastSessionId: string | undefined;
+      for (;;) {
+        const { sessions } = await v.getLocalSessions({ limit: 3, reverse, ...(lastSessionId && { lastSessionId }) });
+        if (!sessions.length) break;
+        seen.push(...sessions.map((s) => s.id));
+        lastSessionId = sessions[sessions.length - 1]!.id;
+      }
+      expect(seen).to.deep.equal(reverse ? [...all].reverse() : all);
+    }
+  });
+  it('S6.1 limit defaults to 100 and is clamped to 1..100', async () => {
+    const v = await seed(120, true);
+    expect((await v.getLocalSessions()).sessions).to.have.length(100);
+    expect((await v.getLocalSessions({ limit: 500 })).sessions).to.have.length(100);
+    expect((await v.getLocalSessions({ limit: 0 })).sessions).to.have.length(1);
+    expect((await v.getLocalSessions({ limit: -4 })).sessions).to.have.length(1);
+  });
+  it('S6.1 an unknown lastSessionId rejects with a clear error', async () => {
+    const v = await seed(2);
+    const error = await v.getLocalSessions({ lastSessionId: 'p2p-ghost' }).catch((e) => e);
+    expect(error).to.be.instanceOf(UnknownSessionCursorError);
+    expect(error.message).to.contain('p2p-ghost');
+  });
+  it('S6.2 getLocalSession resolves the session or null', async () => {
+    const v = await seed(1);
+    expect((await v.getLocalSession({ sessionId: 'p2p-u000' }))!.id).to.equal('p2p-u000');
+    expect(await v.getLocalSession({ sessionId: 'p2p-nobody' })).to.equal(null);
+  });
+  it('S6.3 getLocalSessionsByMsgType: lastMsg is the newest message of an allowed type, ordered by its time', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    const img1 = p2p('bob', 'alice', 10, { type: 'image' });
+    await v.receiveMessage(img1);
+    await v.receiveMessage(p2p('bob', 'alice', 30));
+    const img2 = p2p('carol', 'alice', 20, { type: 'image' });
+    await v.receiveMessage(img2);
+    await v.receiveMessage(p2p('dave', 'alice', 40));
+    const { sessions } = await v.getLocalSessionsByMsgType({ exclude: ['text'] });
+    expect(sessions.map((s) => [s.id, s.lastMsg])).to.deep.equal([['p2p-carol', img2], ['p2p-bob', img1]]);
+    const page2 = await v.getLocalSessionsByMsgType({ exclude: ['text'], limit: 1, lastSessionId: 'p2p-carol' });
+    expect(page2.sessions.map((s) => s.id)).to.deep.equal(['p2p-bob']);
+    expect((await v.getLocalSessionsByMsgType({ exclude: [] })).sessions.map((s) => s.id)).to.deep.equal(['p2p-dave', 'p2p-bob', 'p2p-carol']);
+  });
+  it('S6.4 deleted sessions appear in no query until a new message revives them', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', 10, { type: 'image' }));
+    await v.deleteLocalSession({ id: 'p2p-bob' });
+    expect((await v.getLocalSessions()).sessions).to.deep.equal([]);
+    expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.equal(null);
+    expect((await v.getLocalSessionsByMsgType({ exclude: [] })).sessions).to.deep.equal([]);
+    expect(await v.getTotalUnread()).to.equal(0);
+  });
+});
+
+onEachStore('S7 changing the list', ({ fx }) => {
+  it('S7.1 insertLocalSession: empty session, updateTime above every other and the clock; or the given one', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', clock.now + 5000));
+    const { session } = await v.insertLocalSession({ scene: 'team', to: 't9' });
+    expect(session).to.deep.equal({ id: 'team-t9', scene: 'team', to: 't9', updateTime: clock.now + 5001, unread: 0 });
+    expect((await v.getLocalSessions()).sessions[0]!.id).to.equal('team-t9');
+    const given = await v.insertLocalSession({ scene: 'p2p', to: 'zoe', updateTime: 7 });
+    expect(given.session.updateTime).to.equal(7);
+    const later = await ledger.account('carol').insertLocalSession({ scene: 'p2p', to: 'x' });
+    expect(later.session.updateTime).to.equal(clock.now);
+  });
+  it('S7.1 inserting a session that is in the list rejects and appends nothing', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', 10));
+    const error = await v.insertLocalSession({ scene: 'p2p', to: 'bob' }).catch((e) => e);
+    expect(error).to.be.instanceOf(CommandRejectedError);
+    expect(error.code).to.equal('SessionAlreadyExists');
+    expect(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).to.have.length(1);
+  });
+  it('S7.2 updateLocalSession changes only localCustom; an unknown id resolves null', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    const before = await v.receiveMessage(p2p('bob', 'alice', 10));
+    const after = await v.updateLocalSession({ id: 'p2p-bob', localCustom: '{"pin":true}', unread: 99, updateTime: 1 });
+    expect(after).to.deep.equal({ ...before, localCustom: '{"pin":true}' });
+    expect(await v.updateLocalSession({ id: 'p2p-ghost', localCustom: 'x' })).to.equal(null);
+    expect(await ledger.account('alice', { device: 'other' }).getLocalSession({ sessionId: 'p2p-bob' })).to.not.have.property('localCustom');
+  });
+  it('S7.3 deleteLocalSession: one id or many, unknown ids succeed, other devices keep it; revival counts only newer messages', async () => {
+    const { ledger, clock } = fx();
+    const pc = ledger.account('alice', { device: 'pc' });
+    const phone = ledger.account('alice', { device: 'phone' });
+    await Promise.all([pc.ready, phone.ready]);
+    await pc.receiveMessage(p2p('bob', 'alice', clock.now - 10));
+    await pc.receiveMessage(p2p('carol', 'alice', clock.now - 5));
+    await pc.deleteLocalSession({ id: 'p2p-bob' });
+    await pc.deleteLocalSession({ id: ['p2p-carol', 'p2p-ghost', 'not-an-id'] });
+    expect((await pc.getLocalSessions()).sessions).to.deep.equal([]);
+    expect((await phone.getLocalSessions()).sessions.map((s) => s.id)).to.deep.equal(['p2p-carol', 'p2p-bob']);
+    clock.now += 100;
+    const revived = await pc.receiveMessage(p2p('bob', 'alice', clock.now));
+    expect(revived).to.deep.include({ id: 'p2p-bob', unread: 1 });
+    expect((await phone.getLocalSession({ sessionId: 'p2p-bob' }))!.unread).to.equal(2);
+  });
+  it('S7.4 deleteSession removes the session from every device; older messages never revive it, newer ones do', async () => {
+    const { ledger, clock } = fx();
+    const pc = ledger.account('alice', { device: 'pc' });
+    const phone = ledger.account('alice', { device: 'phone' });
+    await Promise.all([pc.ready, phone.ready]);
+    const old = p2p('bob', 'alice', clock.now - 10);
+    await pc.receiveMessage(old);
+    await pc.deleteSession({ scene: 'p2p', to: 'bob' });
+    expect((await phone.getLocalSessions()).sessions).to.deep.equal([]);
+    await phone.syncMessages({ roaming: [old, p2p('bob', 'alice', clock.now - 3)], offline: [p2p('bob', 'alice', clock.now)] });
+    const fresh = ledger.account('alice', { device: 'new-tablet' });
+    await fresh.syncMessages({ roaming: [p2p('bob', 'alice', clock.now - 1)] });
+    for (const v of [pc, phone, fresh]) expect((await v.getLocalSessions()).sessions).to.deep.equal([]);
+    const newer = p2p('bob', 'alice', clock.now + 1);
+    await phone.receiveMessage(newer);
+    for (const v of [pc, phone]) expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1, lastMsg: newer });
+  });
+  it('S7.4 deleteSessions deletes several at once', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    await v.receiveMessage(team('bob', 't1', 2));
+    await v.receiveMessage(p2p('carol', 'alice', 3));
+    await v.deleteSessions({ sessions: [{ scene: 'p2p', to: 'bob' }, { scene: 'team', to: 't1' }] });
+    expect((await v.getLocalSessions()).sessions.map((s) => s.id)).to.deep.equal(['p2p-carol']);
+  });
+  it('S7.5 both deletes append SessionDeleted with their scope, and the device for a local one', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice', { device: 'pc' });
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    await v.deleteLocalSession({ id: 'p2p-bob' });
+    await v.receiveMessage(p2p('bob', 'alice', clock.now + 1));
+    await v.deleteSession({ scene: 'p2p', to: 'bob' });
+    const deletes = (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === EventTypes.SessionDeleted);
+    expect(deletes.map((e) => e.data)).to.deep.equal([
+      { sessionId: 'p2p-bob', scope: 'local', device: 'pc', at: clock.now },
+      { sessionId: 'p2p-bob', scope: 'server', device: 'pc', at: clock.now },
+    ]);
+  });
+});
+
+onEachStore('S9 callbacks', ({ fx }) => {
+  it('S9 every method honours done(error, result) as well as its Promise', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    const viaDone = <T>(call: (done: (e: Error | null, r?: T) => void) => unknown) =>
+      new Promise<[Error | null, T | undefined]>((resolve) => { call((e, r) => resolve([e, r])); });
+    await v.receiveMessage(p2p('bob', 'alice', 1), { done: () => undefined });
+    const [e1, page] = await viaDone<{ sessions: unknown[] }>((done) => v.getLocalSessions({ done }));
+    expect(e1).to.equal(null);
+    expect(page!.sessions).to.have.length(1);
+    const [e2, current] = await viaDone<any>((done) => v.setCurrSession('p2p-bob', done));
+    expect([e2, current.unread]).to.deep.equal([null, 0]);
+    const [e3, total] = await viaDone<number>((done) => v.getTotalUnread(done));
+    expect([e3, total]).to.deep.equal([null, 0]);
+    const [e4] = await viaDone((done) => v.getLocalSessions({ lastSessionId: 'p2p-ghost', done }));
+    expect(e4).to.be.instanceOf(UnknownSessionCursorError);
+    const [e5, inserted] = await viaDone<any>((done) => v.insertLocalSession({ scene: 'p2p', to: 'z', done }));
+    expect([e5, inserted.session.id]).to.deep.equal([null, 'p2p-z']);
+  });
+  it('S9 onsessions and onupdatesession given as options receive what sessions$ and updates$ emit', async () => {
+    const { ledger } = fx();
+    const lists: string[][] = [];
+    const updates: number[] = [];
+    const v = ledger.account('alice', { onsessions: (l) => lists.push(l.map((s) => s.id)), onupdatesession: (s) => updates.push(s.unread) });
+    const observed = record(v.updates$);
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    await v.syncMessages({ offline: [p2p('carol', 'alice', 2)] });
+    expect(updates).to.deep.equal([1]);
+    expect(observed.values.map((s) => s.unread)).to.deep.equal([1]);
+    expect(lists).to.deep.equal([['p2p-carol']]);
+  });
+});
+
+onEachStore('S10 commands, events, audit', ({ fx }) => {
+  it('S10.1 bad input rejects with a ValidationError naming each bad field, and appends nothing', async () => {
+    const { ledger } = fx();
+    const error = await ledger.commands.dispatch(new ReceiveMessage({ account: '', message: { scene: 'chat', from: 'bob', to: 'alice', idClient: 'x', type: 'text', time: 1.5 } })).catch((e) => e);
+    expect(error).to.be.instanceOf(ValidationError);
+    expect(error.name).to.equal('ValidationError');
+    expect(error.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['account', 'message.scene', 'message.time']);
+    expect(error.message).to.contain('message.time must be an integer');
+    const batch = await ledger.commands.dispatch(new SyncMessages({ account: 'alice', offline: [p2p('bob', 'alice', 1), { from: 'bob' }] })).catch((e) => e);
+    expect(batch.errors.map((e: { field: string }) => e.field)).to.include('offline.1.idClient');
+    const foreign = await ledger.account('alice').receiveMessage(p2p('bob', 'carol', 1)).catch((e) => e);
+    expect(foreign.errors[0].field).to.equal('message.to');
+    const missing = await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', message: undefined })).catch((e) => e);
+    expect(missing.errors[0].field).to.equal('message');
+    const extra = await ledger.queries.execute(new GetLocalSessions({ account: 'alice', limit: 'ten' as never })).catch((e) => e);
+    expect(extra.errors[0].field).to.equal('limit');
+    expect(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).to.deep.equal([]);
+    expect(await ledger.sessionsAt({ account: 'alice', at: Number.MAX_SAFE_INTEGER })).to.deep.equal([]);
+  });
+  it('S10.2 events are past-tense facts with a schema version and full metadata', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice', { device: 'pc' });
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'pc', message: p2p('bob', 'alice', 2) }), { commandId: 'c-1', correlationId: 'corr-9', causationId: 'cause-3' });
+    const [, second] = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
+    expect(second!.type).to.equal('MessageReceived');
+    expect(second!.metadata).to.deep.equal({
+      schemaVersion: 1, at: clock.now, account: 'alice', device: 'pc',
+      commandId: 'c-1', commandType: 'ReceiveMessage', correlationId: 'corr-9', causationId: 'cause-3',
+    });
+  });
+  it('S10.2 retrying a command with the same commandId never doubles its effect', async () => {
+    const { ledger } = fx();
+    const cmd = () => new ReceiveMessage({ account: 'alice', message: p2p('bob', 'alice', 5, { idClient: 'fixed' }) });
+    await ledger.commands.dispatch(cmd(), { commandId: 'same' });
+    await ledger.commands.dispatch(cmd(), { commandId: 'same' });
+    expect(await ledger.account('alice').getTotalUnread()).to.equal(1);
+  });
+  it('S10.3 history returns the session\'s events in order with metadata; [] for a session that never existed', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    await v.resetSessionUnread('p2p-bob');
+    await v.sendMessage(p2p('alice', 'bob', 2));
+    const h = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
+    expect(h.map((e) => e.type)).to.deep.equal(['MessageReceived', 'SessionReset', 'MessageSent']);
+    expect(h.every((e) => e.metadata.commandType.length > 0)).to.equal(true);
+    expect(await ledger.history({ account: 'alice', sessionId: 'team-never' })).to.deep.equal([]);
+  });
+  it('S10.3 sessionsAt rebuilds a device\'s list as it was at a ledger time, with the mode its options gave', async () => {
+    const { ledger, clock } = fx();
+    const a = ledger.account('alice', { device: 'sync', syncSessionUnread: true });
+    await a.ready;
+    const t0 = clock.now;
+    await a.syncMessages({ roaming: [p2p('bob', 'alice', 1)] });
+    clock.now += 10;
+    const t1 = clock.now;
+    await a.receiveMessage(p2p('carol', 'alice', 2));
+    clock.now += 10;
+    await a.resetAllSessionUnread();
+    const at = (t: number) => ledger.sessionsAt({ account: 'alice', device: 'sync', at: t }).then((l) => l.map((s) => [s.id, s.unread]));
+    expect(await at(t0)).to.deep.equal([['p2p-bob', 1]]); // mode A: roaming counts
+    expect(await at(t1)).to.deep.equal([['p2p-carol', 1], ['p2p-bob', 1]]);
+    expect(await at(clock.now)).to.deep.equal([['p2p-carol', 0], ['p2p-bob', 0]]);
+    expect(await at(t0 - 1)).to.deep.equal([]);
+  });
+  it('S10.4 100 concurrent incoming messages on one session give unread 100', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.ready;
+    const sessions = await Promise.all(Array.from({ length: 100 }, (_, i) => v.receiveMessage(p2p('bob', 'alice', 1 + i))));
+    expect(await v.getTotalUnread()).to.equal(100);
+    expect(Math.max(...sessions.map((s) => s!.unread))).to.equal(100);
+    expect(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).to.have.length(100);
+  });
+  it('S10.4 concurrent commands of several kinds on one session lose nothing', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => v.receiveMessage(p2p('bob', 'alice', 100 + i))),
+      v.updateLocalSession({ id: 'p2p-bob', localCustom: 'x' }),
+      ...Array.from({ length: 20 }, (_, i) => v.sendMessage(p2p('alice', 'bob', 200 + i))),
+    ]);
+    const s = await v.getLocalSession({ sessionId: 'p2p-bob' });
+    expect(s).to.deep.include({ unread: 21, localCustom: 'x', updateTime: 219 });
+  });
+});
