@@ -49,14 +49,18 @@ export class ProjectionRunner {
     }
     this.subscription = this.store.subscribeToAll(
       { fromPosition: this.checkpoint, filter: { streamPrefixes: [STREAM_ROOT] } },
-      (events) => this.handle(events),
+      (events) => this.apply(events),
     );
     this.subscription.done.catch((error) => this.fail(error));
     await this.subscription.caughtUp;
   }
 
-  private handle(events: readonly RecordedEvent[]): void {
+  /** Folds committed events; those at or before the checkpoint were applied already and are skipped. */
+  apply(events: readonly RecordedEvent[]): void {
     const changes: ViewChange[] = [];
+    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    if (fresh.length === 0) return;
+    events = fresh;
     for (const event of events) {
       const stream = parseStream(event.streamName);
       if (stream) {
