@@ -1,0 +1,3 @@
+export async function runBotDemo(store: string): Promise<void> {
+  throw new Error(`bot-demo is not wired yet (store ${store})`);
+}

@@ -1,0 +1,169 @@
+import { parseArgs } from 'node:util';
+import { rebuildReadModels } from '../../application/rebuild.js';
+import type { Session } from '../../projections/read-model.js';
+import { createLedger, DEFAULT_STORE, openStore } from '../create-ledger.js';
+import { runDemo } from './demo-workload.js';
+import { isoTime, progressBar, table, truncate } from './terminal.js';
+
+const USAGE = `session-ledger: the recent-sessions ledger on the command line
+
+usage:
+  session-ledger demo [--accounts 300] [--messages 6000] [--seed 7]
+                            run an IM workload into the store, then show one account's list
+  session-ledger sessions <account> [--device default] [--limit 20]
+                            a device view's session list, most recent first
+  session-ledger history <account> <sessionId> [--device default]
+                            the audit timeline: one line per event with the unread after it
+  session-ledger rebuild    rebuild the read models from position 0
+  session-ledger bot-demo   a two-question survey bot answering simulated users
+
+options for every command:
+  --store <url>             'memory', 'sqlite:<path>' or 'esdb://…'
+                            (default: $LEDGER_STORE, else ${DEFAULT_STORE})`;
+
+function storeOf(values: { store?: string | undefined }): string {
+  return values.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+}
+
+function sessionRows(sessions: Session[]): string[][] {
+  return sessions.map((s) => [
+    s.id,
+    String(s.unread),
+    isoTime(s.updateTime),
+    s.lastMsg ? `${s.lastMsg.from}: ${truncate(s.lastMsg.type === 'text' ? s.lastMsg.text ?? '' : `[${s.lastMsg.type}]`, 28)}` : '(empty)',
+    s.msgReceiptTime !== undefined ? isoTime(s.msgReceiptTime) : '',
+  ]);
+}
+
+function printSessions(account: string, device: string, sessions: Session[], total: number): void {
+  console.log(`\n${account} on device ${device}: ${sessions.length} session(s) shown, ${total} unread in all\n`);
+  console.log(table(['session', 'unread', 'updateTime (UTC)', 'lastMsg', 'read by peer up to'], sessionRows(sessions)));
+}
+
+async function demo(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { store: { type: 'string' }, accounts: { type: 'string' }, messages: { type: 'string' }, seed: { type: 'string' } } });
+  const accounts = Number(values.accounts ?? 300);
+  const messages = Number(values.messages ?? 6000);
+  if (!(accounts >= 2) || !(messages >= 1)) throw new Error('--accounts must be at least 2 and --messages at least 1');
+  const store = storeOf(values);
+  const ledger = await createLedger({ store });
+  try {
+    console.log(`session-ledger demo: ${accounts} accounts, ${messages} messages into ${store}`);
+    const bar = progressBar('messages', messages);
+    const started = performance.now();
+    const { commands, featured } = await runDemo(ledger, {
+      accounts, messages, seed: Number(values.seed ?? 7), runId: Date.now().toString(36), now: Date.now, onProgress: (n) => bar.tick(n),
+    });
+    bar.end();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`${commands} commands in ${seconds.toFixed(1)} s (${Math.round(commands / seconds)} commands/s)`);
+    const view = ledger.account(featured, { device: 'phone' });
+    const { sessions } = await view.getLocalSessions({ limit: 15 });
+    printSessions(featured, 'phone', sessions, await view.getTotalUnread());
+    console.log(`\nnext: session-ledger sessions ${featured} --device phone   |   session-ledger history ${featured} ${sessions[0]?.id ?? 'p2p-user001'} --device phone`);
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function sessions(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, device: { type: 'string' }, limit: { type: 'string' } } });
+  const account = positionals[0];
+  if (!account) throw new Error('usage: session-ledger sessions <account> [--device d] [--limit n]');
+  const ledger = await createLedger({ store: storeOf(values) });
+  try {
+    const device = values.device ?? 'default';
+    if (!ledger.projections.projection.hasDevice(account, device)) {
+      const known = ledger.projections.projection.devicesOf(account);
+      throw new Error(`${account} has no device view named ${device}${known.length ? `; known: ${known.join(', ')}` : ' (and no devices at all)'}`);
+    }
+    const view = ledger.account(account, { device });
+    const { sessions: list } = await view.getLocalSessions({ limit: Number(values.limit ?? 20) });
+    printSessions(account, device, list, await view.getTotalUnread());
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function history(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, device: { type: 'string' } } });
+  const [account, sessionId] = positionals;
+  if (!account || !sessionId) throw new Error('usage: session-ledger history <account> <sessionId> [--device d]');
+  const ledger = await createLedger({ store: storeOf(values) });
+  try {
+    const device = values.device ?? 'default';
+    const entries = await ledger.timeline({ account, sessionId, device });
+    if (entries.length === 0) {
+      console.log(`${account} has no session ${sessionId}: nothing was ever recorded for it`);
+      return;
+    }
+    console.log(`history of ${sessionId} in ${account}'s list; unread as device ${device} sees it\n`);
+    console.log(table(['recorded at (UTC)', 'event', 'by device', 'detail', 'unread'], entries.map((e) => [
+      isoTime(e.metadata.at), e.type, e.metadata.device, detail(e.type, e.data), e.visible ? String(e.unread) : '(hidden)',
+    ])));
+  } finally {
+    await ledger.close();
+  }
+}
+
+function detail(type: string, data: any): string {
+  switch (type) {
+    case 'MessageReceived':
+    case 'MessageSent':
+      return truncate(`${data.delivery} ${data.message.from}→${data.message.to} ${data.message.type}${data.message.text ? ` "${data.message.text}"` : ''}`, 48);
+    case 'SessionReset':
+    case 'CurrentSessionSet':
+      return `${data.scope} mark ${isoTime(data.mark)}`;
+    case 'ReceiptReceived':
+      return `${data.reader} read up to ${isoTime(data.msgReceiptTime)}`;
+    case 'SessionDeleted':
+      return `${data.scope} delete`;
+    case 'LocalCustomUpdated':
+      return truncate(`localCustom ${data.localCustom}`, 48);
+    case 'OfflineBatchSynced':
+      return `${data.keys.length} offline unread`;
+    default:
+      return '';
+  }
+}
+
+async function rebuild(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { store: { type: 'string' } } });
+  const store = await openStore(storeOf(values));
+  try {
+    const started = performance.now();
+    const { events, accounts } = await rebuildReadModels(store, (n) => process.stderr.write(`\rreplayed ${n} events`));
+    process.stderr.write('\n');
+    console.log(`rebuilt the read models of ${accounts} accounts from ${events} events in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function botDemo(args: string[]): Promise<void> {
+  const { runBotDemo } = await import('./bot-demo.js');
+  const { values } = parseArgs({ args, options: { store: { type: 'string' } } });
+  await runBotDemo(storeOf(values));
+}
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { demo, sessions, history, rebuild, 'bot-demo': botDemo };
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await command(rest);
+    return 0;
+  } catch (error) {
+    console.error(`session-ledger ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
