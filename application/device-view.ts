@@ -8,6 +8,7 @@ import * as C from './commands/index.js';
 import { settle, type Done } from './done-callback.js';
 import type { ProjectionRunner } from './projection-runner.js';
 import type { QueryBus } from './query-bus.js';
+import type { ViewChangeRouter } from './view-router.js';
 import { GetLocalSession, GetLocalSessions, GetLocalSessionsByMsgType, GetTotalUnread } from './queries/session-queries.js';
 
 export interface DeviceViewOptions {
@@ -47,6 +48,7 @@ export class DeviceView {
   private readonly updatesSubject = new Subject<Session>();
   private readonly syncing = new Map<string, Set<string>>();
   private readonly subscriptions: Subscription[] = [];
+  private readonly stopListening: () => void;
 
   constructor(
     readonly account: string,
@@ -54,13 +56,14 @@ export class DeviceView {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly runner: ProjectionRunner,
+    router: ViewChangeRouter,
   ) {
     this.device = options.device ?? 'default';
     this.sessions$ = this.sessionsSubject.asObservable();
     this.updates$ = this.updatesSubject.asObservable();
     if (options.onsessions) this.subscriptions.push(this.sessions$.subscribe(guard(options.onsessions)));
     if (options.onupdatesession) this.subscriptions.push(this.updates$.subscribe(guard(options.onupdatesession)));
-    this.subscriptions.push(this.runner.applied$.subscribe(({ changes }) => this.onChanges(changes)));
+    this.stopListening = router.listen(account, this.device, (changes) => this.onChanges(changes));
     const registration: C.RegisterDevice = new C.RegisterDevice({
       account, device: this.device,
       ...(options.db !== undefined && { db: options.db }),
@@ -79,7 +82,6 @@ export class DeviceView {
   private onChanges(changes: readonly { account: string; device: string; sessionId: string; commandId: string | undefined }[]): void {
     const updated = new Set<string>();
     for (const change of changes) {
-      if (change.account !== this.account || change.device !== this.device) continue;
       const sync = change.commandId !== undefined ? this.syncing.get(change.commandId) : undefined;
       if (sync) sync.add(change.sessionId);
       else updated.add(change.sessionId);
@@ -203,6 +205,7 @@ export class DeviceView {
 
   /** Completes `sessions$` and `updates$`; the ledger keeps every event. */
   close(): void {
+    this.stopListening();
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     this.sessionsSubject.complete();
     this.updatesSubject.complete();

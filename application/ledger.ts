@@ -9,6 +9,7 @@ import type { EventStore } from './ports/event-store.js';
 import { ProjectionRunner, type RunnerOptions } from './projection-runner.js';
 import { QueryBus } from './query-bus.js';
 import { StreamPipeline } from './stream-pipeline.js';
+import { ViewChangeRouter } from './view-router.js';
 
 export interface LedgerParts {
   readonly store: EventStore;
@@ -23,6 +24,7 @@ export class Ledger {
   private readonly store: EventStore;
   private readonly runner: ProjectionRunner;
   private readonly views = new Set<DeviceView>();
+  private readonly router: ViewChangeRouter;
   private closing: Promise<void> | undefined;
 
   private constructor(parts: LedgerParts, runner: ProjectionRunner) {
@@ -31,6 +33,7 @@ export class Ledger {
     const ctx = new HandlerContext(new StreamPipeline(parts.store), runner, parts.clock);
     this.commands = new CommandBus(ctx);
     this.queries = new QueryBus(() => runner.projection);
+    this.router = new ViewChangeRouter(runner);
   }
 
   /** Opens on a store: the read models resume from their checkpoint and catch up first. */
@@ -44,7 +47,7 @@ export class Ledger {
   account(accountId: string, options: DeviceViewOptions = {}): DeviceView {
     this.assertOpen();
     if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.account(accountId): accountId must be a non-empty string');
-    const view = new DeviceView(accountId, options, this.commands, this.queries, this.runner);
+    const view = new DeviceView(accountId, options, this.commands, this.queries, this.runner, this.router);
     this.views.add(view);
     return view;
   }
@@ -75,6 +78,7 @@ export class Ledger {
     this.closing ??= (async () => {
       this.commands.close();
       for (const view of this.views) view.close();
+      this.router.close();
       await this.runner.close();
       await this.store.close();
     })();

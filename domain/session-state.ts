@@ -1,5 +1,6 @@
 import type { MarkScope, SessionEvent } from './events.js';
 import { parseSessionId } from './identity.js';
+import { KeyLog } from './key-log.js';
 import { messageKey, type Scene } from './message.js';
 
 /** What the session aggregate needs to decide: one account's view of one conversation. */
@@ -10,7 +11,7 @@ export interface SessionState {
   /** any message or insert was recorded */
   readonly exists: boolean;
   /** keys of every recorded message (S2.3) */
-  readonly seen: ReadonlySet<string>;
+  readonly seen: KeyLog;
   /** time of the newest recorded message; read marks move to it */
   readonly newestTime: number | undefined;
   /** set by a server delete, cleared by a newer message or an insert (S7.4) */
@@ -31,7 +32,7 @@ export function initialSessionState(sessionId: string): SessionState {
     scene: parsed.scene,
     to: parsed.to,
     exists: false,
-    seen: new Set(),
+    seen: KeyLog.empty(),
     newestTime: undefined,
     serverDeletedAt: undefined,
     hiddenEverywhere: false,
@@ -64,8 +65,7 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'MessageReceived':
     case 'MessageSent': {
       const { message } = event.data;
-      const seen = new Set(state.seen);
-      seen.add(messageKey(message));
+      const seen = state.seen.add(messageKey(message));
       return {
         ...state,
         ...revivedBy(state, message.time),
