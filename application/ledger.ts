@@ -9,6 +9,8 @@ import type { EventStore } from './ports/event-store.js';
 import { ProjectionRunner, type RunnerOptions } from './projection-runner.js';
 import { QueryBus } from './query-bus.js';
 import { StreamPipeline } from './stream-pipeline.js';
+import { createBot } from './bot.js';
+import type { SessionEngine } from './streams/session-engine.js';
 import { ViewChangeRouter } from './view-router.js';
 
 export interface LedgerParts {
@@ -25,10 +27,13 @@ export class Ledger {
   private readonly runner: ProjectionRunner;
   private readonly views = new Set<DeviceView>();
   private readonly router: ViewChangeRouter;
+  private readonly bots = new Set<SessionEngine>();
+  private readonly clock: Clock;
   private closing: Promise<void> | undefined;
 
   private constructor(parts: LedgerParts, runner: ProjectionRunner) {
     this.store = parts.store;
+    this.clock = parts.clock;
     this.runner = runner;
     const ctx = new HandlerContext(new StreamPipeline(parts.store), runner, parts.clock);
     this.commands = new CommandBus(ctx);
@@ -68,6 +73,18 @@ export class Ledger {
     return timeline(this.store, query.account, query.sessionId, query.device ?? 'default');
   }
 
+  /**
+   * A SessionEngine (STREAMS.md) fed by `accountId`'s incoming messages committed from now on;
+   * `ctx.reply(text)` sends from `accountId` through the command bus (M4).
+   */
+  bot(accountId: string, options: { bufferSize?: number } = {}): SessionEngine {
+    this.assertOpen();
+    if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.bot(accountId): accountId must be a non-empty string');
+    const engine = createBot(this.runner, this.commands, this.clock, accountId, options.bufferSize);
+    this.bots.add(engine);
+    return engine;
+  }
+
   /** Internal: the projection runner, for wiring bots and tools. */
   get projections(): ProjectionRunner {
     return this.runner;
@@ -76,6 +93,7 @@ export class Ledger {
   /** Flushes the read-model checkpoint and releases the store. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const bot of this.bots) bot.close();
       this.commands.close();
       for (const view of this.views) view.close();
       this.router.close();

@@ -15,7 +15,8 @@ usage:
   session-ledger history <account> <sessionId> [--device default]
                             the audit timeline: one line per event with the unread after it
   session-ledger rebuild    rebuild the read models from position 0
-  session-ledger bot-demo   a two-question survey bot answering simulated users
+  session-ledger bot-demo [--timeout 1500]
+                            a two-question survey bot answering simulated users
 
 options for every command:
   --store <url>             'memory', 'sqlite:<path>' or 'esdb://…'
@@ -142,8 +143,10 @@ async function rebuild(args: string[]): Promise<void> {
 
 async function botDemo(args: string[]): Promise<void> {
   const { runBotDemo } = await import('./bot-demo.js');
-  const { values } = parseArgs({ args, options: { store: { type: 'string' } } });
-  await runBotDemo(storeOf(values));
+  const { values } = parseArgs({ args, options: { store: { type: 'string' }, timeout: { type: 'string' } } });
+  const timeout = Number(values.timeout ?? 1500);
+  if (!(timeout > 0)) throw new Error('--timeout must be a positive number of milliseconds');
+  await runBotDemo(storeOf(values), timeout);
 }
 
 const commands: Record<string, (args: string[]) => Promise<void>> = { demo, sessions, history, rebuild, 'bot-demo': botDemo };
