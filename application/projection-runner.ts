@@ -28,6 +28,8 @@ export class ProjectionRunner {
   private readonly appliedSubject = new Subject<AppliedBatch>();
   private sinceSnapshot = 0;
   private failure: unknown;
+  private snapshotError: unknown;
+  private warned = false;
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
 
   constructor(private readonly store: EventStore, private readonly options: RunnerOptions = {}) {}
@@ -73,7 +75,7 @@ export class ProjectionRunner {
     this.appliedSubject.next({ events, changes });
     this.release();
     const every = this.options.snapshotEvery ?? 20_000;
-    if (this.sinceSnapshot >= every) void this.snapshot().catch((error) => this.fail(error));
+    if (this.sinceSnapshot >= every) void this.trySnapshot();
   }
 
   private release(): void {
@@ -106,10 +108,31 @@ export class ProjectionRunner {
     await this.store.writeCheckpoint(SESSION_LIST_CHECKPOINT, { position, state: this.projectionValue.toSnapshot() });
   }
 
+  /**
+   * A snapshot is an optimisation: when it cannot be written (a store's event size limit, an
+   * outage) the read models stay correct and the next start replays from the older checkpoint.
+   */
+  private async trySnapshot(): Promise<void> {
+    try {
+      await this.snapshot();
+    } catch (error) {
+      this.snapshotError = error;
+      if (!this.warned) {
+        this.warned = true;
+        console.warn(`session-ledger: could not save the read-model snapshot (${error instanceof Error ? error.message : String(error)}); the next start will replay from the previous checkpoint`);
+      }
+    }
+  }
+
+  /** The last snapshot failure, if any (see trySnapshot). */
+  get lastSnapshotError(): unknown {
+    return this.snapshotError;
+  }
+
   async close(): Promise<void> {
     await this.subscription?.close();
     this.subscription = undefined;
-    await this.snapshot();
+    await this.trySnapshot();
     this.appliedSubject.complete();
     for (const w of this.waiters.splice(0)) w.reject(new Error('the ledger closed before the read models caught up'));
   }

@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { createLedger } from '../../infrastructure/create-ledger.js';
 import type { Ledger } from '../../application/ledger.js';
+import { startTestServer, type TestServer } from '../esdb-server/server.js';
 
-export type StoreKind = 'memory' | 'sqlite';
-export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite'];
+export type StoreKind = 'memory' | 'sqlite' | 'esdb';
+/** esdb runs against the wire-compatible test server (test/esdb-server), a fresh one per fixture. */
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb'];
 
 export interface Fixture {
   ledger: Ledger;
   /** the ledger clock: set `now` to move time */
   clock: { now: number };
+  /** the EventStoreDB test server behind an esdb fixture */
+  server: TestServer | undefined;
   /** closes the ledger and opens a new one on the same store (sqlite: same file) */
   reopen(): Promise<Ledger>;
   close(): Promise<void>;
@@ -20,7 +24,8 @@ export interface Fixture {
 export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<Fixture> {
   const clock = { now: start };
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ledger-test-')) : undefined;
-  const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : 'memory';
+  const server = kind === 'esdb' ? await startTestServer() : undefined;
+  const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : server ? server.url : 'memory';
   const open = () => createLedger({ store, clock: () => clock.now });
   const fixture: Fixture = {
     ledger: await open(),
@@ -31,8 +36,10 @@ export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<F
       fixture.ledger = await open();
       return fixture.ledger;
     },
+    server,
     async close() {
       await fixture.ledger.close();
+      await server?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
