@@ -20,7 +20,7 @@ function examples(): { name: string; code: string }[] {
 describe('README examples run as written', () => {
   const found = examples();
   it('the README has its examples', () => {
-    expect(found.map((e) => e.name)).to.include.members(['messages', 'sync', 'unread', 'receipts', 'queries', 'list', 'helpers', 'callbacks', 'audit']);
+    expect(found.map((e) => e.name)).to.include.members(['survey-bot', 'messages', 'sync', 'unread', 'receipts', 'queries', 'list', 'helpers', 'callbacks', 'audit']);
   });
   // Saved inside the checkout, so `import … from 'session-ledger'` resolves to this package.
   const dir = mkdtempSync(join(root, '.readme-example-'));
