@@ -1,0 +1,28 @@
+/**
+ * `npm run bench`: every benchmark, each against a baseline measured in the same run.
+ * Record results in bench/RESULTS.md with the machine and this command.
+ */
+import { cpus, totalmem } from 'node:os';
+import { run as ingest } from './ingest-bench.js';
+import { format, run as lag } from './projection-lag-bench.js';
+import { run as streams } from './streams-bench.js';
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+
+const i = await ingest(4000);
+console.log('ingest (receiveMessage, 200 accounts; memory store is the baseline)');
+for (const f of [i.memory, i.sqlite]) console.log(`  ${f.store.padEnd(7)} sequential ${f.sequentialPerSecond.toFixed(0)} msg/s, 64 in flight ${f.inFlight64PerSecond.toFixed(0)} msg/s`);
+console.log(`  sqlite/memory: sequential ${ratio(i.sqlite.sequentialPerSecond, i.memory.sequentialPerSecond)}, 64 in flight ${ratio(i.sqlite.inFlight64PerSecond, i.memory.inFlight64PerSecond)}\n`);
+
+const l = await lag(2000);
+console.log('append and projection lag (sqlite is the baseline)');
+console.log(`  ${format(l.sqlite)}\n  ${format(l.esdb)}`);
+console.log(`  esdb/sqlite: sequential ${ratio(l.esdb.sequentialPerSecond, l.sqlite.sequentialPerSecond)}, 64 in flight ${ratio(l.esdb.inFlight64PerSecond, l.sqlite.inFlight64PerSecond)}\n`);
+
+const s = await streams({});
+console.log('message streams (an engine with no handlers is the baseline)');
+console.log(`  ${s.handlers} idle handlers: delivered ${s.delivered.messagesPerSecond.toFixed(0)} msg/s (${s.deliveredSlowdown.toFixed(1)}× slower than baseline ${s.baseline.messagesPerSecond.toFixed(0)} msg/s)`);
+console.log(`  unrelated traffic with them alive: ${s.unrelated.messagesPerSecond.toFixed(0)} msg/s (${s.unrelatedSlowdown.toFixed(1)}× slower)`);
+console.log(`  memory per idle handler: ${s.bytesPerIdleHandler.toFixed(0)} bytes${s.gcExposed ? '' : ' (run with --expose-gc for a stable figure)'}; starting them took ${s.startMs.toFixed(0)} ms`);
