@@ -2,13 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { createLedger } from '../../infrastructure/create-ledger.js';
-import type { Ledger } from '../../application/ledger.js';
+import { randomUUID } from 'node:crypto';
+import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
+import { Ledger } from '../../application/ledger.js';
+import { NamespacedEventStore } from './namespaced-store.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 
-export type StoreKind = 'memory' | 'sqlite' | 'esdb';
-/** esdb runs against the wire-compatible test server (test/esdb-server), a fresh one per fixture. */
-export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb'];
+export type StoreKind = 'memory' | 'sqlite' | 'esdb' | 'esdb-url';
+/**
+ * esdb runs against the wire-compatible test server (test/esdb-server), a fresh one per fixture;
+ * esdb-url against the real EventStoreDB named by ESDB_URL, each fixture under its own stream prefix.
+ */
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb', 'esdb-url'];
+const ESDB_URL = process.env['ESDB_URL'];
 
 export interface Fixture {
   ledger: Ledger;
@@ -26,12 +32,16 @@ export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<F
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ledger-test-')) : undefined;
   const server = kind === 'esdb' ? await startTestServer() : undefined;
   const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : server ? server.url : 'memory';
-  const open = () => createLedger({ store, clock: () => clock.now });
+  const namespace = `t${randomUUID().slice(0, 8)}-`;
+  const open = kind === 'esdb-url'
+    ? async () => Ledger.open({ store: new NamespacedEventStore(await openStore(ESDB_URL!), namespace), clock: () => clock.now })
+    : () => createLedger({ store, clock: () => clock.now });
   const fixture: Fixture = {
     ledger: await open(),
     clock,
     async reopen() {
       if (kind === 'memory') throw new Error('a memory store does not survive close');
+      if (kind === 'esdb-url') throw new Error('reopen is not wired for ESDB_URL fixtures');
       await fixture.ledger.close();
       fixture.ledger = await open();
       return fixture.ledger;
@@ -51,6 +61,13 @@ export function onEachStore(title: string, body: (ctx: { fx: () => Fixture; kind
   for (const kind of STORE_KINDS) {
     describe(`${title} [${kind}]`, () => {
       let fixture: Fixture | undefined;
+      if (kind === 'esdb-url') {
+        before(function () {
+          if (ESDB_URL) return;
+          console.log('      skipped: set ESDB_URL (e.g. esdb://127.0.0.1:2113?tls=false) to run these rules against a real EventStoreDB');
+          this.skip();
+        });
+      }
       beforeEach(async () => {
         fixture = await openFixture(kind);
       });
