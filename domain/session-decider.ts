@@ -89,8 +89,8 @@ export function decide(account: string, command: SessionCommand, state: SessionS
     case 'Delete': {
       if (command.scope === 'local') {
         if (!isVisibleOn(state, command.device)) return []; // S7.3: unknown ids succeed
-      } else if (state.hiddenEverywhere && (state.serverDeletedAt ?? -Infinity) >= command.at) {
-        return [];
+      } else if (state.hiddenEverywhere) {
+        return []; // deleted already and not revived since: a retry never deletes twice
       }
       // A server delete is recorded even before the session exists: older messages must not create it later (S7.4).
       return [{ type: 'SessionDeleted', data: { sessionId, scope: command.scope, device: command.device, at: command.at } }];

@@ -84,11 +84,13 @@ onEachStore('S7 changing the list', ({ fx }) => {
     await v.receiveMessage(p2p('bob', 'alice', clock.now + 5000));
     const { session } = await v.insertLocalSession({ scene: 'team', to: 't9' });
     expect(session).to.deep.equal({ id: 'team-t9', scene: 'team', to: 't9', updateTime: clock.now + 5001, unread: 0 });
-    expect((await v.getLocalSessions()).sessions[0]!.id).to.equal('team-t9');
+    clock.now += 10_000; // the clock overtakes every session: the next insert goes above it
+    expect((await v.insertLocalSession({ scene: 'team', to: 't10' })).session.updateTime).to.equal(clock.now + 1);
+    expect((await v.getLocalSessions()).sessions.slice(0, 2).map((s) => s.id)).to.deep.equal(['team-t10', 'team-t9']);
     const given = await v.insertLocalSession({ scene: 'p2p', to: 'zoe', updateTime: 7 });
     expect(given.session.updateTime).to.equal(7);
     const later = await ledger.account('carol').insertLocalSession({ scene: 'p2p', to: 'x' });
-    expect(later.session.updateTime).to.equal(clock.now);
+    expect(later.session.updateTime).to.equal(clock.now + 1);
   });
   it('S7.1 inserting a session that is in the list rejects and appends nothing', async () => {
     const { ledger } = fx();
@@ -140,6 +142,16 @@ onEachStore('S7 changing the list', ({ fx }) => {
     const newer = p2p('bob', 'alice', clock.now + 1);
     await phone.receiveMessage(newer);
     for (const v of [pc, phone]) expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1, lastMsg: newer });
+  });
+  it('S7.4 retrying deleteSession later changes nothing: one SessionDeleted, the first time', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', clock.now - 10));
+    await v.deleteSession({ scene: 'p2p', to: 'bob' });
+    clock.now += 1000;
+    await v.deleteSession({ scene: 'p2p', to: 'bob' });
+    const deletes = (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === 'SessionDeleted');
+    expect(deletes.map((e) => e.data.at)).to.deep.equal([clock.now - 1000]);
   });
   it('S7.4 deleteSessions deletes several at once', async () => {
     const { ledger } = fx();

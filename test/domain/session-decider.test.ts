@@ -128,10 +128,11 @@ describe('domain: session decider', () => {
       expect(given(A, S, [received(m), del]).when({ type: 'Insert', device: 'd1', updateTime: 60 }).events).to.have.length(1);
       given(A, S, [received(m), del]).when({ type: 'Insert', device: 'd2', updateTime: 60 }).thenRejects('SessionAlreadyExists');
     });
-    it('S7.4 a server delete is recorded, and not twice', () => {
+    it('S7.4 a server delete is recorded, and not twice, even retried later', () => {
       const del: SessionEvent = { type: 'SessionDeleted', data: { sessionId: S, scope: 'server', device: 'd1', at: 50 } };
       given(A, S, [received(m)]).when({ type: 'Delete', scope: 'server', device: 'd1', at: 50 }).then([del]);
       given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'server', device: 'd2', at: 50 }).thenNothingHappened();
+      given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'server', device: 'd1', at: 90 }).thenNothingHappened();
     });
     it('S7.4 after a server delete, an older message is recorded but does not make the session visible', () => {
       const del: SessionEvent = { type: 'SessionDeleted', data: { sessionId: S, scope: 'server', device: 'd1', at: 50 } };
