@@ -12,6 +12,7 @@ import { StreamPipeline } from './stream-pipeline.js';
 import { createBot } from './bot.js';
 import type { SessionEngine } from './streams/session-engine.js';
 import { ViewChangeRouter } from './view-router.js';
+import { PeerDelivery } from './peer-delivery.js';
 
 export interface LedgerParts {
   readonly store: EventStore;
@@ -31,11 +32,11 @@ export class Ledger {
   private readonly clock: Clock;
   private closing: Promise<void> | undefined;
 
-  private constructor(parts: LedgerParts, runner: ProjectionRunner) {
+  private constructor(parts: LedgerParts, runner: ProjectionRunner, pipeline: StreamPipeline, private readonly peers: PeerDelivery) {
     this.store = parts.store;
     this.clock = parts.clock;
     this.runner = runner;
-    const ctx = new HandlerContext(new StreamPipeline(parts.store), runner, parts.clock);
+    const ctx = new HandlerContext(pipeline, runner, peers, parts.clock);
     this.commands = new CommandBus(ctx);
     this.queries = new QueryBus(() => runner.projection);
     this.router = new ViewChangeRouter(runner);
@@ -45,7 +46,15 @@ export class Ledger {
   static async open(parts: LedgerParts): Promise<Ledger> {
     const runner = new ProjectionRunner(parts.store, parts.runner);
     await runner.start();
-    return new Ledger(parts, runner);
+    const pipeline = new StreamPipeline(parts.store);
+    const peers = new PeerDelivery(parts.store, pipeline, runner);
+    try {
+      await peers.start();
+    } catch (error) {
+      await runner.close().catch(() => undefined);
+      throw error;
+    }
+    return new Ledger(parts, runner, pipeline, peers);
   }
 
   /** A device view of `accountId` (API.md); its options are recorded on first use (S10.3). */
@@ -97,6 +106,7 @@ export class Ledger {
       this.commands.close();
       for (const view of this.views) view.close();
       this.router.close();
+      await this.peers.close();
       await this.runner.close();
       await this.store.close();
     })();

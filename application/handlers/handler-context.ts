@@ -8,12 +8,15 @@ import { accountDecider, sessionDecider } from '../deciders.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProjectionRunner } from '../projection-runner.js';
 import type { StreamPipeline } from '../stream-pipeline.js';
+import type { PeerDelivery } from '../peer-delivery.js';
+import type { Position } from '../ports/event-store.js';
 
 /** What every command handler may use: the write pipeline and the read models it waits on. */
 export class HandlerContext {
   constructor(
     private readonly pipeline: StreamPipeline,
     private readonly runner: ProjectionRunner,
+    private readonly peers: PeerDelivery,
     readonly clock: Clock,
   ) {}
 
@@ -22,16 +25,20 @@ export class HandlerContext {
   }
 
   /** Runs a session command and resolves once the read models include its events. */
-  async session(account: string, sessionId: string, command: SessionCommand, meta: CommandMeta): Promise<number> {
+  async session(account: string, sessionId: string, command: SessionCommand, meta: CommandMeta): Promise<{ appended: number; position: Position | undefined }> {
     const { events, position } = await this.pipeline.run(sessionStream(account, sessionId), sessionDecider(account), command, meta);
     await this.runner.waitFor(position);
-    return events.length;
+    return { appended: events.length, position };
   }
 
-  async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<number> {
-    const { events, position } = await this.pipeline.run(accountStream(account), accountDecider, command, meta);
+  /** Resolves once the p2p messages sent up to `position` are in their peers' lists too. */
+  peerDelivered(position: Position | undefined): Promise<void> {
+    return this.peers.waitFor(position);
+  }
+
+  async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<void> {
+    const { position } = await this.pipeline.run(accountStream(account), accountDecider, command, meta);
     await this.runner.waitFor(position);
-    return events.length;
   }
 
   /** A device that acts before any view registered it gets the seed's default options. */

@@ -14,10 +14,9 @@ export async function sendMessage(c: SendMessage, ctx: HandlerContext, meta: Com
   const message = plainMessage(c.message);
   const { id } = sessionOfMessage(c.account, message);
   const record = { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] } as const;
-  // The ledger is the server for every account: a p2p message lands in the peer's list as well.
-  const peer = message.scene === 'p2p' && message.to !== c.account
-    ? ctx.session(message.to, sessionOfMessage(message.to, message).id, record, meta)
-    : Promise.resolve(0);
-  await Promise.all([ctx.session(c.account, id, record, meta), peer]);
+  // One append, to the sender's stream; the peer's copy follows from it (PeerDelivery), and the
+  // command resolves once it is in the peer's list as well.
+  const { position } = await ctx.session(c.account, id, record, meta);
+  await ctx.peerDelivered(position);
   return ctx.read.getSession(c.account, meta.device, id);
 }

@@ -11,6 +11,6 @@ export async function sendMsgReceipt(c: SendMsgReceipt, ctx: HandlerContext, met
   if (msg.from === c.account) throw fieldError('SendMsgReceipt', 'msg.from', msg.from, 'isIncoming', `must be the peer: ${c.account} can only confirm messages it received`);
   if (msg.to !== c.account) throw fieldError('SendMsgReceipt', 'msg.to', msg.to, 'isReader', `must be ${c.account}, the account sending the receipt`);
   await ctx.ensureDevice(meta);
-  const appended = await ctx.session(msg.from, sessionIdOf('p2p', c.account), { type: 'RecordReceipt', reader: c.account, msgReceiptTime: msg.time }, meta);
+  const { appended } = await ctx.session(msg.from, sessionIdOf('p2p', c.account), { type: 'RecordReceipt', reader: c.account, msgReceiptTime: msg.time }, meta);
   return appended > 0;
 }

@@ -59,6 +59,22 @@ describe('ledger on EventStoreDB (test server)', function () {
     expect(history.map((e) => e.data.message.idClient)).to.deep.equal(['m1', 'm2', 'm3', 'm4']);
   });
 
+  it('an outage: a p2p send fails whole (neither list has it), and its retry reaches both lists once', async () => {
+    const ledger = await open();
+    const alice = ledger.account('alice');
+    const bob = ledger.account('bob');
+    await alice.sendMessage(p2p('alice', 'bob', 1, { idClient: 's1' }));
+    await server.stop();
+    const error = await alice.sendMessage(p2p('alice', 'bob', 2, { idClient: 's2' })).catch((e) => e);
+    expect(error.name).to.equal('StoreUnavailableError');
+    await server.start();
+    expect((await bob.getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(1);
+    await alice.sendMessage(p2p('alice', 'bob', 2, { idClient: 's2' }));
+    expect((await bob.getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(2);
+    expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['s1', 's2']);
+    expect((await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).map((e) => e.data.message.idClient)).to.deep.equal(['s1', 's2']);
+  });
+
   it('state and history survive reopening, and a second ledger catches up from the stored checkpoint', async () => {
     const first = await open();
     const v = first.account('alice', { device: 'pc', syncSessionUnread: true });

@@ -20,6 +20,8 @@ export interface Fixture {
   ledger: Ledger;
   /** the ledger clock: set `now` to move time */
   clock: { now: number };
+  /** the store URL the fixture's ledgers open (not for esdb-url, which namespaces its streams) */
+  storeUrl: string;
   /** the EventStoreDB test server behind an esdb fixture */
   server: TestServer | undefined;
   /** closes the ledger and opens a new one on the same store (sqlite: same file) */
@@ -47,6 +49,7 @@ export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<F
       return fixture.ledger;
     },
     server,
+    storeUrl: store,
     async close() {
       await fixture.ledger.close();
       await server?.close();

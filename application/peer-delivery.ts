@@ -1,0 +1,123 @@
+import type { MessageSentEvent } from '../domain/events.js';
+import { parseStream, sessionOfMessage, sessionStream, STREAM_ROOT } from '../domain/identity.js';
+import type { CommandMeta } from './command-context.js';
+import { sessionDecider } from './deciders.js';
+import {
+  START, StoreClosedError, StoreUnavailableError, comparePositions,
+  type EventStore, type Position, type RecordedEvent, type Subscription,
+} from './ports/event-store.js';
+import type { ProjectionRunner } from './projection-runner.js';
+import type { StreamPipeline } from './stream-pipeline.js';
+
+export const PEER_DELIVERY_CHECKPOINT = 'peer-delivery';
+const CHECKPOINT_EVERY = 1000;
+const MAX_BACKOFF_MS = 2000;
+
+/**
+ * The ledger is the server for every account: a p2p message one account sends is also an incoming
+ * message in the peer's list. The send appends to the sender's stream only (one atomic append);
+ * this reactor follows committed MessageSent events from its own checkpoint and records each in the
+ * peer's stream, retrying through outages. Re-delivery is harmless (message event ids are
+ * deterministic and the peer's aggregate drops duplicates), so after a crash it simply resumes.
+ */
+export class PeerDelivery {
+  private handled: Position = START;
+  private subscription: Subscription | undefined;
+  private sinceCheckpoint = 0;
+  private closed = false;
+  private failure: unknown;
+  private readonly waiters: { position: Position; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly pipeline: StreamPipeline,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  async start(): Promise<void> {
+    const saved = await this.store.readCheckpoint(PEER_DELIVERY_CHECKPOINT);
+    if (saved) this.handled = saved.position;
+    this.subscription = this.store.subscribeToAll(
+      { fromPosition: this.handled, filter: { streamPrefixes: [STREAM_ROOT], eventTypePrefixes: ['MessageSent'] } },
+      (events) => this.deliverAll(events),
+    );
+    this.subscription.done.catch((error) => this.fail(error));
+    await this.subscription.caughtUp;
+  }
+
+  private async deliverAll(events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.type === 'MessageSent') await this.deliver(event);
+      this.handled = event.position;
+      this.sinceCheckpoint++;
+    }
+    this.release();
+    if (this.sinceCheckpoint >= CHECKPOINT_EVERY) await this.saveCheckpoint();
+  }
+
+  private async deliver(event: RecordedEvent): Promise<void> {
+    const owner = parseStream(event.streamName);
+    const { message, device } = event.data as MessageSentEvent['data'];
+    if (owner?.kind !== 'session' || message.scene !== 'p2p' || message.to === owner.account) return;
+    const peer = message.to;
+    const meta = event.metadata as unknown as CommandMeta;
+    const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
+    for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+      try {
+        const { position } = await this.pipeline.run(sessionStream(peer, sessionOfMessage(peer, message).id), sessionDecider(peer), command, { ...meta, causationId: event.id });
+        await this.runner.waitFor(position);
+        return;
+      } catch (error) {
+        // Only an unreachable store is worth waiting for; anything else would fail again forever.
+        if (this.closed || !(error instanceof StoreUnavailableError)) {
+          if (!this.closed && !(error instanceof StoreClosedError)) console.error(`session-ledger: could not deliver message ${message.idClient} to ${peer}'s list`, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
+  }
+
+  private release(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (comparePositions(w.position, this.handled) <= 0) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failure = error;
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  /** Resolves once every MessageSent up to `position` is in its peer's list and read models. */
+  waitFor(position: Position | undefined): Promise<void> {
+    if (position === undefined || comparePositions(position, this.handled) <= 0) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ position, resolve, reject }));
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    this.sinceCheckpoint = 0;
+    if (comparePositions(this.handled, START) === 0) return;
+    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position: this.handled, state: null }).catch((error) => {
+      console.warn(`session-ledger: could not save the peer-delivery checkpoint (${error instanceof Error ? error.message : String(error)}); it will resume from the previous one`);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (subscription) {
+      await subscription.close();
+      // The batch in progress finishes (its waiters resolve); only what was never handled is left.
+      await subscription.done.catch(() => undefined);
+    }
+    await this.saveCheckpoint();
+    for (const w of this.waiters.splice(0)) w.reject(new Error('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
+  }
+}

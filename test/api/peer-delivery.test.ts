@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { sessionDecider } from '../../application/deciders.js';
+import { StreamPipeline } from '../../application/stream-pipeline.js';
+import { sessionStream } from '../../domain/identity.js';
+import { openStore } from '../../infrastructure/create-ledger.js';
+import { p2p } from '../support/messages.js';
+import { openFixture } from '../support/ledger-fixture.js';
+
+describe('peer delivery: a p2p message reaches the peer\'s list exactly once', () => {
+  it('S2.1 a crash between the sender\'s append and the peer\'s copy loses nothing: the next ledger delivers it', async () => {
+    const fx = await openFixture('sqlite');
+    try {
+      const alice = fx.ledger.account('alice');
+      await alice.sendMessage(p2p('alice', 'bob', 1, { idClient: 'before' }));
+      await fx.ledger.close();
+      // What a process that died right after the sender's append leaves behind: MessageSent, no peer copy.
+      const store = await openStore(fx.storeUrl);
+      await new StreamPipeline(store).run(sessionStream('alice', 'p2p-bob'), sessionDecider('alice'),
+        { type: 'RecordMessages', device: 'phone', messages: [{ message: p2p('alice', 'bob', 2, { idClient: 'crashed' }), delivery: 'online' }] },
+        { commandId: 'c1', commandType: 'SendMessage', correlationId: 'c1', causationId: 'c1', account: 'alice', device: 'phone', at: 2 });
+      await store.close();
+      const ledger = await fx.reopen();
+      const bob = await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' });
+      expect(bob).to.deep.include({ unread: 2 });
+      expect(bob!.lastMsg).to.deep.include({ idClient: 'crashed' });
+      expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['before', 'crashed']);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('S2.3 sending the same message twice, or receiving it on the peer\'s side too, records it once per list', async () => {
+    const fx = await openFixture('memory');
+    try {
+      const m = p2p('alice', 'bob', 1, { idClient: 'same' });
+      await fx.ledger.account('bob').receiveMessage(m);
+      await fx.ledger.account('alice').sendMessage(m);
+      await fx.ledger.account('alice').sendMessage({ ...m });
+      expect((await fx.ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).length).to.equal(1);
+      expect((await fx.ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).length).to.equal(1);
+      expect(await fx.ledger.account('bob').getTotalUnread()).to.equal(1);
+    } finally {
+      await fx.close();
+    }
+  });
+});
