@@ -7,6 +7,7 @@ import {
   type EventStore, type Position, type RecordedEvent, type Subscription,
 } from './ports/event-store.js';
 import type { ProjectionRunner } from './projection-runner.js';
+import { PositionWaiters } from './position-waiters.js';
 import type { StreamPipeline } from './stream-pipeline.js';
 
 export const PEER_DELIVERY_CHECKPOINT = 'peer-delivery';
@@ -25,8 +26,7 @@ export class PeerDelivery {
   private subscription: Subscription | undefined;
   private sinceCheckpoint = 0;
   private closed = false;
-  private failure: unknown;
-  private readonly waiters: { position: Position; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly waiters = new PositionWaiters();
 
   constructor(
     private readonly store: EventStore,
@@ -41,7 +41,7 @@ export class PeerDelivery {
       { fromPosition: this.handled, filter: { streamPrefixes: [STREAM_ROOT], eventTypePrefixes: ['MessageSent'] } },
       (events) => this.deliverAll(events),
     );
-    this.subscription.done.catch((error) => this.fail(error));
+    this.subscription.done.catch((error) => this.waiters.fail(error));
     await this.subscription.caughtUp;
   }
 
@@ -51,7 +51,7 @@ export class PeerDelivery {
       this.handled = event.position;
       this.sinceCheckpoint++;
     }
-    this.release();
+    this.waiters.release(this.handled);
     if (this.sinceCheckpoint >= CHECKPOINT_EVERY) await this.saveCheckpoint();
   }
 
@@ -78,26 +78,9 @@ export class PeerDelivery {
     }
   }
 
-  private release(): void {
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i]!;
-      if (comparePositions(w.position, this.handled) <= 0) {
-        this.waiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  }
-
-  private fail(error: unknown): void {
-    this.failure = error;
-    for (const w of this.waiters.splice(0)) w.reject(error);
-  }
-
   /** Resolves once every MessageSent up to `position` is in its peer's list and read models. */
   waitFor(position: Position | undefined): Promise<void> {
-    if (position === undefined || comparePositions(position, this.handled) <= 0) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push({ position, resolve, reject }));
+    return this.waiters.wait(position, this.handled);
   }
 
   private async saveCheckpoint(): Promise<void> {
@@ -118,6 +101,6 @@ export class PeerDelivery {
       await subscription.done.catch(() => undefined);
     }
     await this.saveCheckpoint();
-    for (const w of this.waiters.splice(0)) w.reject(new Error('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
+    this.waiters.rejectAll(new Error('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
   }
 }

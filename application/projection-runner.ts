@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import { STREAM_ROOT, parseStream } from '../domain/identity.js';
+import { PositionWaiters } from './position-waiters.js';
 import { SessionListProjection, type ViewChange } from '../projections/session-list-projection.js';
 import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from './ports/event-store.js';
 
@@ -24,10 +25,9 @@ export class ProjectionRunner {
   private projectionValue = new SessionListProjection();
   private checkpoint: Position = START;
   private subscription: Subscription | undefined;
-  private readonly waiters: { position: Position; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly waiters = new PositionWaiters();
   private readonly appliedSubject = new Subject<AppliedBatch>();
   private sinceSnapshot = 0;
-  private failure: unknown;
   private snapshotError: unknown;
   private warned = false;
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
@@ -53,7 +53,7 @@ export class ProjectionRunner {
       { fromPosition: this.checkpoint, filter: { streamPrefixes: [STREAM_ROOT] } },
       (events) => this.apply(events),
     );
-    this.subscription.done.catch((error) => this.fail(error));
+    this.subscription.done.catch((error) => this.waiters.fail(error));
     await this.subscription.caughtUp;
   }
 
@@ -73,31 +73,14 @@ export class ProjectionRunner {
     }
     this.sinceSnapshot += events.length;
     this.appliedSubject.next({ events, changes });
-    this.release();
+    this.waiters.release(this.checkpoint);
     const every = this.options.snapshotEvery ?? 20_000;
     if (this.sinceSnapshot >= every) void this.trySnapshot();
   }
 
-  private release(): void {
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i]!;
-      if (comparePositions(w.position, this.checkpoint) <= 0) {
-        this.waiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  }
-
-  private fail(error: unknown): void {
-    this.failure = error;
-    for (const w of this.waiters.splice(0)) w.reject(error);
-  }
-
   /** Resolves once the read models include every event up to `position` (S10.5). */
   waitFor(position: Position | undefined): Promise<void> {
-    if (position === undefined || comparePositions(position, this.checkpoint) <= 0) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push({ position, resolve, reject }));
+    return this.waiters.wait(position, this.checkpoint);
   }
 
   /** Saves the read models with their checkpoint, so the next start resumes from here. */
@@ -134,6 +117,6 @@ export class ProjectionRunner {
     this.subscription = undefined;
     await this.trySnapshot();
     this.appliedSubject.complete();
-    for (const w of this.waiters.splice(0)) w.reject(new Error('the ledger closed before the read models caught up'));
+    this.waiters.rejectAll(new Error('the ledger closed before the read models caught up'));
   }
 }

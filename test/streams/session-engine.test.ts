@@ -10,22 +10,7 @@ import {
   type IncomingMessage,
   type SessionContext,
 } from '../../application/streams/index.js';
-
-let seq = 0;
-function msg(over: Partial<Message> = {}): Message {
-  seq++;
-  return { scene: 'p2p', from: 'alice', to: 'bot', idClient: `c${seq}`, type: 'text', text: `m${seq}`, time: 1_700_000_000_000 + seq, ...over };
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { msg, deferred } from '../support/streams.js';
 
 const text =
   (wanted: string) =>
