@@ -75,6 +75,7 @@ const handlers = new Map<Function, Handler<any>>([
 /** Validates (S10.1), stamps metadata from the ledger clock, runs the handler. */
 export class CommandBus {
   private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly ctx: HandlerContext) {}
 
@@ -95,10 +96,18 @@ export class CommandBus {
       device: deviceOf(command),
       at: this.ctx.clock(),
     };
-    return (await handler(command, this.ctx, meta)) as ResultOf<T>;
+    const running = handler(command, this.ctx, meta);
+    this.inFlight.add(running);
+    try {
+      return (await running) as ResultOf<T>;
+    } finally {
+      this.inFlight.delete(running);
+    }
   }
 
-  close(): void {
+  /** Refuses new commands; resolves when the ones under way have settled. */
+  async close(): Promise<void> {
     this.closed = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -102,8 +102,10 @@ export class Ledger {
   /** Flushes the read-model checkpoint and releases the store. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // New commands are refused; those under way finish first (or fail, if the store is gone).
+      this.peers.stopRetrying();
       for (const bot of this.bots) bot.close();
-      this.commands.close();
+      await this.commands.close();
       for (const view of this.views) view.close();
       this.router.close();
       await this.peers.close();

@@ -3,7 +3,7 @@ import { parseStream, sessionOfMessage, sessionStream, STREAM_ROOT } from '../do
 import type { CommandMeta } from './command-context.js';
 import { sessionDecider } from './deciders.js';
 import {
-  START, StoreClosedError, StoreUnavailableError, comparePositions,
+  START, StoreUnavailableError, comparePositions,
   type EventStore, type Position, type RecordedEvent, type Subscription,
 } from './ports/event-store.js';
 import type { ProjectionRunner } from './projection-runner.js';
@@ -25,7 +25,7 @@ export class PeerDelivery {
   private handled: Position = START;
   private subscription: Subscription | undefined;
   private sinceCheckpoint = 0;
-  private closed = false;
+  private stopping = false;
   private readonly waiters = new PositionWaiters();
 
   constructor(
@@ -41,12 +41,16 @@ export class PeerDelivery {
       { fromPosition: this.handled, filter: { streamPrefixes: [STREAM_ROOT], eventTypePrefixes: ['MessageSent'] } },
       (events) => this.deliverAll(events),
     );
-    this.subscription.done.catch((error) => this.waiters.fail(error));
+    this.subscription.done.catch((error) => {
+      if (!this.stopping) console.error('session-ledger: peer delivery stopped;', error instanceof Error ? error.message : error);
+      this.waiters.fail(error);
+    });
     await this.subscription.caughtUp;
   }
 
   private async deliverAll(events: readonly RecordedEvent[]): Promise<void> {
     for (const event of events) {
+      // An event counts as handled only once delivered: a failure leaves it for the next start.
       if (event.type === 'MessageSent') await this.deliver(event);
       this.handled = event.position;
       this.sinceCheckpoint++;
@@ -55,6 +59,7 @@ export class PeerDelivery {
     if (this.sinceCheckpoint >= CHECKPOINT_EVERY) await this.saveCheckpoint();
   }
 
+  /** Records the message in the peer's list; throws when it cannot, which stops the reactor. */
   private async deliver(event: RecordedEvent): Promise<void> {
     const owner = parseStream(event.streamName);
     const { message, device } = event.data as MessageSentEvent['data'];
@@ -68,10 +73,9 @@ export class PeerDelivery {
         await this.runner.waitFor(position);
         return;
       } catch (error) {
-        // Only an unreachable store is worth waiting for; anything else would fail again forever.
-        if (this.closed || !(error instanceof StoreUnavailableError)) {
-          if (!this.closed && !(error instanceof StoreClosedError)) console.error(`session-ledger: could not deliver message ${message.idClient} to ${peer}'s list`, error);
-          return;
+        // Waiting helps only while the store is unreachable, and only until the ledger closes.
+        if (this.stopping || !(error instanceof StoreUnavailableError)) {
+          throw new PeerDeliveryError(`message ${message.idClient} from ${owner.account} is committed but not yet in ${peer}'s list; it is delivered when a ledger opens on this store again`, error);
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
@@ -91,8 +95,13 @@ export class PeerDelivery {
     });
   }
 
+  /** From now on an unreachable store ends a delivery instead of being waited out. */
+  stopRetrying(): void {
+    this.stopping = true;
+  }
+
   async close(): Promise<void> {
-    this.closed = true;
+    this.stopping = true;
     const subscription = this.subscription;
     this.subscription = undefined;
     if (subscription) {
@@ -101,6 +110,14 @@ export class PeerDelivery {
       await subscription.done.catch(() => undefined);
     }
     await this.saveCheckpoint();
-    this.waiters.rejectAll(new Error('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
+    this.waiters.fail(new PeerDeliveryError('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
+  }
+}
+
+/** A sent p2p message is committed, but its copy in the peer's list is not there yet. */
+export class PeerDeliveryError extends Error {
+  override readonly name = 'PeerDeliveryError';
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
   }
 }

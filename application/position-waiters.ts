@@ -5,10 +5,10 @@ export class PositionWaiters {
   private readonly waiting: { position: Position; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private failure: unknown;
 
-  /** Resolves at once when `reached` already covers `position`. */
+  /** Resolves at once when `reached` already covers `position`; rejects once the follower failed. */
   wait(position: Position | undefined, reached: Position): Promise<void> {
-    if (position === undefined || comparePositions(position, reached) <= 0) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
+    if (position === undefined || comparePositions(position, reached) <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiting.push({ position, resolve, reject }));
   }
 
@@ -26,10 +26,6 @@ export class PositionWaiters {
   /** The follower stopped for good: every present and later wait rejects with `error`. */
   fail(error: unknown): void {
     this.failure = error;
-    this.rejectAll(error);
-  }
-
-  rejectAll(error: unknown): void {
     for (const w of this.waiting.splice(0)) w.reject(error);
   }
 }

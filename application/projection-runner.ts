@@ -1,6 +1,7 @@
 import { Observable, Subject } from 'rxjs';
 import { STREAM_ROOT, parseStream } from '../domain/identity.js';
 import { PositionWaiters } from './position-waiters.js';
+import { LedgerClosedError } from './errors.js';
 import { SessionListProjection, type ViewChange } from '../projections/session-list-projection.js';
 import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from './ports/event-store.js';
 
@@ -117,6 +118,6 @@ export class ProjectionRunner {
     this.subscription = undefined;
     await this.trySnapshot();
     this.appliedSubject.complete();
-    this.waiters.rejectAll(new Error('the ledger closed before the read models caught up'));
+    this.waiters.fail(new LedgerClosedError());
   }
 }

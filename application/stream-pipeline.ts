@@ -52,8 +52,15 @@ export class StreamPipeline {
 
   private async attempt<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, revision } = await this.load(stream, decider);
+      const { state, revision, cached } = await this.load(stream, decider);
       const decision = decider.decide(command, state);
+      const appendsNothing = !Array.isArray(decision) || decision.length === 0;
+      // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
+      // here, or another process's writes would go unnoticed (S10.5).
+      if (appendsNothing && cached && (await this.lastRevision(stream)) !== revision) {
+        this.cache.delete(stream);
+        continue;
+      }
       if (!Array.isArray(decision)) {
         const rejection = decision as DomainRejection;
         throw new CommandRejectedError(rejection.code, rejection.message);
@@ -90,15 +97,20 @@ export class StreamPipeline {
     throw new ConcurrencyError(stream, MAX_ATTEMPTS);
   }
 
-  private async load<E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<unknown, E, S>): Promise<Cached<S>> {
+  private async lastRevision(stream: string): Promise<bigint | undefined> {
+    const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    return last?.revision;
+  }
+
+  private async load<E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<unknown, E, S>): Promise<Cached<S> & { cached: boolean }> {
     const hit = this.cache.get(stream) as Cached<S> | undefined;
-    if (hit) return hit;
+    if (hit) return { ...hit, cached: true };
     const events = await this.store.readStream(stream);
     let state = decider.initialState(stream);
     for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as E);
     const loaded = { state, revision: events.length ? events[events.length - 1]!.revision : undefined };
     this.remember(stream, loaded);
-    return loaded;
+    return { ...loaded, cached: false };
   }
 
   private remember(stream: string, entry: Cached<unknown>): void {

@@ -30,11 +30,26 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 `;
 
+/**
+ * The store's read models follow only this connection's commits, so a second writer would leave
+ * them silently behind: the file is locked for as long as the store is open, and a second opener
+ * is refused with a clear error.
+ */
+function holdExclusively(db: Database.Database): void {
+  db.pragma('locking_mode = EXCLUSIVE');
+  db.exec('BEGIN IMMEDIATE; COMMIT;');
+}
+
+function alreadyOpen(path: string): Error {
+  return new Error(`the SQLite store ${path} is already open (in another process, or another ledger in this one); the embedded store serves one process at a time: close the other, or use EventStoreDB for several processes`);
+}
+
 /** Opens (creating if missing) a database in WAL mode; integers come back as bigint, like positions. */
 export function openLedgerDatabase(path: string): Database.Database {
-  const db = new Database(path);
+  const db = new Database(path, { timeout: 200 });
   try {
     db.pragma('journal_mode = WAL');
+    if (path !== ':memory:' && path !== '') holdExclusively(db);
     // with WAL, NORMAL fsyncs at checkpoints, not per commit: a power loss may undo the latest commits, never corrupt the file
     db.pragma('synchronous = NORMAL');
     db.defaultSafeIntegers(true);
@@ -42,6 +57,6 @@ export function openLedgerDatabase(path: string): Database.Database {
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw (error as { code?: string }).code === 'SQLITE_BUSY' ? alreadyOpen(path) : error;
   }
 }

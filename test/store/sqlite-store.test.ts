@@ -47,13 +47,12 @@ describe('SqliteEventStore', () => {
   describe('on disk', () => {
     it('puts the database file in WAL mode', async () => {
       const path = freshPath();
-      const store = openAt(path);
+      await openAt(path).close(); // the store holds the file exclusively while open; WAL mode stays in the file
       const probe = new Database(path, { readonly: true });
       try {
         expect(probe.pragma('journal_mode', { simple: true })).to.equal('wal');
       } finally {
         probe.close();
-        await store.close();
       }
     });
 
@@ -132,5 +131,26 @@ describe('SqliteEventStore', () => {
       expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
       expect((await store.readAll()).map((e) => e.streamName)).to.deep.equal(['taken', 'fresh-1', 'fresh-2']);
     });
+  });
+});
+
+describe('SqliteEventStore: one process per file', () => {
+  it('a second opener of the same file is refused with a clear error until the first closes', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { SqliteEventStore } = await import('../../infrastructure/store/sqlite-store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-lock-'));
+    try {
+      const path = join(dir, 'l.sqlite');
+      const first = SqliteEventStore.open(path);
+      const error = (() => { try { SqliteEventStore.open(path); return null; } catch (e) { return e as Error; } })();
+      expect(error?.message).to.contain('already open');
+      await first.close();
+      const again = SqliteEventStore.open(path);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
