@@ -17,6 +17,7 @@ export function sessionDecider(account: string): Decider<SessionCommand, Session
     },
     evolve,
     decide: (command, state) => decide(account, command, state),
+    commandOf: (eventType) => SESSION_COMMAND_OF[eventType] ?? eventType,
     eventId(stream, event) {
       return event.type === 'MessageReceived' || event.type === 'MessageSent' ? messageEventId(stream, messageKey(event.data.message)) : undefined;
     },
@@ -27,4 +28,19 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
   initialState: () => initialAccountState(),
   evolve: evolveAccount,
   decide: decideAccount,
+  commandOf: (eventType) => (eventType === 'DeviceRegistered' ? 'RegisterDevice' : eventType === 'DeviceSyncStarted' ? 'StartSync' : eventType),
+};
+
+/** Which session command produces each session event. */
+const SESSION_COMMAND_OF: Record<string, SessionCommand['type']> = {
+  MessageReceived: 'RecordMessages',
+  MessageSent: 'RecordMessages',
+  SessionReset: 'ResetUnread',
+  CurrentSessionSet: 'SetCurrent',
+  CurrentSessionCleared: 'ClearCurrent',
+  ReceiptReceived: 'RecordReceipt',
+  SessionInserted: 'Insert',
+  LocalCustomUpdated: 'UpdateLocalCustom',
+  SessionDeleted: 'Delete',
+  OfflineBatchSynced: 'SyncOfflineBatch',
 };

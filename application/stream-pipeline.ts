@@ -10,6 +10,8 @@ export interface Decider<C, E extends { type: string; data: unknown }, S> {
   initialState(stream: string): S;
   evolve(state: S, event: E): S;
   decide(command: C, state: S): readonly E[] | DomainRejection;
+  /** the command type that produces events of this type (a retry is recognised by it) */
+  commandOf(eventType: string): string;
   /** a stable id for an event, or undefined to derive one from the command */
   eventId?(stream: string, event: E): string | undefined;
 }
@@ -17,6 +19,29 @@ export interface Decider<C, E extends { type: string; data: unknown }, S> {
 interface Cached<S> {
   state: S;
   revision: bigint | undefined;
+  /** `${commandId}|${command type}` of the stream's recent events: a retried command is a no-op */
+  applied: AppliedCommands;
+}
+
+/** The most recent command keys of one stream, bounded so the cache stays small. */
+class AppliedCommands {
+  private readonly keys = new Set<string>();
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  add(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > APPLIED_LIMIT) this.keys.delete(this.keys.values().next().value!);
+  }
+}
+
+const APPLIED_LIMIT = 1000;
+
+function appliedKey(commandId: unknown, commandType: string): string {
+  return `${String(commandId)}|${commandType}`;
 }
 
 export interface PipelineResult<E> {
@@ -52,7 +77,10 @@ export class StreamPipeline {
 
   private async attempt<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, revision, cached } = await this.load(stream, decider);
+      const { state, revision, cached, applied } = await this.load(stream, decider);
+      const type = (command as { type: string }).type;
+      // Dispatching a command again with the same commandId never doubles its effect (S10.2).
+      if (applied.has(appliedKey(meta.commandId, type))) return { events: [], position: undefined };
       const decision = decider.decide(command, state);
       const appendsNothing = !Array.isArray(decision) || decision.length === 0;
       // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
@@ -87,7 +115,8 @@ export class StreamPipeline {
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: revision ?? 'no_stream' });
         let folded = state;
         for (const e of events) folded = decider.evolve(folded, e);
-        this.remember(stream, { state: folded, revision: result.nextExpectedRevision });
+        applied.add(appliedKey(meta.commandId, type));
+        this.remember(stream, { state: folded, revision: result.nextExpectedRevision, applied });
         return { events, position: result.position };
       } catch (error) {
         this.cache.delete(stream);
@@ -107,8 +136,12 @@ export class StreamPipeline {
     if (hit) return { ...hit, cached: true };
     const events = await this.store.readStream(stream);
     let state = decider.initialState(stream);
-    for (const e of events) state = decider.evolve(state, { type: e.type, data: e.data } as E);
-    const loaded = { state, revision: events.length ? events[events.length - 1]!.revision : undefined };
+    const applied = new AppliedCommands();
+    for (const e of events) {
+      state = decider.evolve(state, { type: e.type, data: e.data } as E);
+      applied.add(appliedKey(e.metadata['commandId'], decider.commandOf(e.type)));
+    }
+    const loaded = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied };
     this.remember(stream, loaded);
     return { ...loaded, cached: false };
   }

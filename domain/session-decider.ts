@@ -88,9 +88,10 @@ export function decide(account: string, command: SessionCommand, state: SessionS
       return [{ type: 'LocalCustomUpdated', data: { sessionId, device: command.device, localCustom: command.localCustom } }];
     case 'Delete': {
       if (command.scope === 'local') {
-        if (!isVisibleOn(state, command.device)) return []; // S7.3: unknown ids succeed
-      } else if (state.hiddenEverywhere) {
-        return []; // deleted already and not revived since: a retry never deletes twice
+        const hiddenAt = state.hiddenOn.get(command.device);
+        if (hiddenAt !== undefined ? hiddenAt >= command.at : !isVisibleOn(state, command.device)) return []; // S7.3: unknown ids succeed
+      } else if (state.hiddenEverywhere && (state.serverDeletedAt ?? -Infinity) >= command.at) {
+        return []; // deleted already, as late as this: nothing changes
       }
       // A server delete is recorded even before the session exists: older messages must not create it later (S7.4).
       return [{ type: 'SessionDeleted', data: { sessionId, scope: command.scope, device: command.device, at: command.at } }];

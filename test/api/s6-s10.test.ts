@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CommandRejectedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
-import { ReceiveMessage, SyncMessages } from '../../application/commands/index.js';
+import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, SetCurrentSession, SyncMessages, UpdateLocalSession } from '../../application/commands/index.js';
+import type { AnyCommand } from '../../application/command-bus.js';
 import { GetLocalSessions } from '../../application/queries/session-queries.js';
 import { EventTypes } from '../../domain/events.js';
 import { p2p, team } from '../support/messages.js';
@@ -143,15 +144,38 @@ onEachStore('S7 changing the list', ({ fx }) => {
     await phone.receiveMessage(newer);
     for (const v of [pc, phone]) expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1, lastMsg: newer });
   });
-  it('S7.4 retrying deleteSession later changes nothing: one SessionDeleted, the first time', async () => {
+  it('S7.4 retrying deleteSession with its commandId later changes nothing; a new delete later moves the floor', async () => {
     const { ledger, clock } = fx();
     const v = ledger.account('alice');
     await v.receiveMessage(p2p('bob', 'alice', clock.now - 10));
-    await v.deleteSession({ scene: 'p2p', to: 'bob' });
+    const first = clock.now;
+    await ledger.commands.dispatch(new DeleteSession({ account: 'alice', scene: 'p2p', to: 'bob' }), { commandId: 'del-1' });
     clock.now += 1000;
+    await ledger.commands.dispatch(new DeleteSession({ account: 'alice', scene: 'p2p', to: 'bob' }), { commandId: 'del-1' });
+    const deletes = async () => (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === 'SessionDeleted').map((e) => e.data.at);
+    expect(await deletes()).to.deep.equal([first]);
     await v.deleteSession({ scene: 'p2p', to: 'bob' });
-    const deletes = (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === 'SessionDeleted');
-    expect(deletes.map((e) => e.data.at)).to.deep.equal([clock.now - 1000]);
+    expect(await deletes()).to.deep.equal([first, clock.now]);
+    await ledger.account('alice', { device: 'new' }).syncMessages({ roaming: [p2p('bob', 'alice', clock.now - 500)] });
+    expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.equal(null); // before the second delete
+  });
+  it('S10.2 every command dispatched again with its commandId resolves without a second effect', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('bob', 'alice', 1));
+    const twice = async (make: () => AnyCommand, id: string) => {
+      const a = await ledger.commands.dispatch(make(), { commandId: id });
+      clock.now += 5;
+      const b = await ledger.commands.dispatch(make(), { commandId: id });
+      return [a, b];
+    };
+    await twice(() => new ResetSessionUnread({ account: 'alice', sessionId: 'p2p-bob' }), 'r1');
+    await twice(() => new UpdateLocalSession({ account: 'alice', id: 'p2p-bob', localCustom: 'x' }), 'u1');
+    await twice(() => new SetCurrentSession({ account: 'alice', sessionId: 'p2p-bob' }), 's1');
+    const [inserted, again] = await twice(() => new InsertLocalSession({ account: 'alice', scene: 'team', to: 't1' }), 'i1');
+    expect(again).to.deep.equal(inserted);
+    const h = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
+    expect(h.map((e) => e.type)).to.deep.equal(['MessageReceived', 'SessionReset', 'LocalCustomUpdated', 'CurrentSessionSet']);
   });
   it('S7.4 deleteSessions deletes several at once', async () => {
     const { ledger } = fx();

@@ -123,16 +123,23 @@ describe('domain: session decider', () => {
       given(A, S, [received(m)]).when({ type: 'Delete', scope: 'local', device: 'd1', at: 50 })
         .then([{ type: 'SessionDeleted', data: { sessionId: S, scope: 'local', device: 'd1', at: 50 } }]);
     });
+    it('S7.3 deleting locally again later moves this device\'s floor; at the same time it changes nothing', () => {
+      const del: SessionEvent = { type: 'SessionDeleted', data: { sessionId: S, scope: 'local', device: 'd1', at: 50 } };
+      given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'local', device: 'd1', at: 50 }).thenNothingHappened();
+      given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'local', device: 'd1', at: 80 })
+        .then([{ type: 'SessionDeleted', data: { sessionId: S, scope: 'local', device: 'd1', at: 80 } }]);
+    });
     it('S7.3 after a local delete, the session may be inserted again on that device', () => {
       const del: SessionEvent = { type: 'SessionDeleted', data: { sessionId: S, scope: 'local', device: 'd1', at: 50 } };
       expect(given(A, S, [received(m), del]).when({ type: 'Insert', device: 'd1', updateTime: 60 }).events).to.have.length(1);
       given(A, S, [received(m), del]).when({ type: 'Insert', device: 'd2', updateTime: 60 }).thenRejects('SessionAlreadyExists');
     });
-    it('S7.4 a server delete is recorded, and not twice, even retried later', () => {
+    it('S7.4 a server delete is recorded; again at the same time changes nothing, later it moves the floor', () => {
       const del: SessionEvent = { type: 'SessionDeleted', data: { sessionId: S, scope: 'server', device: 'd1', at: 50 } };
       given(A, S, [received(m)]).when({ type: 'Delete', scope: 'server', device: 'd1', at: 50 }).then([del]);
       given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'server', device: 'd2', at: 50 }).thenNothingHappened();
-      given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'server', device: 'd1', at: 90 }).thenNothingHappened();
+      given(A, S, [received(m), del]).when({ type: 'Delete', scope: 'server', device: 'd1', at: 90 })
+        .then([{ type: 'SessionDeleted', data: { sessionId: S, scope: 'server', device: 'd1', at: 90 } }]);
     });
     it('S7.4 after a server delete, an older message is recorded but does not make the session visible', () => {
       const del: SessionEvent = { type: 'SessionDeleted', data: { sessionId: S, scope: 'server', device: 'd1', at: 50 } };
