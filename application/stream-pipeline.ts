@@ -2,6 +2,7 @@ import { SCHEMA_VERSION, type EventMetadata } from '../domain/events.js';
 import type { DomainRejection } from '../domain/errors.js';
 import type { CommandMeta } from './command-context.js';
 import { ConcurrencyError, CommandRejectedError } from './errors.js';
+import { Lanes } from './lanes.js';
 import { commandEventId } from './event-ids.js';
 import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from './ports/event-store.js';
 
@@ -60,19 +61,12 @@ const CACHE_LIMIT = 20_000;
  */
 export class StreamPipeline {
   private readonly cache = new Map<string, Cached<unknown>>();
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly lanes = new Lanes();
 
   constructor(private readonly store: EventStore) {}
 
   run<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
-    const previous = this.lanes.get(stream) ?? Promise.resolve();
-    const next = previous.then(() => this.attempt(stream, decider, command, meta), () => this.attempt(stream, decider, command, meta));
-    const tail = next.catch(() => undefined);
-    this.lanes.set(stream, tail);
-    void tail.then(() => {
-      if (this.lanes.get(stream) === tail) this.lanes.delete(stream);
-    });
-    return next;
+    return this.lanes.run(stream, () => this.attempt(stream, decider, command, meta));
   }
 
   private async attempt<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {

@@ -8,6 +8,7 @@ import { accountDecider, sessionDecider } from '../deciders.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProjectionRunner } from '../projection-runner.js';
 import type { StreamPipeline } from '../stream-pipeline.js';
+import { Lanes } from '../lanes.js';
 import type { PeerDelivery } from '../peer-delivery.js';
 import type { Position } from '../ports/event-store.js';
 
@@ -19,6 +20,16 @@ export class HandlerContext {
     private readonly peers: PeerDelivery,
     readonly clock: Clock,
   ) {}
+
+  private readonly lanes = new Lanes();
+
+  /**
+   * Runs `work` alone among works of the same key: decisions that read the read models across
+   * streams (the device's current session, the account's top updateTime) must not interleave.
+   */
+  exclusive<T>(key: readonly string[], work: () => Promise<T>): Promise<T> {
+    return this.lanes.run(JSON.stringify(key), work);
+  }
 
   get read(): SessionListProjection {
     return this.runner.projection;

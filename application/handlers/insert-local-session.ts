@@ -8,7 +8,9 @@ import type { HandlerContext } from './handler-context.js';
 export async function insertLocalSession(c: InsertLocalSession, ctx: HandlerContext, meta: CommandMeta): Promise<{ session: Session }> {
   await ctx.ensureDevice(meta);
   const id = sessionIdOf(c.scene, c.to);
-  const updateTime = c.updateTime ?? Math.max(ctx.read.maxUpdateTime(c.account), meta.at) + 1;
-  await ctx.session(c.account, id, { type: 'Insert', device: meta.device, updateTime }, meta);
-  return { session: ctx.read.getSession(c.account, meta.device, id)! };
+  return ctx.exclusive(['insert', c.account], async () => {
+    const updateTime = c.updateTime ?? Math.max(ctx.read.maxUpdateTime(c.account), meta.at) + 1;
+    await ctx.session(c.account, id, { type: 'Insert', device: meta.device, updateTime }, meta);
+    return { session: ctx.read.getSession(c.account, meta.device, id)! };
+  });
 }

@@ -5,6 +5,8 @@ import type { HandlerContext } from './handler-context.js';
 /** S4.5 */
 export async function resetCurrentSession(c: ResetCurrentSession, ctx: HandlerContext, meta: CommandMeta): Promise<void> {
   await ctx.ensureDevice(meta);
-  const current = ctx.read.currentSession(c.account, meta.device);
-  if (current !== undefined) await ctx.session(c.account, current, { type: 'ClearCurrent', device: meta.device }, meta);
+  await ctx.exclusive(['current', c.account, meta.device], async () => {
+    const current = ctx.read.currentSession(c.account, meta.device);
+    if (current !== undefined) await ctx.session(c.account, current, { type: 'ClearCurrent', device: meta.device }, meta);
+  });
 }

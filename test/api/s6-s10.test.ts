@@ -322,3 +322,27 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     expect(s).to.deep.include({ unread: 21, localCustom: 'x', updateTime: 219 });
   });
 });
+
+onEachStore('S4.2 and S7.1 under concurrency', ({ fx }) => {
+  it('S4.2 two setCurrSession calls at once leave exactly one current session; resetCurrSession clears it', async () => {
+    const { ledger } = fx();
+    const v = ledger.account('alice');
+    await v.receiveMessage(p2p('b', 'alice', 1));
+    await v.receiveMessage(p2p('c', 'alice', 2));
+    await Promise.all([v.setCurrSession('p2p-b'), v.setCurrSession('p2p-c')]);
+    await v.receiveMessage(p2p('b', 'alice', 3));
+    await v.receiveMessage(p2p('c', 'alice', 4));
+    const unread = async () => [(await v.getLocalSession({ sessionId: 'p2p-b' }))!.unread, (await v.getLocalSession({ sessionId: 'p2p-c' }))!.unread];
+    expect(await unread()).to.deep.equal([1, 0]);
+    await v.resetCurrSession();
+    await v.receiveMessage(p2p('b', 'alice', 5));
+    await v.receiveMessage(p2p('c', 'alice', 6));
+    expect(await unread()).to.deep.equal([2, 1]);
+  });
+  it('S7.1 concurrent inserts get distinct update times above every other', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice');
+    const [a, b] = await Promise.all([v.insertLocalSession({ scene: 'p2p', to: 'x' }), v.insertLocalSession({ scene: 'p2p', to: 'y' })]);
+    expect([a.session.updateTime, b.session.updateTime].sort()).to.deep.equal([clock.now + 1, clock.now + 2]);
+  });
+});
