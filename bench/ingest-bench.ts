@@ -47,13 +47,34 @@ async function measure(store: string, n: number): Promise<IngestFigures> {
   }
 }
 
+/** µs per message into ONE session, early and late: the cost must not grow with the session. */
+async function oneSession(total: number): Promise<{ earlyMicros: number; lateMicros: number }> {
+  const ledger = await createLedger({ store: 'memory', clock: () => 1_700_000_000_000 });
+  try {
+    const view = ledger.account('big');
+    const slice = Math.floor(total / 4);
+    const timeSlice = async (from: number) => {
+      const t = performance.now();
+      for (let i = from; i < from + slice; i++) {
+        await view.receiveMessage({ scene: 'p2p', from: 'peer', to: 'big', idClient: `m${i}`, type: 'text', time: 1_700_000_000_000 + i });
+      }
+      return ((performance.now() - t) * 1000) / slice;
+    };
+    const earlyMicros = await timeSlice(0);
+    for (let i = slice; i < total - slice; i += slice) await timeSlice(i);
+    return { earlyMicros, lateMicros: await timeSlice(total - slice) };
+  } finally {
+    await ledger.close();
+  }
+}
+
 /** sqlite ingest, with the memory store measured in the same run as the baseline. */
-export async function run(n = 4000): Promise<{ memory: IngestFigures; sqlite: IngestFigures }> {
+export async function run(n = 4000): Promise<{ memory: IngestFigures; sqlite: IngestFigures; oneSession: { earlyMicros: number; lateMicros: number } }> {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
   try {
     const memory = await measure('memory', n);
     const sqlite = await measure(`sqlite:${join(dir, 'bench.sqlite')}`, n);
-    return { memory, sqlite };
+    return { memory, sqlite, oneSession: await oneSession(20_000) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,8 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(total
 const i = await ingest(4000);
 console.log('ingest (receiveMessage, 200 accounts; memory store is the baseline)');
 for (const f of [i.memory, i.sqlite]) console.log(`  ${f.store.padEnd(7)} sequential ${f.sequentialPerSecond.toFixed(0)} msg/s, 64 in flight ${f.inFlight64PerSecond.toFixed(0)} msg/s`);
-console.log(`  sqlite/memory: sequential ${ratio(i.sqlite.sequentialPerSecond, i.memory.sequentialPerSecond)}, 64 in flight ${ratio(i.sqlite.inFlight64PerSecond, i.memory.inFlight64PerSecond)}\n`);
+console.log(`  sqlite/memory: sequential ${ratio(i.sqlite.sequentialPerSecond, i.memory.sequentialPerSecond)}, 64 in flight ${ratio(i.sqlite.inFlight64PerSecond, i.memory.inFlight64PerSecond)}`);
+console.log(`  one session of 20,000 messages (memory): first 5,000 ${i.oneSession.earlyMicros.toFixed(0)} µs/msg, last 5,000 ${i.oneSession.lateMicros.toFixed(0)} µs/msg (late/early ${ratio(i.oneSession.lateMicros, i.oneSession.earlyMicros)})\n`);
 
 const l = await lag(2000);
 console.log('append and projection lag (sqlite is the baseline)');

@@ -14,3 +14,21 @@ describe('domain: KeyLog (S2.3 dedupe state)', () => {
     expect(v2.size).to.equal(2);
   });
 });
+
+describe('domain: KeyLog folds twice without copying', () => {
+  it('S2.3 adding the same keys again to an older version gives the same set as the first fold', () => {
+    let base = KeyLog.empty();
+    for (let i = 0; i < 50_000; i++) base = base.add(`k${i}`);
+    const decided = base.add('new');            // the decider's own fold
+    const folded = base.add('new');             // the pipeline folding the same event again
+    expect([decided.has('new'), folded.has('new'), folded.size]).to.deep.equal([true, true, 50_001]);
+    let v = folded;
+    for (let i = 0; i < 2_000; i++) {
+      const before = v;
+      v = before.add(`n${i}`);
+      v = before.add(`n${i}`);
+    }
+    expect(v.size).to.equal(52_001);
+    expect([v.has('n1999'), v.has('k0'), decided.has('n0')]).to.deep.equal([true, true, false]);
+  });
+});
