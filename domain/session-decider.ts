@@ -89,7 +89,8 @@ export function decide(account: string, command: SessionCommand, state: SessionS
     case 'Delete': {
       if (command.scope === 'local') {
         const hiddenAt = state.hiddenOn.get(command.device);
-        if (hiddenAt !== undefined ? hiddenAt >= command.at : !isVisibleOn(state, command.device)) return []; // S7.3: unknown ids succeed
+        const visible = isVisibleOn(state, command.device);
+        if (!visible && (hiddenAt === undefined || hiddenAt >= command.at)) return []; // S7.3: unknown ids succeed
       } else if (state.hiddenEverywhere && (state.serverDeletedAt ?? -Infinity) >= command.at) {
         return []; // deleted already, as late as this: nothing changes
       }

@@ -19,6 +19,8 @@ export interface SessionState {
   readonly hiddenEverywhere: boolean;
   /** devices that deleted it locally, with the deletion time (S7.3) */
   readonly hiddenOn: ReadonlyMap<string, number>;
+  /** devices that inserted it as an empty local session (S7.1); it shows there whatever else holds */
+  readonly insertedOn: ReadonlySet<string>;
   /** devices on which it is the current session, with their mark scope (S4.2) */
   readonly currentOn: ReadonlyMap<string, MarkScope>;
   readonly msgReceiptTime: number | undefined;
@@ -37,13 +39,21 @@ export function initialSessionState(sessionId: string): SessionState {
     serverDeletedAt: undefined,
     hiddenEverywhere: false,
     hiddenOn: new Map(),
+    insertedOn: new Set(),
     currentOn: new Map(),
     msgReceiptTime: undefined,
   };
 }
 
 export function isVisibleOn(state: SessionState, device: string): boolean {
-  return state.exists && !state.hiddenEverywhere && !state.hiddenOn.has(device);
+  return (state.exists && !state.hiddenEverywhere && !state.hiddenOn.has(device)) || state.insertedOn.has(device);
+}
+
+function withoutDevice(set: ReadonlySet<string>, device: string): ReadonlySet<string> {
+  if (!set.has(device)) return set;
+  const copy = new Set(set);
+  copy.delete(device);
+  return copy;
 }
 
 function without<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
@@ -86,7 +96,8 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     case 'ReceiptReceived':
       return { ...state, msgReceiptTime: Math.max(state.msgReceiptTime ?? -Infinity, event.data.msgReceiptTime) };
     case 'SessionInserted':
-      return { ...state, exists: true, hiddenEverywhere: false, hiddenOn: without(state.hiddenOn, event.data.device) };
+      // Local to the inserting device (the seed's local database); other devices are untouched.
+      return { ...state, insertedOn: new Set([...state.insertedOn, event.data.device]) };
     case 'LocalCustomUpdated':
       return state;
     case 'SessionDeleted': {
@@ -96,12 +107,13 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
           ...state,
           hiddenEverywhere: true,
           serverDeletedAt: Math.max(state.serverDeletedAt ?? -Infinity, at),
+          insertedOn: new Set(),
           currentOn: new Map(),
         };
       }
       const hiddenOn = new Map(state.hiddenOn);
       hiddenOn.set(device, at);
-      return { ...state, hiddenOn, currentOn: without(state.currentOn, device) };
+      return { ...state, hiddenOn, insertedOn: withoutDevice(state.insertedOn, device), currentOn: without(state.currentOn, device) };
     }
     case 'OfflineBatchSynced':
       return state;

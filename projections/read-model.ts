@@ -54,6 +54,8 @@ export interface DeviceSessionModel {
   /** mode C: counting messages of the last sync's offline batch */
   batch: Set<string> | undefined;
   unread: number;
+  /** set by insertLocalSession: shown here as an empty session with this updateTime (S7.1) */
+  insertedUpdateTime: number | undefined;
   /** updateTime under which it sits in the device index, undefined when not indexed */
   indexedAt: number | undefined;
 }
@@ -92,17 +94,23 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
 }
 
 export function newDeviceSessionModel(): DeviceSessionModel {
-  return { mark: NO_MARK, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, indexedAt: undefined };
+  return { mark: NO_MARK, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, indexedAt: undefined };
 }
 
 export function isVisible(session: SessionModel, view: DeviceSessionModel): boolean {
-  return session.exists && !session.hiddenEverywhere && !view.hidden;
+  return (session.exists && !session.hiddenEverywhere && !view.hidden) || view.insertedUpdateTime !== undefined;
+}
+
+/** The updateTime this device sees: its own for a session it inserted, else the session's. */
+export function viewUpdateTime(session: SessionModel, view: DeviceSessionModel): number {
+  return view.insertedUpdateTime ?? session.updateTime;
 }
 
 /** The public object: fields the seed marks optional are absent, not undefined. */
 export function toSession(session: SessionModel, view: DeviceSessionModel): Session {
-  const out: Session = { id: session.id, scene: session.scene, to: session.to, updateTime: session.updateTime, unread: view.unread };
-  if (session.lastMsg) out.lastMsg = session.lastMsg;
+  const out: Session = { id: session.id, scene: session.scene, to: session.to, updateTime: viewUpdateTime(session, view), unread: view.unread };
+  // A copy, so a caller changing what it got cannot change the read model.
+  if (session.lastMsg && view.insertedUpdateTime === undefined) out.lastMsg = { ...session.lastMsg };
   if (session.msgReceiptTime !== undefined) out.msgReceiptTime = session.msgReceiptTime;
   if (view.localCustom !== undefined) out.localCustom = view.localCustom;
   return out;

@@ -2,7 +2,7 @@ import type { AccountEvent, DeviceOptions, LedgerEvent, SessionEvent, UnreadMode
 import { parseSessionId } from '../domain/identity.js';
 import { messageKey, type Message } from '../domain/message.js';
 import {
-  isVisible, newDeviceSessionModel, newSessionModel, toSession,
+  NO_MARK, isVisible, newDeviceSessionModel, newSessionModel, toSession, viewUpdateTime,
   type AccountModel, type DeviceModel, type DeviceSessionModel, type Session, type SessionModel,
 } from './read-model.js';
 import { SortedIndex } from './sorted-index.js';
@@ -176,11 +176,12 @@ export class SessionListProjection {
         session.msgReceiptTime = Math.max(session.msgReceiptTime ?? -Infinity, e.data.msgReceiptTime);
         return 'all';
       case 'SessionInserted': {
+        // Local to the inserting device: an empty session there; nothing older counts on it.
         const device = this.device(account, e.data.device);
-        session.exists = true;
-        session.hiddenEverywhere = false;
-        session.updateTime = e.data.updateTime;
-        this.view(device, session.id).hidden = false;
+        const view = this.view(device, session.id);
+        view.insertedUpdateTime = e.data.updateTime;
+        view.hiddenAt = Math.max(view.hiddenAt, session.lastMsg?.time ?? NO_MARK);
+        this.setUnread(device, view, recount(device, session, view));
         changed.add(device);
         return 'some';
       }
@@ -191,16 +192,21 @@ export class SessionListProjection {
         return 'some';
       }
       case 'SessionDeleted': {
-        const { scope, at } = e.data;
+        const { scope } = e.data;
+        const deletedAt = e.data.at;
         if (scope === 'server') {
           session.hiddenEverywhere = true;
-          session.serverDeletedAt = Math.max(session.serverDeletedAt, at);
-          for (const device of account.devices.values()) if (device.current === session.id) device.current = undefined;
+          session.serverDeletedAt = Math.max(session.serverDeletedAt, deletedAt);
+          for (const device of account.devices.values()) {
+            if (device.current === session.id) device.current = undefined;
+            this.view(device, session.id).insertedUpdateTime = undefined;
+          }
         } else {
           const device = this.device(account, e.data.device);
           const view = this.view(device, session.id);
           view.hidden = true;
-          view.hiddenAt = Math.max(view.hiddenAt, at);
+          view.hiddenAt = Math.max(view.hiddenAt, deletedAt);
+          view.insertedUpdateTime = undefined;
           if (device.current === session.id) device.current = undefined;
         }
         return 'some';
@@ -226,6 +232,8 @@ export class SessionListProjection {
     for (const device of account.devices.values()) {
       const view = this.view(device, session.id);
       if (view.hidden && message.time > view.hiddenAt) view.hidden = false;
+      // A newer message turns a locally inserted empty session into the ordinary one.
+      if (view.insertedUpdateTime !== undefined && message.time > view.hiddenAt) view.insertedUpdateTime = undefined;
     }
     // S2.2: late history never replaces the last message.
     if (!session.lastMsg || message.time >= session.lastMsg.time) {
@@ -294,13 +302,14 @@ export class SessionListProjection {
   }
 
   private reindex(device: DeviceModel, session: SessionModel, view: DeviceSessionModel, visible: boolean): void {
-    if (view.indexedAt !== undefined && (!visible || view.indexedAt !== session.updateTime)) {
+    const updateTime = viewUpdateTime(session, view);
+    if (view.indexedAt !== undefined && (!visible || view.indexedAt !== updateTime)) {
       device.index.remove({ updateTime: view.indexedAt, id: session.id });
       view.indexedAt = undefined;
     }
     if (visible && view.indexedAt === undefined) {
-      device.index.insert({ updateTime: session.updateTime, id: session.id });
-      view.indexedAt = session.updateTime;
+      device.index.insert({ updateTime, id: session.id });
+      view.indexedAt = updateTime;
     }
   }
 
@@ -379,7 +388,7 @@ export class SessionListProjection {
       if (at < 0) throw new UnknownCursorError(`lastSessionId ${JSON.stringify(options.lastSessionId)} is not in this result list: pass the id of the last session of the previous page`);
       start = at + 1;
     }
-    return candidates.slice(start, start + options.limit).map((c) => ({ ...toSession(a.sessions.get(c.id)!, d.views.get(c.id)!), lastMsg: c.msg }));
+    return candidates.slice(start, start + options.limit).map((c) => ({ ...toSession(a.sessions.get(c.id)!, d.views.get(c.id)!), lastMsg: { ...c.msg } }));
   }
 
   /** Ids of this view's sessions with unread > 0 (S4.4). */
@@ -393,10 +402,12 @@ export class SessionListProjection {
     return this.accounts.get(account)?.devices.get(device)?.totalUnread ?? 0;
   }
 
-  /** Greatest updateTime among the account's sessions (S7.1). */
+  /** Greatest updateTime among the account's sessions, as any of its devices sees them (S7.1). */
   maxUpdateTime(account: string): number {
+    const a = this.accounts.get(account);
     let max = -Infinity;
-    for (const s of this.accounts.get(account)?.sessions.values() ?? []) if (s.exists) max = Math.max(max, s.updateTime);
+    for (const s of a?.sessions.values() ?? []) if (s.exists) max = Math.max(max, s.updateTime);
+    for (const d of a?.devices.values() ?? []) for (const v of d.views.values()) if (v.insertedUpdateTime !== undefined) max = Math.max(max, v.insertedUpdateTime);
     return max;
   }
 

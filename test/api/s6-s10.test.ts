@@ -102,6 +102,36 @@ onEachStore('S7 changing the list', ({ fx }) => {
     expect(error.code).to.equal('SessionAlreadyExists');
     expect(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).to.have.length(1);
   });
+  it('S7.1 an insert is local to its device: other devices keep their list, a newer message makes it ordinary', async () => {
+    const { ledger, clock } = fx();
+    const x = ledger.account('alice', { device: 'x' });
+    const y = ledger.account('alice', { device: 'y' });
+    await Promise.all([x.ready, y.ready]);
+    const old = p2p('bob', 'alice', clock.now - 10);
+    await x.receiveMessage(old);
+    await x.deleteLocalSession({ id: 'p2p-bob' });
+    const yUpdates = record(y.updates$);
+    const { session } = await x.insertLocalSession({ scene: 'p2p', to: 'bob' });
+    expect(session).to.deep.equal({ id: 'p2p-bob', scene: 'p2p', to: 'bob', updateTime: clock.now + 1, unread: 0 });
+    expect(await y.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.equal({ id: 'p2p-bob', scene: 'p2p', to: 'bob', updateTime: clock.now - 10, unread: 1, lastMsg: old });
+    expect(yUpdates.values).to.deep.equal([]);
+    await x.insertLocalSession({ scene: 'team', to: 'mine' });
+    expect(await y.getLocalSession({ sessionId: 'team-mine' })).to.equal(null);
+    const newer = p2p('bob', 'alice', clock.now + 10);
+    await y.receiveMessage(newer);
+    expect(await x.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.equal({ id: 'p2p-bob', scene: 'p2p', to: 'bob', updateTime: clock.now + 10, unread: 1, lastMsg: newer });
+  });
+  it('S7.1 after a server delete, an insert shows on the inserting device only', async () => {
+    const { ledger } = fx();
+    const x = ledger.account('alice', { device: 'x' });
+    const y = ledger.account('alice', { device: 'y' });
+    await Promise.all([x.ready, y.ready]);
+    await x.receiveMessage(p2p('bob', 'alice', 100));
+    await y.deleteSession({ scene: 'p2p', to: 'bob' });
+    await x.insertLocalSession({ scene: 'p2p', to: 'bob' });
+    expect((await x.getLocalSessions()).sessions.map((s) => [s.id, s.unread, 'lastMsg' in s])).to.deep.equal([['p2p-bob', 0, false]]);
+    expect((await y.getLocalSessions()).sessions).to.deep.equal([]);
+  });
   it('S7.2 updateLocalSession changes only localCustom; an unknown id resolves null', async () => {
     const { ledger } = fx();
     const v = ledger.account('alice');
