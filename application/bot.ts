@@ -13,17 +13,20 @@ import type { IncomingMessage, SessionContext } from './streams/types.js';
 export const BOT_DEVICE = 'bot';
 
 /**
- * M4.2: the account's incoming messages as they commit, from now on, in commit order; each once,
- * because the projection runner applies every position once.
+ * M4.2: the account's incoming messages committed from now on, in commit order, each once (the
+ * runner applies every position once). "From now on": applied after the call and recorded by the
+ * ledger clock no earlier than it, so another process's older commits are not replayed; roaming
+ * messages are history and are left out. Each is a copy, so handlers cannot change the ledger.
  */
-export function committedIncoming(runner: ProjectionRunner, account: string): Subscribable<IncomingMessage> {
+export function committedIncoming(runner: ProjectionRunner, account: string, since: number): Subscribable<IncomingMessage> {
   return new Observable<IncomingMessage>((subscriber) => {
     const sub = runner.applied$.subscribe(({ events }) => {
       for (const e of events) {
         if (e.type !== 'MessageReceived') continue;
-        const stream = parseStream(e.streamName);
-        if (stream?.account !== account) continue;
-        subscriber.next({ message: (e.data as MessageReceivedEvent['data']).message, account });
+        const data = e.data as MessageReceivedEvent['data'];
+        if (data.delivery === 'roaming' || (e.metadata as { at?: number }).at! < since) continue;
+        if (parseStream(e.streamName)?.account !== account) continue;
+        subscriber.next({ message: { ...data.message }, account });
       }
     });
     return () => sub.unsubscribe();
@@ -45,7 +48,7 @@ export function replyThroughLedger(commands: CommandBus, clock: Clock): (ctx: Se
 
 export function createBot(runner: ProjectionRunner, commands: CommandBus, clock: Clock, account: string, bufferSize?: number): SessionEngine {
   return new SessionEngine({
-    source$: committedIncoming(runner, account),
+    source$: committedIncoming(runner, account, clock()),
     reply: replyThroughLedger(commands, clock),
     ...(bufferSize !== undefined && { bufferSize }),
   });

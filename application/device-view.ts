@@ -203,8 +203,16 @@ export class DeviceView {
     return settle(this.run(() => this.queries.execute(new GetTotalUnread(this.base()))), done);
   }
 
-  /** Completes `sessions$` and `updates$`; the ledger keeps every event. */
+  private isClosed = false;
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Completes `sessions$` and `updates$` and stops delivery to this view; the ledger keeps every event. */
   close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.stopListening();
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     this.sessionsSubject.complete();

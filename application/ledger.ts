@@ -61,6 +61,7 @@ export class Ledger {
   account(accountId: string, options: DeviceViewOptions = {}): DeviceView {
     this.assertOpen();
     if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.account(accountId): accountId must be a non-empty string');
+    this.prune();
     const view = new DeviceView(accountId, options, this.commands, this.queries, this.runner, this.router);
     this.views.add(view);
     return view;
@@ -89,6 +90,7 @@ export class Ledger {
   bot(accountId: string, options: { bufferSize?: number } = {}): SessionEngine {
     this.assertOpen();
     if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.bot(accountId): accountId must be a non-empty string');
+    this.prune();
     const engine = createBot(this.runner, this.commands, this.clock, accountId, options.bufferSize);
     this.bots.add(engine);
     return engine;
@@ -113,6 +115,12 @@ export class Ledger {
       await this.store.close();
     })();
     return this.closing;
+  }
+
+  /** Forgets views and bots their users closed. */
+  private prune(): void {
+    for (const view of this.views) if (view.closed) this.views.delete(view);
+    for (const bot of this.bots) if (bot.closed) this.bots.delete(bot);
   }
 
   private assertOpen(): void {
