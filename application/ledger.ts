@@ -2,7 +2,9 @@ import type { Session } from '../projections/read-model.js';
 import { history, sessionsAt, timeline, type HistoryEntry, type TimelineEntry } from './audit.js';
 import { CommandBus } from './command-bus.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
-import { LedgerClosedError } from './errors.js';
+import { LedgerClosedError, ValidationError, type FieldError } from './errors.js';
+import { fieldProblem } from './validation.js';
+import { parseSessionId } from '../domain/identity.js';
 import { HandlerContext } from './handlers/handler-context.js';
 import type { Clock } from './ports/clock.js';
 import type { EventStore } from './ports/event-store.js';
@@ -18,6 +20,19 @@ export interface LedgerParts {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly runner?: RunnerOptions;
+}
+
+/** S10.1 for the audit queries: every bad field named. */
+function checkAuditQuery(name: string, query: unknown, needs: { sessionId?: boolean; at?: boolean }): void {
+  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
+  const problems: FieldError[] = [];
+  if (typeof q['account'] !== 'string' || q['account'] === '') problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
+  if (q['device'] !== undefined && (typeof q['device'] !== 'string' || q['device'] === '')) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
+  if (needs.sessionId && (typeof q['sessionId'] !== 'string' || !parseSessionId(q['sessionId']))) {
+    problems.push(fieldProblem('sessionId', q['sessionId'], 'isSessionId', 'must be a session id such as p2p-bob or team-42'));
+  }
+  if (needs.at && (typeof q['at'] !== 'number' || !Number.isFinite(q['at']))) problems.push(fieldProblem('at', q['at'], 'isNumber', 'must be a ledger time in ms'));
+  if (problems.length > 0) throw new ValidationError(name, problems);
 }
 
 /** The recent-sessions ledger: commands in, read models out, history for audit. */
@@ -67,19 +82,24 @@ export class Ledger {
     return view;
   }
 
-  history(query: { account: string; sessionId: string }): Promise<HistoryEntry[]> {
+  /** S10.3: a session's events with their metadata, oldest first; [] if it never existed. */
+  async history(query: { account: string; sessionId: string }): Promise<HistoryEntry[]> {
     this.assertOpen();
+    checkAuditQuery('history', query, { sessionId: true });
     return history(this.store, query.account, query.sessionId);
   }
 
-  sessionsAt(query: { account: string; device?: string; at: number }): Promise<Session[]> {
+  /** S10.3: a device's list as it was at ledger time `at`, most recent first, rebuilt by replay. */
+  async sessionsAt(query: { account: string; device?: string; at: number }): Promise<Session[]> {
     this.assertOpen();
+    checkAuditQuery('sessionsAt', query, { at: true });
     return sessionsAt(this.store, query.account, query.device ?? 'default', query.at);
   }
 
   /** Every event of a session with the device's unread after it (the CLI's `history`). */
-  timeline(query: { account: string; sessionId: string; device?: string }): Promise<TimelineEntry[]> {
+  async timeline(query: { account: string; sessionId: string; device?: string }): Promise<TimelineEntry[]> {
     this.assertOpen();
+    checkAuditQuery('timeline', query, { sessionId: true });
     return timeline(this.store, query.account, query.sessionId, query.device ?? 'default');
   }
 

@@ -13,15 +13,22 @@ function flatten(errors: readonly ClassValidatorError[], prefix: string, out: Fi
   }
 }
 
-/** S10.1: validates a command or query instance; throws ValidationError naming every bad field. */
-export function assertValid(instance: object): void {
-  const errors = validateSync(instance, { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length === 0) return;
-  const out: FieldError[] = [];
-  flatten(errors, '', out);
-  throw new ValidationError(instance.constructor.name, out);
+/** A command whose fields must also agree with each other (checked with the rest, S10.1). */
+export interface CrossFieldChecked {
+  crossFieldErrors(): FieldError[];
 }
 
-export function fieldError(target: string, field: string, value: unknown, rule: string, text: string): ValidationError {
-  return new ValidationError(target, [{ field, value, constraints: { [rule]: `${field} ${text}` } }]);
+/** S10.1: validates a command or query instance; throws ValidationError naming every bad field. */
+export function assertValid(instance: object): void {
+  const out: FieldError[] = [];
+  flatten(validateSync(instance, { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: true }), '', out);
+  const cross = (instance as Partial<CrossFieldChecked>).crossFieldErrors?.() ?? [];
+  const bad = new Set(out.map((e) => e.field));
+  for (const e of cross) if (!bad.has(e.field)) out.push(e);
+  if (out.length > 0) throw new ValidationError(instance.constructor.name, out);
 }
+
+export function fieldProblem(field: string, value: unknown, rule: string, text: string): FieldError {
+  return { field, value, constraints: { [rule]: `${field} ${text}` } };
+}
+

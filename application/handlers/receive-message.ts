@@ -1,15 +1,11 @@
-import { concernsAccount, sessionOfMessage } from '../../domain/identity.js';
+import { sessionOfMessage } from '../../domain/identity.js';
 import type { Session } from '../../projections/read-model.js';
 import type { CommandMeta } from '../command-context.js';
 import type { ReceiveMessage } from '../commands/message-commands.js';
 import { plainMessage } from '../commands/message-input.js';
-import { fieldError } from '../validation.js';
 import type { HandlerContext } from './handler-context.js';
 
 export async function receiveMessage(c: ReceiveMessage, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
-  if (!concernsAccount(c.account, c.message)) {
-    throw fieldError('ReceiveMessage', 'message.to', c.message.to, 'concernsAccount', `must be ${c.account} (or message.from must be): a p2p message belongs to the lists of its two ends`);
-  }
   await ctx.ensureDevice(meta);
   const message = plainMessage(c.message);
   const { id } = sessionOfMessage(c.account, message);

@@ -3,13 +3,9 @@ import type { Session } from '../../projections/read-model.js';
 import type { CommandMeta } from '../command-context.js';
 import type { SendMessage } from '../commands/message-commands.js';
 import { plainMessage } from '../commands/message-input.js';
-import { fieldError } from '../validation.js';
 import type { HandlerContext } from './handler-context.js';
 
 export async function sendMessage(c: SendMessage, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
-  if (c.message.from !== c.account) {
-    throw fieldError('SendMessage', 'message.from', c.message.from, 'isSender', `must be the sending account ${c.account}`);
-  }
   await ctx.ensureDevice(meta);
   const message = plainMessage(c.message);
   const { id } = sessionOfMessage(c.account, message);

@@ -1,9 +1,8 @@
-import { concernsAccount, sessionOfMessage } from '../../domain/identity.js';
+import { sessionOfMessage } from '../../domain/identity.js';
 import { messageKey, type Delivery, type Message } from '../../domain/message.js';
 import type { CommandMeta } from '../command-context.js';
 import type { SyncMessages } from '../commands/message-commands.js';
 import { plainMessage } from '../commands/message-input.js';
-import { fieldError } from '../validation.js';
 import type { HandlerContext } from './handler-context.js';
 
 interface Batch {
@@ -13,11 +12,6 @@ interface Batch {
 
 /** S3: records both batches per session, once each; a message in both counts as offline (S3.2). */
 export async function syncMessages(c: SyncMessages, ctx: HandlerContext, meta: CommandMeta): Promise<string[]> {
-  for (const [field, list] of [['roaming', c.roaming], ['offline', c.offline]] as const) {
-    list?.forEach((m, i) => {
-      if (!concernsAccount(c.account, m)) throw fieldError('SyncMessages', `${field}.${i}.to`, m.to, 'concernsAccount', `must be ${c.account} (or ${field}.${i}.from must be)`);
-    });
-  }
   const mode = await ctx.ensureDevice(meta);
   await ctx.account(c.account, { type: 'StartSync', device: meta.device }, meta);
   const batches = new Map<string, Batch>();

@@ -283,6 +283,19 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     expect(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).to.deep.equal([]);
     expect(await ledger.sessionsAt({ account: 'alice', at: Number.MAX_SAFE_INTEGER })).to.deep.equal([]);
   });
+  it('S10.1 every bad field is named at once, cross-field rules included; the audit queries are validated too', async () => {
+    const { ledger } = fx();
+    const sync = await ledger.commands.dispatch(new SyncMessages({ account: 'alice', offline: [p2p('bob', 'carol', 1), p2p('dan', 'erin', 2), { ...p2p('bob', 'alice', 3), time: -1 }] })).catch((e) => e);
+    expect(sync.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['offline.0.to', 'offline.1.to', 'offline.2.time']);
+    const send = await ledger.account('alice').sendMessage({ ...p2p('bob', 'alice', 1), time: 1.5 }).catch((e) => e);
+    expect(send.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['message.from', 'message.time']);
+    const receipt = await ledger.account('alice').sendMsgReceipt({ msg: team('alice', 't1', 1) }).catch((e) => e);
+    expect(receipt.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['msg.from', 'msg.scene', 'msg.to']);
+    const at = await ledger.sessionsAt({ account: '', at: 'yesterday' as never }).catch((e) => e);
+    expect([at.name, at.errors.map((e: { field: string }) => e.field)]).to.deep.equal(['ValidationError', ['account', 'at']]);
+    const hist = await ledger.history({ account: 'alice', sessionId: 'bob' }).catch((e) => e);
+    expect(hist.errors[0].field).to.equal('sessionId');
+  });
   it('S10.2 events are past-tense facts with a schema version and full metadata', async () => {
     const { ledger, clock } = fx();
     const v = ledger.account('alice', { device: 'pc' });
