@@ -15,16 +15,26 @@ export class MessageInput implements Message {
   @IsOptional() @IsString() custom?: string;
 }
 
-/** Copies a plain object into a MessageInput so nested validation sees its decorators. */
+const MESSAGE_FIELDS = ['scene', 'from', 'to', 'idClient', 'idServer', 'type', 'text', 'time', 'isUnreadable', 'custom'] as const;
+
+/**
+ * Copies a message's known fields into a MessageInput so nested validation sees its decorators.
+ * A NIM SDK message has many more fields (flow, status, target, …): they are left behind, not refused.
+ */
 export function toMessageInput(value: unknown): MessageInput {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value as MessageInput;
-  return Object.assign(new MessageInput(), value);
+  const input = new MessageInput();
+  for (const k of MESSAGE_FIELDS) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) (input as unknown as Record<string, unknown>)[k] = v;
+  }
+  return input;
 }
 
 /** The plain message to record: only the known fields, no prototype. */
 export function plainMessage(m: Message): Message {
   const out: Record<string, unknown> = {};
-  for (const k of ['scene', 'from', 'to', 'idClient', 'idServer', 'type', 'text', 'time', 'isUnreadable', 'custom'] as const) {
+  for (const k of MESSAGE_FIELDS) {
     if (m[k] !== undefined) out[k] = m[k];
   }
   return out as unknown as Message;

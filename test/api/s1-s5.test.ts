@@ -64,6 +64,12 @@ onEachStore('S2 messages and the list', ({ fx }) => {
     expect(await view.getTotalUnread()).to.equal(1);
     expect(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).to.have.length(1);
   });
+  it('S2 a NIM SDK message with its extra fields is accepted; only the S2 fields are recorded', async () => {
+    const { ledger } = fx();
+    const m = p2p('bob', 'alice', 5);
+    const s = await ledger.account('alice').receiveMessage({ ...m, flow: 'in', status: 'success', target: 'bob', sessionId: 'p2p-bob' } as never);
+    expect(s!.lastMsg).to.deep.equal(m);
+  });
   it('S2.4 the session object has exactly the seed\'s fields; msgReceiptTime is absent until a receipt', async () => {
     const { ledger } = fx();
     const s = await ledger.account('alice').receiveMessage(p2p('bob', 'alice', 5));
