@@ -61,7 +61,8 @@ export async function runDemo(ledger: Ledger, o: DemoOptions): Promise<{ command
   const submit = async (work: Promise<unknown>) => {
     commands++;
     inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
+    const forget = () => void inFlight.delete(work);
+    work.then(forget, forget); // a failure surfaces through Promise.race / Promise.all below
     if (inFlight.size >= 32) await Promise.race(inFlight);
   };
   for (let i = 0; i < o.messages; i++) {

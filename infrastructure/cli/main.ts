@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Ledger } from '../../application/ledger.js';
 import { rebuildReadModels } from '../../application/rebuild.js';
 import type { Session } from '../../projections/read-model.js';
 import { createLedger, DEFAULT_STORE, openStore } from '../create-ledger.js';
@@ -26,6 +28,34 @@ function storeOf(values: { store?: string | undefined }): string {
   return values.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
 }
 
+/** Commands that only read must not create an empty store where a path was mistyped. */
+function existingStore(values: { store?: string | undefined }): string {
+  const url = storeOf(values);
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+  if (path && path !== ':memory:' && !existsSync(path)) {
+    throw new Error(`no store at ${path}: run 'session-ledger demo' first, or pass --store <url>`);
+  }
+  return url;
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ' up'}; got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function noMore(positionals: string[], expected: number, usage: string): void {
+  if (positionals.length > expected) throw new Error(`unexpected argument ${JSON.stringify(positionals[expected])}; usage: ${usage}`);
+}
+
+/** The device view must exist: a mistyped device name would otherwise look like an empty list. */
+function requireDevice(ledger: Ledger, account: string, device: string): void {
+  if (ledger.projections.projection.hasDevice(account, device)) return;
+  const known = ledger.projections.projection.devicesOf(account);
+  throw new Error(`${account} has no device view named ${device}${known.length ? `; known: ${known.join(', ')}` : ' (and no devices at all)'}`);
+}
+
 function sessionRows(sessions: Session[]): string[][] {
   return sessions.map((s) => [
     s.id,
@@ -43,9 +73,9 @@ function printSessions(account: string, device: string, sessions: Session[], tot
 
 async function demo(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { store: { type: 'string' }, accounts: { type: 'string' }, messages: { type: 'string' }, seed: { type: 'string' } } });
-  const accounts = Number(values.accounts ?? 300);
-  const messages = Number(values.messages ?? 6000);
-  if (!(accounts >= 2) || !(messages >= 1)) throw new Error('--accounts must be at least 2 and --messages at least 1');
+  const accounts = integer('accounts', values.accounts, 300, 2);
+  const messages = integer('messages', values.messages, 6000, 1);
+  const seed = integer('seed', values.seed, 7, 0);
   const store = storeOf(values);
   const ledger = await createLedger({ store });
   try {
@@ -53,7 +83,7 @@ async function demo(args: string[]): Promise<void> {
     const bar = progressBar('messages', messages);
     const started = performance.now();
     const { commands, featured } = await runDemo(ledger, {
-      accounts, messages, seed: Number(values.seed ?? 7), runId: Date.now().toString(36), now: Date.now, onProgress: (n) => bar.tick(n),
+      accounts, messages, seed, runId: Date.now().toString(36), now: Date.now, onProgress: (n) => bar.tick(n),
     });
     bar.end();
     const seconds = (performance.now() - started) / 1000;
@@ -69,17 +99,17 @@ async function demo(args: string[]): Promise<void> {
 
 async function sessions(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, device: { type: 'string' }, limit: { type: 'string' } } });
+  const usage = 'session-ledger sessions <account> [--device d] [--limit n]';
   const account = positionals[0];
-  if (!account) throw new Error('usage: session-ledger sessions <account> [--device d] [--limit n]');
-  const ledger = await createLedger({ store: storeOf(values) });
+  if (!account) throw new Error(`usage: ${usage}`);
+  noMore(positionals, 1, usage);
+  const limit = integer('limit', values.limit, 20, 1, 100);
+  const ledger = await createLedger({ store: existingStore(values) });
   try {
     const device = values.device ?? 'default';
-    if (!ledger.projections.projection.hasDevice(account, device)) {
-      const known = ledger.projections.projection.devicesOf(account);
-      throw new Error(`${account} has no device view named ${device}${known.length ? `; known: ${known.join(', ')}` : ' (and no devices at all)'}`);
-    }
+    requireDevice(ledger, account, device);
     const view = ledger.account(account, { device });
-    const { sessions: list } = await view.getLocalSessions({ limit: Number(values.limit ?? 20) });
+    const { sessions: list } = await view.getLocalSessions({ limit });
     printSessions(account, device, list, await view.getTotalUnread());
   } finally {
     await ledger.close();
@@ -88,11 +118,14 @@ async function sessions(args: string[]): Promise<void> {
 
 async function history(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, device: { type: 'string' } } });
+  const usage = 'session-ledger history <account> <sessionId> [--device d]';
   const [account, sessionId] = positionals;
-  if (!account || !sessionId) throw new Error('usage: session-ledger history <account> <sessionId> [--device d]');
-  const ledger = await createLedger({ store: storeOf(values) });
+  if (!account || !sessionId) throw new Error(`usage: ${usage}`);
+  noMore(positionals, 2, usage);
+  const ledger = await createLedger({ store: existingStore(values) });
   try {
     const device = values.device ?? 'default';
+    requireDevice(ledger, account, device);
     const entries = await ledger.timeline({ account, sessionId, device });
     if (entries.length === 0) {
       console.log(`${account} has no session ${sessionId}: nothing was ever recorded for it`);
@@ -130,7 +163,7 @@ function detail(type: string, data: any): string {
 
 async function rebuild(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { store: { type: 'string' } } });
-  const store = await openStore(storeOf(values));
+  const store = await openStore(existingStore(values));
   try {
     const started = performance.now();
     const { events, accounts } = await rebuildReadModels(store, (n) => process.stderr.write(`\rreplayed ${n} events`));
@@ -144,8 +177,7 @@ async function rebuild(args: string[]): Promise<void> {
 async function botDemo(args: string[]): Promise<void> {
   const { runBotDemo } = await import('./bot-demo.js');
   const { values } = parseArgs({ args, options: { store: { type: 'string' }, timeout: { type: 'string' } } });
-  const timeout = Number(values.timeout ?? 1500);
-  if (!(timeout > 0)) throw new Error('--timeout must be a positive number of milliseconds');
+  const timeout = integer('timeout', values.timeout, 1500, 1);
   await runBotDemo(storeOf(values), timeout);
 }
 
@@ -153,9 +185,13 @@ const commands: Record<string, (args: string[]) => Promise<void>> = { demo, sess
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    console.error(USAGE);
+    return 1;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);
-    return name ? 0 : 1;
+    return 0;
   }
   const command = commands[name];
   if (!command) {

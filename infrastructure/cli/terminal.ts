@@ -4,7 +4,7 @@ export function progressBar(label: string, total: number, out: NodeJS.WriteStrea
   const width = 30;
   let shown = -1;
   const draw = (done: number) => {
-    const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+    const pct = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
     if (pct === shown) return;
     shown = pct;
     const filled = Math.round((pct / 100) * width);

@@ -59,6 +59,21 @@ describe('command line', () => {
     expect(r.stdout).to.contain('surveybot → cat      : Thanks! You rated us 4 and said "no".');
   });
 
+  it('bad arguments fail with a message saying what to change, and create nothing', async () => {
+    const messages = await cli(['demo', '--messages', '2.5', '--store', 'memory']);
+    expect([messages.code, messages.stderr]).to.deep.equal([1, 'session-ledger demo: --messages must be a whole number from 1 up; got "2.5"\n']);
+    const missing = join(dir, 'typo', 'x.sqlite');
+    const typo = await cli(['sessions', 'user000', '--store', `sqlite:${missing}`]);
+    expect(typo.code).to.equal(1);
+    expect(typo.stderr).to.contain(`no store at ${missing}`);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'typo'))).to.equal(false);
+    const device = await cli(['history', 'user000', 'p2p-user001', '--device', 'nope', '--store', store]);
+    expect([device.code, device.stderr.includes('known: phone')]).to.deep.equal([1, true]);
+    const extra = await cli(['sessions', 'user000', 'oops', '--store', store]);
+    expect([extra.code, extra.stderr.includes('unexpected argument "oops"')]).to.deep.equal([1, true]);
+  });
+
   it('an unknown command prints the usage and fails', async () => {
     const r = await cli(['fly']);
     expect(r.code).to.equal(2);
