@@ -22,3 +22,5 @@ export type { Session } from './projections/read-model.js';
 export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/nim/session-helpers.js';
 export * from './application/streams/index.js';
 export type { EventStore, RecordedEvent, Position } from './application/ports/event-store.js';
+export { StoreUnavailableError, StoreClosedError, WrongExpectedVersionError, StreamDeletedError } from './application/ports/event-store.js';
+export { PeerDeliveryError } from './application/peer-delivery.js';
