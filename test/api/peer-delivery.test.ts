@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { sessionDecider } from '../../application/deciders.js';
 import { StreamPipeline } from '../../application/stream-pipeline.js';
+import { Ledger } from '../../application/ledger.js';
+import { PeerDeliveryError } from '../../application/peer-delivery.js';
 import { sessionStream } from '../../domain/identity.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p } from '../support/messages.js';
@@ -24,6 +26,37 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       expect(bob).to.deep.include({ unread: 2 });
       expect(bob!.lastMsg).to.deep.include({ idClient: 'crashed' });
       expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['before', 'crashed']);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('S2.1 a peer append refused for good: the send rejects with PeerDeliveryError, and the next ledger delivers it', async () => {
+    const fx = await openFixture('sqlite');
+    try {
+      await fx.ledger.close();
+      const inner = await openStore(fx.storeUrl);
+      let refused = false;
+      const store = new Proxy(inner, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target);
+          if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
+          return (stream: string, ...rest: unknown[]) => {
+            if (!refused && stream.startsWith('ledger/bob/')) {
+              refused = true;
+              return Promise.reject(new Error('refused by the store'));
+            }
+            return (value as (...a: unknown[]) => unknown).call(target, stream, ...rest);
+          };
+        },
+      });
+      const faulty = await Ledger.open({ store, clock: () => fx.clock.now });
+      const error = await faulty.account('alice').sendMessage(p2p('alice', 'bob', 1, { idClient: 'refused' })).catch((e) => e);
+      expect(error).to.be.instanceOf(PeerDeliveryError);
+      expect(error.message).to.contain("not yet in bob's list");
+      await faulty.close();
+      const ledger = await fx.reopen();
+      expect((await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' }))!.lastMsg).to.deep.include({ idClient: 'refused' });
     } finally {
       await fx.close();
     }
