@@ -15,6 +15,14 @@ onEachStore('S1 identity through the API', ({ fx }) => {
     await bob.sendMessage(p2p('bob', 'alice', 12));
     expect((await bob.getLocalSessions()).sessions.map((s) => s.id)).to.deep.equal(['p2p-alice']);
   });
+  it('S1.3 the same message is outgoing in the sender\'s list (no unread) and incoming in the peer\'s', async () => {
+    const { ledger } = fx();
+    await ledger.account('alice').sendMessage(p2p('alice', 'bob', 1));
+    const h = async (account: string, id: string) => (await ledger.history({ account, sessionId: id })).map((e) => e.type);
+    expect(await h('alice', 'p2p-bob')).to.deep.equal(['MessageSent']);
+    expect(await h('bob', 'p2p-alice')).to.deep.equal(['MessageReceived']);
+    expect([await ledger.account('alice').getTotalUnread(), await ledger.account('bob').getTotalUnread()]).to.deep.equal([0, 1]);
+  });
   it('S1.4 accounts whose names share dashes never see each other\'s sessions', async () => {
     const { ledger } = fx();
     await ledger.account('a').receiveMessage(p2p('b-c', 'a', 1));

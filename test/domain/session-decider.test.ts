@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { SessionEvent } from '../../domain/events.js';
 import { accountStream, parseSessionId, parseStream, sessionOfMessage, sessionStream } from '../../domain/identity.js';
-import { messageKey } from '../../domain/message.js';
+import { isCounting, isOutgoing, messageKey } from '../../domain/message.js';
 import { given } from '../support/decider-spec.js';
 import { p2p, team } from '../support/messages.js';
 
@@ -30,6 +30,11 @@ describe('domain: session decider', () => {
       expect(sessionOfMessage('alice', m).id).to.equal('p2p-bob');
       expect(sessionOfMessage('bob', m).id).to.equal('p2p-alice');
       expect(sessionOfMessage('carol', team('alice', 't1', 1)).id).to.equal('team-t1');
+    });
+    it('S1.3 a message is outgoing for the account that sent it and incoming for everyone else', () => {
+      const m = p2p('alice', 'bob', 1);
+      expect([isOutgoing('alice', m), isOutgoing('bob', m), isCounting('alice', m), isCounting('bob', m)]).to.deep.equal([true, false, false, true]);
+      expect(isCounting('bob', { ...m, isUnreadable: false })).to.equal(false);
     });
     it('S1.4 stream names never collide, whatever characters the ids hold', () => {
       const names = [
