@@ -56,6 +56,8 @@ export interface DeviceSessionModel {
   unread: number;
   /** set by insertLocalSession: shown here as an empty session with this updateTime (S7.1) */
   insertedUpdateTime: number | undefined;
+  /** an insert's floor: messages at or before it never count here (it started empty) */
+  insertFloor: number;
   /** updateTime under which it sits in the device index, undefined when not indexed */
   indexedAt: number | undefined;
 }
@@ -94,11 +96,16 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
 }
 
 export function newDeviceSessionModel(): DeviceSessionModel {
-  return { mark: NO_MARK, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, indexedAt: undefined };
+  return { mark: NO_MARK, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, insertFloor: NO_MARK, indexedAt: undefined };
+}
+
+/** Visible through its messages, as the domain's isVisibleOn decides without inserts. */
+export function isShownByMessages(session: SessionModel, view: DeviceSessionModel): boolean {
+  return session.exists && !session.hiddenEverywhere && !view.hidden;
 }
 
 export function isVisible(session: SessionModel, view: DeviceSessionModel): boolean {
-  return (session.exists && !session.hiddenEverywhere && !view.hidden) || view.insertedUpdateTime !== undefined;
+  return isShownByMessages(session, view) || view.insertedUpdateTime !== undefined;
 }
 
 /** The updateTime this device sees: its own for a session it inserted, else the session's. */

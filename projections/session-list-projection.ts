@@ -2,7 +2,7 @@ import type { AccountEvent, DeviceOptions, LedgerEvent, SessionEvent, UnreadMode
 import { parseSessionId } from '../domain/identity.js';
 import { messageKey, type Message } from '../domain/message.js';
 import {
-  NO_MARK, isVisible, newDeviceSessionModel, newSessionModel, toSession, viewUpdateTime,
+  NO_MARK, isShownByMessages, isVisible, newDeviceSessionModel, newSessionModel, toSession, viewUpdateTime,
   type AccountModel, type DeviceModel, type DeviceSessionModel, type Session, type SessionModel,
 } from './read-model.js';
 import { SortedIndex } from './sorted-index.js';
@@ -180,7 +180,7 @@ export class SessionListProjection {
         const device = this.device(account, e.data.device);
         const view = this.view(device, session.id);
         view.insertedUpdateTime = e.data.updateTime;
-        view.hiddenAt = Math.max(view.hiddenAt, session.lastMsg?.time ?? NO_MARK);
+        view.insertFloor = Math.max(view.insertFloor, session.lastMsg?.time ?? NO_MARK);
         this.setUnread(device, view, recount(device, session, view));
         changed.add(device);
         return 'some';
@@ -232,8 +232,8 @@ export class SessionListProjection {
     for (const device of account.devices.values()) {
       const view = this.view(device, session.id);
       if (view.hidden && message.time > view.hiddenAt) view.hidden = false;
-      // A newer message turns a locally inserted empty session into the ordinary one.
-      if (view.insertedUpdateTime !== undefined && message.time > view.hiddenAt) view.insertedUpdateTime = undefined;
+      // Once its messages show the session here again, a locally inserted empty one becomes the ordinary one.
+      if (view.insertedUpdateTime !== undefined && message.time > view.insertFloor && isShownByMessages(session, view)) view.insertedUpdateTime = undefined;
     }
     // S2.2: late history never replaces the last message.
     if (!session.lastMsg || message.time >= session.lastMsg.time) {
@@ -372,7 +372,7 @@ export class SessionListProjection {
     for (const id of d.index.descending()) {
       const session = a.sessions.get(id)!;
       const view = d.views.get(id)!;
-      const floor = Math.max(session.serverDeletedAt, view.hiddenAt);
+      const floor = Math.max(session.serverDeletedAt, view.hiddenAt, view.insertFloor);
       let best: Message | undefined;
       for (const [type, msg] of session.lastByType) {
         if (exclude.has(type) || msg.time <= floor) continue;

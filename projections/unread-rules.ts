@@ -3,7 +3,7 @@ import type { CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } fr
 /** The mark a message must be later than to count on this device view (S4 table, S7.3, S7.4). */
 export function effectiveMark(device: DeviceModel, session: SessionModel, view: DeviceSessionModel): number {
   const read = device.mode === 'A' ? session.accountMark : view.mark;
-  return Math.max(read, view.hiddenAt, session.serverDeletedAt);
+  return Math.max(read, view.hiddenAt, view.insertFloor, session.serverDeletedAt);
 }
 
 /** Whether a counting message raises this view's unread, ignoring the time mark. */

@@ -132,6 +132,18 @@ onEachStore('S7 changing the list', ({ fx }) => {
     expect((await x.getLocalSessions()).sessions.map((s) => [s.id, s.unread, 'lastMsg' in s])).to.deep.equal([['p2p-bob', 0, false]]);
     expect((await y.getLocalSessions()).sessions).to.deep.equal([]);
   });
+  it('S7.1 an inserted session stays when a message older than the server delete arrives; domain and read model agree', async () => {
+    const { ledger, clock } = fx();
+    const v = ledger.account('alice', { device: 'd1' });
+    await v.receiveMessage(p2p('bob', 'alice', clock.now - 500));
+    await v.deleteSession({ scene: 'p2p', to: 'bob' });
+    await v.insertLocalSession({ scene: 'p2p', to: 'bob' });
+    await v.syncMessages({ offline: [p2p('bob', 'alice', clock.now - 200)] });
+    expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ id: 'p2p-bob', unread: 0 });
+    const error = await v.insertLocalSession({ scene: 'p2p', to: 'bob' }).catch((e) => e);
+    expect(error.code).to.equal('SessionAlreadyExists');
+    expect(await v.updateLocalSession({ id: 'p2p-bob', localCustom: 'x' })).to.deep.include({ localCustom: 'x' });
+  });
   it('S7.2 updateLocalSession changes only localCustom; an unknown id resolves null', async () => {
     const { ledger } = fx();
     const v = ledger.account('alice');
