@@ -8,7 +8,7 @@ export function messageEventId(stream: string, key: string): string {
   return uuidv5(`msg\n${stream}\n${key}`, NAMESPACE);
 }
 
-/** Other events: derived from the command, so retrying one command appends the same ids. */
-export function commandEventId(commandId: string, stream: string, index: number): string {
-  return uuidv5(`cmd\n${commandId}\n${stream}\n${index}`, NAMESPACE);
+/** Other events: derived from the command (unique per account, device and type), so a retry appends the same ids. */
+export function commandEventId(command: { account: string; device: string; commandType: string; commandId: string }, stream: string, index: number): string {
+  return uuidv5(JSON.stringify(['cmd', command.account, command.device, command.commandType, command.commandId, stream, index]), NAMESPACE);
 }

@@ -27,6 +27,8 @@ export class PeerDelivery {
   private sinceCheckpoint = 0;
   private stopping = false;
   private readonly waiters = new PositionWaiters();
+  private readonly deadLetters: DeadLetter[] = [];
+  private readonly failed = new Map<string, PeerDeliveryError>();
 
   constructor(
     private readonly store: EventStore,
@@ -36,7 +38,10 @@ export class PeerDelivery {
 
   async start(): Promise<void> {
     const saved = await this.store.readCheckpoint(PEER_DELIVERY_CHECKPOINT);
-    if (saved) this.handled = saved.position;
+    if (saved) {
+      this.handled = saved.position;
+      await this.retryDeadLetters((saved.state as { deadLetters?: DeadLetter[] } | null)?.deadLetters ?? []);
+    }
     this.subscription = this.store.subscribeToAll(
       { fromPosition: this.handled, filter: { streamPrefixes: [STREAM_ROOT], eventTypePrefixes: ['MessageSent'] } },
       (events) => this.deliverAll(events),
@@ -48,15 +53,39 @@ export class PeerDelivery {
     await this.subscription.caughtUp;
   }
 
+  /** Messages an earlier run could not deliver: they are tried again before anything else. */
+  private async retryDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    for (const letter of letters) {
+      const [event] = await this.store.readStream(letter.stream, { fromRevision: BigInt(letter.revision), maxCount: 1 });
+      if (!event) continue;
+      await this.deliverOrPark(event);
+    }
+  }
+
   private async deliverAll(events: readonly RecordedEvent[]): Promise<void> {
     for (const event of events) {
-      // An event counts as handled only once delivered: a failure leaves it for the next start.
-      if (event.type === 'MessageSent') await this.deliver(event);
+      if (event.type === 'MessageSent') await this.deliverOrPark(event);
       this.handled = event.position;
       this.sinceCheckpoint++;
     }
     this.waiters.release(this.handled);
     if (this.sinceCheckpoint >= CHECKPOINT_EVERY) await this.saveCheckpoint();
+  }
+
+  /**
+   * A delivery that fails for good (not an outage) is parked as a dead letter, kept in the
+   * checkpoint and tried again at the next start; its send rejects, and the others go on.
+   */
+  private async deliverOrPark(event: RecordedEvent): Promise<void> {
+    try {
+      await this.deliver(event);
+    } catch (error) {
+      if (this.stopping) throw error; // closing: the subscription ends here, the next start resumes
+      const failure = error instanceof PeerDeliveryError ? error : new PeerDeliveryError(String(error), error);
+      this.deadLetters.push({ stream: event.streamName, revision: event.revision.toString() });
+      this.failed.set(positionKey(event.position), failure);
+      console.error(`session-ledger: ${failure.message}`);
+    }
   }
 
   /** Records the message in the peer's list; throws when it cannot, which stops the reactor. */
@@ -69,7 +98,9 @@ export class PeerDelivery {
     const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       try {
-        const { position } = await this.pipeline.run(sessionStream(peer, sessionOfMessage(peer, message).id), sessionDecider(peer), command, { ...meta, causationId: event.id });
+        // Its own command id, derived from the event: the peer's own commands can never collide with it.
+        const deliveryMeta = { ...meta, commandId: `peer-delivery:${event.id}`, commandType: 'PeerDelivery', causationId: event.id };
+        const { position } = await this.pipeline.run(sessionStream(peer, sessionOfMessage(peer, message).id), sessionDecider(peer), command, deliveryMeta);
         await this.runner.waitFor(position);
         return;
       } catch (error) {
@@ -83,14 +114,19 @@ export class PeerDelivery {
   }
 
   /** Resolves once every MessageSent up to `position` is in its peer's list and read models. */
-  waitFor(position: Position | undefined): Promise<void> {
-    return this.waiters.wait(position, this.handled);
+  async waitFor(position: Position | undefined): Promise<void> {
+    await this.waiters.wait(position, this.handled);
+    const failure = position && this.failed.get(positionKey(position));
+    if (failure) {
+      this.failed.delete(positionKey(position));
+      throw failure;
+    }
   }
 
   private async saveCheckpoint(): Promise<void> {
     this.sinceCheckpoint = 0;
     if (comparePositions(this.handled, START) === 0) return;
-    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position: this.handled, state: null }).catch((error) => {
+    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position: this.handled, state: { deadLetters: this.deadLetters } }).catch((error) => {
       console.warn(`session-ledger: could not save the peer-delivery checkpoint (${error instanceof Error ? error.message : String(error)}); it will resume from the previous one`);
     });
   }
@@ -112,6 +148,16 @@ export class PeerDelivery {
     await this.saveCheckpoint();
     this.waiters.fail(new PeerDeliveryError('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
   }
+}
+
+interface DeadLetter {
+  readonly stream: string;
+  /** bigint as a string, for JSON */
+  readonly revision: string;
+}
+
+function positionKey(p: Position): string {
+  return `${p.commit}:${p.prepare}`;
 }
 
 /** A sent p2p message is committed, but its copy in the peer's list is not there yet. */

@@ -20,7 +20,7 @@ export interface Decider<C, E extends { type: string; data: unknown }, S> {
 interface Cached<S> {
   state: S;
   revision: bigint | undefined;
-  /** `${commandId}|${command type}` of the stream's recent events: a retried command is a no-op */
+  /** (account, device, commandId, command type) of the stream's recent events: a retried command is a no-op */
   applied: AppliedCommands;
 }
 
@@ -41,8 +41,9 @@ class AppliedCommands {
 
 const APPLIED_LIMIT = 1000;
 
-function appliedKey(commandId: unknown, commandType: string): string {
-  return `${String(commandId)}|${commandType}`;
+/** Command ids need only be unique per account, device and command (a client's own counter, say). */
+function appliedKey(meta: Record<string, unknown>, step: string): string {
+  return JSON.stringify([meta['account'], meta['device'], meta['commandType'], meta['commandId'], step]);
 }
 
 export interface PipelineResult<E> {
@@ -74,7 +75,7 @@ export class StreamPipeline {
       const { state, revision, cached, applied } = await this.load(stream, decider);
       const type = (command as { type: string }).type;
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).
-      if (applied.has(appliedKey(meta.commandId, type))) return { events: [], position: undefined };
+      if (applied.has(appliedKey(meta as unknown as Record<string, unknown>, type))) return { events: [], position: undefined };
       const decision = decider.decide(command, state);
       const appendsNothing = !Array.isArray(decision) || decision.length === 0;
       // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
@@ -100,7 +101,7 @@ export class StreamPipeline {
         causationId: meta.causationId,
       };
       const toAppend: EventToAppend[] = events.map((e, i) => ({
-        id: decider.eventId?.(stream, e) ?? commandEventId(meta.commandId, stream, i),
+        id: decider.eventId?.(stream, e) ?? commandEventId(meta, stream, i),
         type: e.type,
         data: e.data,
         metadata: { ...metadata },
@@ -109,7 +110,7 @@ export class StreamPipeline {
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: revision ?? 'no_stream' });
         let folded = state;
         for (const e of events) folded = decider.evolve(folded, e);
-        applied.add(appliedKey(meta.commandId, type));
+        applied.add(appliedKey(meta as unknown as Record<string, unknown>, type));
         this.remember(stream, { state: folded, revision: result.nextExpectedRevision, applied });
         return { events, position: result.position };
       } catch (error) {
@@ -133,7 +134,7 @@ export class StreamPipeline {
     const applied = new AppliedCommands();
     for (const e of events) {
       state = decider.evolve(state, { type: e.type, data: e.data } as E);
-      applied.add(appliedKey(e.metadata['commandId'], decider.commandOf(e.type)));
+      applied.add(appliedKey(e.metadata, decider.commandOf(e.type)));
     }
     const loaded = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied };
     this.remember(stream, loaded);

@@ -1,5 +1,5 @@
 import type { AccountEvent, DeviceOptions } from './events.js';
-import { unreadModeOf } from './events.js';
+import { DEFAULT_DEVICE_OPTIONS, unreadModeOf } from './events.js';
 
 /** The account stream: which device views exist, with the options that give their unread mode. */
 export interface AccountState {
@@ -7,7 +7,8 @@ export interface AccountState {
 }
 
 export type AccountCommand =
-  | { readonly type: 'RegisterDevice'; readonly device: string; readonly options: DeviceOptions }
+  /** options left out keep what the device has, or the seed's defaults for a new device */
+  | { readonly type: 'RegisterDevice'; readonly device: string; readonly options: Partial<DeviceOptions> }
   | { readonly type: 'StartSync'; readonly device: string };
 
 export function initialAccountState(): AccountState {
@@ -22,8 +23,10 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
   switch (command.type) {
     case 'RegisterDevice': {
       const known = state.devices.get(command.device);
-      if (known && sameOptions(known, command.options)) return []; // S10.3: recorded when first created with them
-      return [{ type: 'DeviceRegistered', data: { device: command.device, options: command.options, mode: unreadModeOf(command.options) } }];
+      const given = Object.fromEntries(Object.entries(command.options).filter(([, v]) => v !== undefined));
+      const options: DeviceOptions = { ...(known ?? DEFAULT_DEVICE_OPTIONS), ...given };
+      if (known && sameOptions(known, options)) return []; // S10.3: recorded when first created with them
+      return [{ type: 'DeviceRegistered', data: { device: command.device, options, mode: unreadModeOf(options) } }];
     }
     case 'StartSync': {
       const options = state.devices.get(command.device);

@@ -1,5 +1,5 @@
 import type { AccountCommand } from '../../domain/account-decider.js';
-import { DEFAULT_DEVICE_OPTIONS, markScopeOf, type MarkScope, type UnreadMode } from '../../domain/events.js';
+import { markScopeOf, type MarkScope, type UnreadMode } from '../../domain/events.js';
 import { accountStream, sessionStream } from '../../domain/identity.js';
 import type { SessionCommand } from '../../domain/session-decider.js';
 import type { SessionListProjection } from '../../projections/session-list-projection.js';
@@ -52,10 +52,13 @@ export class HandlerContext {
     await this.runner.waitFor(position);
   }
 
-  /** A device that acts before any view registered it gets the seed's default options. */
+  /**
+   * A device that acts before any view registered it gets the seed's default options; registering
+   * with no options never changes a device that a view registered meanwhile.
+   */
   async ensureDevice(meta: CommandMeta): Promise<UnreadMode> {
     if (!this.read.hasDevice(meta.account, meta.device)) {
-      await this.account(meta.account, { type: 'RegisterDevice', device: meta.device, options: DEFAULT_DEVICE_OPTIONS }, meta);
+      await this.account(meta.account, { type: 'RegisterDevice', device: meta.device, options: {} }, meta);
     }
     return this.read.deviceMode(meta.account, meta.device)?.mode ?? 'B';
   }

@@ -54,6 +54,9 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       const error = await faulty.account('alice').sendMessage(p2p('alice', 'bob', 1, { idClient: 'refused' })).catch((e) => e);
       expect(error).to.be.instanceOf(PeerDeliveryError);
       expect(error.message).to.contain("not yet in bob's list");
+      // Only that send failed: delivery goes on for everyone else.
+      await faulty.account('alice').sendMessage(p2p('alice', 'carol', 2, { idClient: 'fine' }));
+      expect((await faulty.account('carol').getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(1);
       await faulty.close();
       const ledger = await fx.reopen();
       expect((await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' }))!.lastMsg).to.deep.include({ idClient: 'refused' });

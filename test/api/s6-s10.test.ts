@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CommandRejectedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
-import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, SetCurrentSession, SyncMessages, UpdateLocalSession } from '../../application/commands/index.js';
+import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, SendMessage, SetCurrentSession, SyncMessages, UpdateLocalSession } from '../../application/commands/index.js';
 import type { AnyCommand } from '../../application/command-bus.js';
 import { GetLocalSessions } from '../../application/queries/session-queries.js';
 import { EventTypes } from '../../domain/events.js';
@@ -326,6 +326,28 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     await ledger.commands.dispatch(cmd(), { commandId: 'same' });
     await ledger.commands.dispatch(cmd(), { commandId: 'same' });
     expect(await ledger.account('alice').getTotalUnread()).to.equal(1);
+  });
+  it('S10.2 command ids need only be unique per account, device and command: no collision across them', async () => {
+    const { ledger } = fx();
+    await ledger.commands.dispatch(new SendMessage({ account: 'alice', message: p2p('alice', 'bob', 1, { idClient: 'a1' }) }), { commandId: 'cmd-1' });
+    await ledger.commands.dispatch(new SendMessage({ account: 'bob', message: p2p('bob', 'alice', 2, { idClient: 'b1' }) }), { commandId: 'cmd-1' });
+    await ledger.commands.dispatch(new ReceiveMessage({ account: 'bob', message: p2p('alice', 'bob', 3, { idClient: 'a2' }) }), { commandId: 'cmd-1' });
+    await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'tablet', message: p2p('bob', 'alice', 4, { idClient: 'b2' }) }), { commandId: 'cmd-1' });
+    const ids = async (account: string, id: string) => (await ledger.history({ account, sessionId: id })).map((e) => e.data.message.idClient);
+    expect(await ids('bob', 'p2p-alice')).to.deep.equal(['a1', 'b1', 'a2']);
+    expect(await ids('alice', 'p2p-bob')).to.deep.equal(['a1', 'b1', 'b2']);
+  });
+  it('S10.3 a device keeps the options its view registered: a command racing the view, or a view opened without options, changes nothing', async () => {
+    const { ledger } = fx();
+    const phone = ledger.account('alice', { device: 'phone', syncSessionUnread: true });
+    await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'phone', message: p2p('bob', 'alice', 1) }));
+    await phone.ready;
+    expect(ledger.projections.projection.deviceMode('alice', 'phone')!.mode).to.equal('A');
+    await ledger.account('alice', { device: 'kiosk', db: false }).ready;
+    await ledger.account('alice', { device: 'kiosk' }).ready;
+    expect(ledger.projections.projection.deviceMode('alice', 'kiosk')!.mode).to.equal('C');
+    await ledger.account('alice', { device: 'kiosk', autoMarkRead: true }).ready;
+    expect(ledger.projections.projection.deviceMode('alice', 'kiosk')!.mode).to.equal('D');
   });
   it('S10.3 history returns the session\'s events in order with metadata; [] for a session that never existed', async () => {
     const { ledger } = fx();
