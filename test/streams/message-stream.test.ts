@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Subject, VirtualTimeScheduler, firstValueFrom, toArray } from 'rxjs';
+import { VirtualTimeScheduler, firstValueFrom, toArray } from 'rxjs';
 import type { Message } from '../../domain/message.js';
 import {
   MessageStream,
