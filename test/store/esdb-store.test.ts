@@ -1,7 +1,5 @@
 import {
-  BACKWARDS,
   DeadlineExceededError,
-  END,
   EventStoreDBClient,
   START as ESDB_START,
   WrongExpectedVersionError as ClientWrongExpectedVersionError,
