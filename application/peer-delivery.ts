@@ -1,5 +1,7 @@
 import type { MessageSentEvent } from '../domain/events.js';
 import { parseStream, sessionOfMessage, sessionStream, STREAM_ROOT } from '../domain/identity.js';
+import { messageKey, type Message } from '../domain/message.js';
+import { messageEventId } from './event-ids.js';
 import type { CommandMeta } from './command-context.js';
 import { sessionDecider } from './deciders.js';
 import {
@@ -13,6 +15,7 @@ import type { StreamPipeline } from './stream-pipeline.js';
 export const PEER_DELIVERY_CHECKPOINT = 'peer-delivery';
 const CHECKPOINT_EVERY = 1000;
 const MAX_BACKOFF_MS = 2000;
+const FAILURES_KEPT = 1000;
 
 /**
  * The ledger is the server for every account: a p2p message one account sends is also an incoming
@@ -84,29 +87,43 @@ export class PeerDelivery {
       const failure = error instanceof PeerDeliveryError ? error : new PeerDeliveryError(String(error), error);
       this.deadLetters.push({ stream: event.streamName, revision: event.revision.toString() });
       this.failed.set(positionKey(event.position), failure);
+      // Only a send still waiting reads its failure, right away: keep the recent ones.
+      if (this.failed.size > FAILURES_KEPT) this.failed.delete(this.failed.keys().next().value!);
       console.error(`session-ledger: ${failure.message}`);
     }
   }
 
-  /** Records the message in the peer's list; throws when it cannot, which stops the reactor. */
+  /** Records the message in the peer's list; throws when it cannot. */
   private async deliver(event: RecordedEvent): Promise<void> {
     const owner = parseStream(event.streamName);
     const { message, device } = event.data as MessageSentEvent['data'];
     if (owner?.kind !== 'session' || message.scene !== 'p2p' || message.to === owner.account) return;
+    await this.record(owner.account, message, device, event.metadata as unknown as CommandMeta, event.id);
+  }
+
+  /**
+   * For a send that appended nothing (a retry, or the same message again): make sure the peer has
+   * it, under the id the reactor uses for it, so this is a no-op when it was delivered already.
+   */
+  async deliverAgain(sender: string, message: Message, meta: CommandMeta): Promise<void> {
+    const senderStream = sessionStream(sender, sessionOfMessage(sender, message).id);
+    await this.record(sender, message, meta.device, meta, messageEventId(senderStream, messageKey(message)));
+  }
+
+  private async record(sender: string, message: Message, device: string, meta: CommandMeta, sentEventId: string): Promise<void> {
     const peer = message.to;
-    const meta = event.metadata as unknown as CommandMeta;
     const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
+    // Its own command id, derived from the MessageSent event: the peer's own commands can never collide with it.
+    const deliveryMeta = { ...meta, commandId: `peer-delivery:${sentEventId}`, commandType: 'PeerDelivery', causationId: sentEventId };
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       try {
-        // Its own command id, derived from the event: the peer's own commands can never collide with it.
-        const deliveryMeta = { ...meta, commandId: `peer-delivery:${event.id}`, commandType: 'PeerDelivery', causationId: event.id };
         const { position } = await this.pipeline.run(sessionStream(peer, sessionOfMessage(peer, message).id), sessionDecider(peer), command, deliveryMeta);
         await this.runner.waitFor(position);
         return;
       } catch (error) {
         // Waiting helps only while the store is unreachable, and only until the ledger closes.
         if (this.stopping || !(error instanceof StoreUnavailableError)) {
-          throw new PeerDeliveryError(`message ${message.idClient} from ${owner.account} is committed but not yet in ${peer}'s list; it is delivered when a ledger opens on this store again`, error);
+          throw new PeerDeliveryError(`message ${message.idClient} from ${sender} is committed but not yet in ${peer}'s list; it is delivered when it is sent again or a ledger opens on this store again`, error);
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }

@@ -45,10 +45,11 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     const saved = await this.store.readCheckpoint(SESSION_LIST_CHECKPOINT);
-    if (saved) {
-      const { position, state } = saved as { position: Position; state: unknown };
-      this.projectionValue = SessionListProjection.fromSnapshot(state);
-      this.checkpoint = position;
+    const restored = saved && SessionListProjection.fromSnapshot(saved.state);
+    if (saved && restored) {
+      // A snapshot of another format (an older version of the ledger) is ignored: replay from 0.
+      this.projectionValue = restored;
+      this.checkpoint = saved.position;
     }
     this.subscription = this.store.subscribeToAll(
       { fromPosition: this.checkpoint, filter: { streamPrefixes: [STREAM_ROOT] } },

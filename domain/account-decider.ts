@@ -7,7 +7,7 @@ export interface AccountState {
 }
 
 export type AccountCommand =
-  /** options left out keep what the device has, or the seed's defaults for a new device */
+  /** options left out keep what the device has, or the seed's defaults for a new device (a command's implicit registration gives none) */
   | { readonly type: 'RegisterDevice'; readonly device: string; readonly options: Partial<DeviceOptions> }
   | { readonly type: 'StartSync'; readonly device: string };
 

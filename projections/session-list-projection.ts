@@ -425,26 +425,34 @@ export class SessionListProjection {
 
   // ---- snapshots ---------------------------------------------------------------------------
 
+  /** The read models as JSON, tagged with SNAPSHOT_VERSION. */
   toSnapshot(): unknown {
-    return [...this.accounts.values()].map((a) => ({
-      id: a.id,
-      sessions: [...a.sessions.values()].map((s) => ({ ...s, lastByType: [...s.lastByType] })),
-      devices: [...a.devices.values()].map((d) => ({
-        id: d.id, mode: d.mode, options: d.options, epochSeq: d.epochSeq, current: d.current, totalUnread: d.totalUnread,
-        views: [...d.views].map(([id, v]) => [id, { ...v, batch: v.batch && [...v.batch] }]),
+    return {
+      version: SNAPSHOT_VERSION,
+      accounts: [...this.accounts.values()].map((a) => ({
+        id: a.id,
+        sessions: [...a.sessions.values()].map((s) => ({ ...s, lastByType: [...s.lastByType] })),
+        devices: [...a.devices.values()].map((d) => ({
+          id: d.id, mode: d.mode, options: d.options, epochSeq: d.epochSeq, current: d.current, totalUnread: d.totalUnread,
+          views: [...d.views].map(([id, v]) => [id, { ...v, batch: v.batch && [...v.batch] }]),
+        })),
       })),
-    }));
+    };
   }
 
-  static fromSnapshot(snapshot: unknown): SessionListProjection {
+  /** null for a snapshot of another format version: the caller rebuilds from position 0 instead. */
+  static fromSnapshot(snapshot: unknown): SessionListProjection | null {
+    const tagged = snapshot as { version?: unknown; accounts?: unknown[] } | null;
+    if (!tagged || tagged.version !== SNAPSHOT_VERSION || !Array.isArray(tagged.accounts)) return null;
     const p = new SessionListProjection();
-    for (const a of snapshot as any[]) {
+    for (const a of tagged.accounts as any[]) {
       const account = p.account(a.id);
-      for (const s of a.sessions) account.sessions.set(s.id, { ...s, lastByType: new Map(s.lastByType) });
+      for (const s of a.sessions) account.sessions.set(s.id, { ...newSessionModel(s.id, s.scene, s.to), ...s, lastByType: new Map(s.lastByType) });
       for (const d of a.devices) {
         const device: DeviceModel = { ...d, views: new Map(), index: new SortedIndex() };
         for (const [id, v] of d.views as [string, any][]) {
-          const view: DeviceSessionModel = { ...v, batch: v.batch && new Set(v.batch) };
+          // Fields JSON dropped (undefined) come back as their defaults.
+          const view: DeviceSessionModel = { ...newDeviceSessionModel(), ...v, batch: v.batch && new Set(v.batch) };
           device.views.set(id, view);
           if (view.indexedAt !== undefined) device.index.insert({ updateTime: view.indexedAt, id });
         }
@@ -454,6 +462,9 @@ export class SessionListProjection {
     return p;
   }
 }
+
+/** Bump when the read-model shape changes: older snapshots are then ignored and rebuilt from 0. */
+export const SNAPSHOT_VERSION = 2;
 
 function isSessionEvent(e: { type: string }): e is SessionEvent {
   return SESSION_EVENT_TYPES.has(e.type);

@@ -11,6 +11,7 @@ import type { StreamPipeline } from '../stream-pipeline.js';
 import { Lanes } from '../lanes.js';
 import type { PeerDelivery } from '../peer-delivery.js';
 import type { Position } from '../ports/event-store.js';
+import type { Message } from '../../domain/message.js';
 
 /** What every command handler may use: the write pipeline and the read models it waits on. */
 export class HandlerContext {
@@ -42,9 +43,12 @@ export class HandlerContext {
     return { appended: events.length, position };
   }
 
-  /** Resolves once the p2p messages sent up to `position` are in their peers' lists too. */
-  peerDelivered(position: Position | undefined): Promise<void> {
-    return this.peers.waitFor(position);
+  /**
+   * Resolves once a sent p2p message is in the peer's list too: by the reactor when the send
+   * appended it, else (a retry, the same message again) by delivering it now, idempotently.
+   */
+  peerDelivered(position: Position | undefined, sender: string, message: Message, meta: CommandMeta): Promise<void> {
+    return position ? this.peers.waitFor(position) : this.peers.deliverAgain(sender, message, meta);
   }
 
   async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<void> {

@@ -13,6 +13,6 @@ export async function sendMessage(c: SendMessage, ctx: HandlerContext, meta: Com
   // One append, to the sender's stream; the peer's copy follows from it (PeerDelivery), and the
   // command resolves once it is in the peer's list as well.
   const { position } = await ctx.session(c.account, id, record, meta);
-  if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position);
+  if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position, c.account, message, meta);
   return ctx.read.getSession(c.account, meta.device, id);
 }

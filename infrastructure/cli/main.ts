@@ -108,7 +108,8 @@ async function sessions(args: string[]): Promise<void> {
   try {
     const device = values.device ?? 'default';
     requireDevice(ledger, account, device);
-    const view = ledger.account(account, { device });
+    // A read-only look: open the view with the options the device has, so its mode stays as it is.
+    const view = ledger.account(account, { device, ...ledger.projections.projection.deviceMode(account, device)!.options });
     const { sessions: list } = await view.getLocalSessions({ limit });
     printSessions(account, device, list, await view.getTotalUnread());
   } finally {

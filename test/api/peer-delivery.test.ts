@@ -3,6 +3,8 @@ import { sessionDecider } from '../../application/deciders.js';
 import { StreamPipeline } from '../../application/stream-pipeline.js';
 import { Ledger } from '../../application/ledger.js';
 import { PeerDeliveryError } from '../../application/peer-delivery.js';
+import { SendMessage } from '../../application/commands/index.js';
+import { MemoryEventStore } from '../../infrastructure/store/memory-store.js';
 import { sessionStream } from '../../domain/identity.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p } from '../support/messages.js';
@@ -57,11 +59,44 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       // Only that send failed: delivery goes on for everyone else.
       await faulty.account('alice').sendMessage(p2p('alice', 'carol', 2, { idClient: 'fine' }));
       expect((await faulty.account('carol').getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(1);
+      refused = true; // (already) the store accepts bob's stream again
+      const second = await faulty.account('alice').sendMessage(p2p('alice', 'bob', 3, { idClient: 'refused-too', }))
+        .then(() => 'ok', (e) => e.name);
+      expect(second).to.equal('ok');
       await faulty.close();
       const ledger = await fx.reopen();
-      expect((await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' }))!.lastMsg).to.deep.include({ idClient: 'refused' });
+      expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['refused-too', 'refused']);
     } finally {
       await fx.close();
+    }
+  });
+
+  it('S2.1 sending a refused message again (a retry) puts it in the peer\'s list before it resolves', async () => {
+    const store = new MemoryEventStore();
+    let refuse = true;
+    const flaky = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
+        return (stream: string, ...rest: unknown[]) => {
+          if (refuse && stream.startsWith('ledger/bob/')) {
+            refuse = false;
+            return Promise.reject(new Error('refused by the store'));
+          }
+          return (value as (...a: unknown[]) => unknown).call(target, stream, ...rest);
+        };
+      },
+    });
+    const ledger = await Ledger.open({ store: flaky, clock: () => 1000 });
+    try {
+      const m = p2p('alice', 'bob', 1, { idClient: 'again' });
+      const first = await ledger.commands.dispatch(new SendMessage({ account: 'alice', message: m }), { commandId: 'send-1' }).then(() => 'ok', (e) => e.name);
+      expect(first).to.equal('PeerDeliveryError');
+      await ledger.commands.dispatch(new SendMessage({ account: 'alice', message: m }), { commandId: 'send-1' });
+      expect((await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' }))!.lastMsg).to.deep.include({ idClient: 'again' });
+      expect(await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).to.have.length(1);
+    } finally {
+      await ledger.close();
     }
   });
 
