@@ -12,6 +12,7 @@ import {
   type RecordedEvent,
   type Subscription,
 } from '../../application/ports/event-store.js';
+import { Collector } from '../support/collector.js';
 
 /** Opens a store for one test; the contract closes it afterwards. */
 export type OpenStore = () => Promise<EventStore>;
@@ -680,29 +681,3 @@ function endedEarly(subscription: Subscription): Promise<never> {
 }
 
 /** Records what a subscription delivers, so a test can await a count instead of sleeping. */
-class Collector {
-  readonly events: RecordedEvent[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
-
-  readonly handler = (batch: readonly RecordedEvent[]): void => {
-    this.events.push(...batch);
-    this.waiters = this.waiters.filter((waiter) => {
-      if (this.events.length < waiter.count) return true;
-      waiter.resolve();
-      return false;
-    });
-  };
-
-  ids(): string[] {
-    return ids(this.events);
-  }
-
-  until(count: number, subscription: Subscription): Promise<void> {
-    if (this.events.length >= count) return Promise.resolve();
-    const reached = new Promise<void>((resolve) => this.waiters.push({ count, resolve }));
-    const ended = subscription.done.then(() => {
-      if (this.events.length < count) throw new Error(`the subscription ended after ${this.events.length} of ${count} events`);
-    });
-    return Promise.race([reached, ended]);
-  }
-}

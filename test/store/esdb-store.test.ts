@@ -17,12 +17,12 @@ import {
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
-  type Subscription,
 } from '../../application/ports/event-store.js';
 import { EsdbEventStore } from '../../infrastructure/store/esdb-store.js';
 import { sharedPb, streamIdentifier, streamsGrpc, streamsPb, type ReadResp } from '../esdb-server/protocol.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { eventStoreContract } from './contract.js';
+import { Collector } from '../support/collector.js';
 
 const reopenAt = (url: () => string) => async (store: EventStore) => {
   await store.close();
@@ -424,29 +424,3 @@ function expectAscending(events: readonly RecordedEvent[]): void {
 }
 
 /** Records what a subscription delivers, so a test can await a count instead of sleeping. */
-class Collector {
-  readonly events: RecordedEvent[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
-
-  readonly handler = (batch: readonly RecordedEvent[]): void => {
-    this.events.push(...batch);
-    this.waiters = this.waiters.filter((waiter) => {
-      if (this.events.length < waiter.count) return true;
-      waiter.resolve();
-      return false;
-    });
-  };
-
-  ids(): string[] {
-    return this.events.map((e) => e.id);
-  }
-
-  until(count: number, subscription: Subscription): Promise<void> {
-    if (this.events.length >= count) return Promise.resolve();
-    const reached = new Promise<void>((resolve) => this.waiters.push({ count, resolve }));
-    const ended = subscription.done.then(() => {
-      if (this.events.length < count) throw new Error(`the subscription ended after ${this.events.length} of ${count} events`);
-    });
-    return Promise.race([reached, ended]);
-  }
-}
