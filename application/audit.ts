@@ -2,7 +2,8 @@ import { accountPrefix, parseStream, sessionStream } from '../domain/identity.js
 import type { EventMetadata } from '../domain/events.js';
 import type { Session } from '../projections/read-model.js';
 import { SessionListProjection } from '../projections/session-list-projection.js';
-import { START, type EventStore, type Position, type RecordedEvent } from './ports/event-store.js';
+import { applyRecorded, readLog } from './event-log.js';
+import type { EventStore, RecordedEvent } from './ports/event-store.js';
 
 export interface HistoryEntry {
   readonly type: string;
@@ -16,24 +17,12 @@ export interface TimelineEntry extends HistoryEntry {
   readonly visible: boolean;
 }
 
-const PAGE = 1000;
-
-async function* accountEvents(store: EventStore, account: string): AsyncGenerator<RecordedEvent> {
-  let from: Position = START;
-  for (;;) {
-    const page = await store.readAll({ fromPosition: from, maxCount: PAGE, filter: { streamPrefixes: [accountPrefix(account)] } });
-    for (const e of page) yield e;
-    if (page.length < PAGE) return;
-    from = page[page.length - 1]!.position;
-  }
-}
-
-/** Replays an account's history into a fresh projection, stopping after `until` says so. */
+/** Replays an account's history into a fresh projection: the events `keep` accepts, `after` each one. */
 async function replay(store: EventStore, account: string, keep: (e: RecordedEvent) => boolean, after?: (p: SessionListProjection, e: RecordedEvent) => void): Promise<SessionListProjection> {
   const projection = new SessionListProjection();
-  for await (const e of accountEvents(store, account)) {
+  for await (const e of readLog(store, { streamPrefixes: [accountPrefix(account)] })) {
     if (!keep(e)) continue;
-    projection.apply({ type: e.type, data: e.data, metadata: e.metadata, account, seq: Number(e.position.commit) });
+    applyRecorded(projection, e);
     after?.(projection, e);
   }
   return projection;

@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs';
-import { STREAM_ROOT, parseStream } from '../domain/identity.js';
+import { STREAM_ROOT } from '../domain/identity.js';
+import { applyRecorded } from './event-log.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from './errors.js';
 import { SessionListProjection, type ViewChange } from '../projections/session-list-projection.js';
@@ -29,7 +30,6 @@ export class ProjectionRunner {
   private readonly waiters = new PositionWaiters();
   private readonly appliedSubject = new Subject<AppliedBatch>();
   private sinceSnapshot = 0;
-  private snapshotError: unknown;
   private warned = false;
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
 
@@ -66,11 +66,7 @@ export class ProjectionRunner {
     if (fresh.length === 0) return;
     events = fresh;
     for (const event of events) {
-      const stream = parseStream(event.streamName);
-      if (stream) {
-        const seq = Number(event.position.commit);
-        for (const change of this.projectionValue.apply({ type: event.type, data: event.data, metadata: event.metadata, account: stream.account, seq })) changes.push(change);
-      }
+      changes.push(...applyRecorded(this.projectionValue, event));
       this.checkpoint = event.position;
     }
     this.sinceSnapshot += events.length;
@@ -101,17 +97,11 @@ export class ProjectionRunner {
     try {
       await this.snapshot();
     } catch (error) {
-      this.snapshotError = error;
       if (!this.warned) {
         this.warned = true;
         console.warn(`session-ledger: could not save the read-model snapshot (${error instanceof Error ? error.message : String(error)}); the next start will replay from the previous checkpoint`);
       }
     }
-  }
-
-  /** The last snapshot failure, if any (see trySnapshot). */
-  get lastSnapshotError(): unknown {
-    return this.snapshotError;
   }
 
   async close(): Promise<void> {

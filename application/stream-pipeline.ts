@@ -146,9 +146,4 @@ export class StreamPipeline {
     this.cache.set(stream, entry);
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
   }
-
-  /** Another process wrote: forget what we knew (the next command re-reads). */
-  evict(stream: string): void {
-    this.cache.delete(stream);
-  }
 }

@@ -66,9 +66,9 @@ export class SessionListProjection {
       const view = this.view(device, session.id);
       const visible = isVisible(session, view);
       const wasVisible = before.get(device)!;
-      if (visible !== wasVisible || touched === 'all-recount') this.setUnread(device, view, visible ? recount(device, session, view) : 0);
+      if (visible !== wasVisible) this.setUnread(device, view, visible ? recount(device, session, view) : 0);
       this.reindex(device, session, view, visible);
-      if (visible && (changes.has(device) || touched === 'all' || touched === 'all-recount' || !wasVisible)) {
+      if (visible && (changes.has(device) || touched === 'all' || !wasVisible)) {
         out.push({ account: account.id, device: device.id, sessionId: session.id, commandId: commandIdOf(event) });
       }
     }
@@ -115,9 +115,9 @@ export class SessionListProjection {
 
   /**
    * Applies a session event's facts. Returns 'all' when the session object changed for every
-   * device, 'all-recount' when every device's unread must be recounted, else adds to `changed`.
+   * device, else 'some' after adding the changed devices to `changed`.
    */
-  private applySessionEvent(account: AccountModel, session: SessionModel, e: SessionEvent, seq: number, changed: Set<DeviceModel>): 'all' | 'all-recount' | 'some' {
+  private applySessionEvent(account: AccountModel, session: SessionModel, e: SessionEvent, seq: number, changed: Set<DeviceModel>): 'all' | 'some' {
     switch (e.type) {
       case 'MessageReceived':
       case 'MessageSent': {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { START } from '../../application/ports/event-store.js';
 import { SessionListProjection } from '../../projections/session-list-projection.js';
-import { parseStream } from '../../domain/identity.js';
+import { applyRecorded } from '../../application/event-log.js';
 import type { Ledger } from '../../application/ledger.js';
 import type { EventStore } from '../../application/ports/event-store.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
@@ -44,10 +44,7 @@ function allViews(projection: SessionListProjection) {
 
 async function rebuild(store: EventStore): Promise<SessionListProjection> {
   const projection = new SessionListProjection();
-  for (const e of await store.readAll({ fromPosition: START })) {
-    const stream = parseStream(e.streamName);
-    if (stream) projection.apply({ type: e.type, data: e.data, metadata: e.metadata, account: stream.account, seq: Number(e.position.commit) });
-  }
+  for (const e of await store.readAll({ fromPosition: START })) applyRecorded(projection, e);
   return projection;
 }
 

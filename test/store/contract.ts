@@ -13,6 +13,7 @@ import {
   type Subscription,
 } from '../../application/ports/event-store.js';
 import { Collector } from '../support/collector.js';
+import { rejection } from '../support/rejection.js';
 
 /** Opens a store for one test; the contract closes it afterwards. */
 export type OpenStore = () => Promise<EventStore>;
@@ -649,15 +650,6 @@ function ids(events: readonly { readonly id: string }[]): string[] {
 
 function expectAscending(events: readonly RecordedEvent[]): void {
   for (let i = 1; i < events.length; i++) expect(comparePositions(events[i - 1]!.position, events[i]!.position)).to.equal(-1);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 async function conflict(promise: Promise<unknown>, actual: bigint | 'no_stream'): Promise<WrongExpectedVersionError> {

@@ -23,6 +23,7 @@ import { sharedPb, streamIdentifier, streamsGrpc, streamsPb, type ReadResp } fro
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { eventStoreContract } from './contract.js';
 import { Collector } from '../support/collector.js';
+import { rejection } from '../support/rejection.js';
 
 const reopenAt = (url: () => string) => async (store: EventStore) => {
   await store.close();
@@ -399,15 +400,6 @@ function unique(label: string): string {
 
 function anEvent(): EventToAppend {
   return { id: randomUUID(), type: 'Tested', data: { n: 1 }, metadata: {} };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
