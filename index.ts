@@ -1,12 +1,12 @@
 // The public API of session-ledger (../shared/spec/API.md).
 export { createLedger, type CreateLedgerOptions } from './infrastructure/create-ledger.js';
-export { Ledger } from './application/ledger.js';
-export { DeviceView, type DeviceViewOptions } from './application/device-view.js';
-export type { Done } from './application/done-callback.js';
-export type { HistoryEntry, TimelineEntry } from './application/audit.js';
-export type { DispatchOptions } from './application/command-context.js';
-export * from './application/commands/index.js';
-export { GetLocalSessions, GetLocalSession, GetLocalSessionsByMsgType, GetTotalUnread } from './application/queries/session-queries.js';
+export { Ledger } from './application/api/ledger.js';
+export { DeviceView, type DeviceViewOptions } from './application/api/device-view.js';
+export type { Done } from './application/api/done-callback.js';
+export type { HistoryEntry, TimelineEntry } from './application/read/audit.js';
+export type { DispatchOptions } from './application/write/command-meta.js';
+export * from './application/write/commands/index.js';
+export { GetLocalSessions, GetLocalSession, GetLocalSessionsByMsgType, GetTotalUnread } from './application/read/session-queries.js';
 export {
   ValidationError, ConcurrencyError, CommandRejectedError, UnknownSessionCursorError, LedgerClosedError, type FieldError,
 } from './application/errors.js';
@@ -19,8 +19,8 @@ export {
 export type { Message, Scene, Delivery } from './domain/message.js';
 export { sessionIdOf, parseSessionId } from './domain/identity.js';
 export type { Session } from './projections/read-model.js';
-export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/nim/session-helpers.js';
+export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/api/session-helpers.js';
 export * from './application/streams/index.js';
 export type { EventStore, RecordedEvent, Position } from './application/ports/event-store.js';
 export { StoreUnavailableError, StoreClosedError, WrongExpectedVersionError, StreamDeletedError } from './application/ports/event-store.js';
-export { PeerDeliveryError } from './application/peer-delivery.js';
+export { PeerDeliveryError } from './application/reactors/peer-delivery.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ledger } from '../application/ledger.js';
+import { Ledger } from '../application/api/ledger.js';
 import type { EventStore } from '../application/ports/event-store.js';
 import type { Message } from '../domain/message.js';
 import { openStore } from '../infrastructure/create-ledger.js';

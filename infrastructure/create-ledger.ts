@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Ledger } from '../application/ledger.js';
+import { Ledger } from '../application/api/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
 
@@ -20,18 +20,18 @@ export const DEFAULT_STORE = 'sqlite:./data/ledger.sqlite';
 
 export async function openStore(url: string): Promise<EventStore> {
   if (url === 'memory') {
-    const { MemoryEventStore } = await import('./store/memory-store.js');
+    const { MemoryEventStore } = await import('./store/memory/memory-store.js');
     return new MemoryEventStore();
   }
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (!path) throw new TypeError(`store ${JSON.stringify(url)}: give a file after 'sqlite:', e.g. 'sqlite:./data/ledger.sqlite' or 'sqlite::memory:'`);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const { SqliteEventStore } = await import('./store/sqlite-store.js');
+    const { SqliteEventStore } = await import('./store/sqlite/sqlite-store.js');
     return SqliteEventStore.open(path);
   }
   if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
-    const { EsdbEventStore } = await import('./store/esdb-store.js');
+    const { EsdbEventStore } = await import('./store/esdb/esdb-store.js');
     return EsdbEventStore.connect(url);
   }
   throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…'`);

@@ -1,5 +1,5 @@
 import { filter, firstValueFrom } from 'rxjs';
-import type { DeviceView } from '../../application/device-view.js';
+import type { DeviceView } from '../../application/api/device-view.js';
 import { createLedger } from '../create-ledger.js';
 import { registerSurvey } from './survey-bot.js';
 

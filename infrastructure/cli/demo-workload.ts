@@ -1,5 +1,5 @@
-import type { DeviceView } from '../../application/device-view.js';
-import type { Ledger } from '../../application/ledger.js';
+import type { DeviceView } from '../../application/api/device-view.js';
+import type { Ledger } from '../../application/api/ledger.js';
 import type { Message } from '../../domain/message.js';
 
 /** A small deterministic PRNG (mulberry32): the same demo every run, without Math.random. */

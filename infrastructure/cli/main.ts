@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Ledger } from '../../application/ledger.js';
-import { rebuildReadModels } from '../../application/rebuild.js';
+import type { Ledger } from '../../application/api/ledger.js';
+import { rebuildReadModels } from '../../application/read/rebuild.js';
 import type { Session } from '../../projections/read-model.js';
 import { createLedger, DEFAULT_STORE, openStore } from '../create-ledger.js';
 import { runDemo } from './demo-workload.js';

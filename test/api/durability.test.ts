@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { START } from '../../application/ports/event-store.js';
 import { SessionListProjection } from '../../projections/session-list-projection.js';
-import { applyRecorded } from '../../application/event-log.js';
-import type { Ledger } from '../../application/ledger.js';
+import { applyRecorded } from '../../application/read/event-log.js';
+import type { Ledger } from '../../application/api/ledger.js';
 import type { EventStore } from '../../application/ports/event-store.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p, team } from '../support/messages.js';

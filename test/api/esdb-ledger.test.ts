@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Ledger } from '../../application/ledger.js';
+import type { Ledger } from '../../application/api/ledger.js';
 import { createLedger } from '../../infrastructure/create-ledger.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { p2p } from '../support/messages.js';

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { sessionDecider } from '../../application/deciders.js';
-import { StreamPipeline } from '../../application/stream-pipeline.js';
-import { Ledger } from '../../application/ledger.js';
-import { PeerDeliveryError } from '../../application/peer-delivery.js';
-import { SendMessage } from '../../application/commands/index.js';
-import { MemoryEventStore } from '../../infrastructure/store/memory-store.js';
+import { sessionDecider } from '../../application/write/deciders.js';
+import { StreamPipeline } from '../../application/write/command-handler.js';
+import { Ledger } from '../../application/api/ledger.js';
+import { PeerDeliveryError } from '../../application/reactors/peer-delivery.js';
+import { SendMessage } from '../../application/write/commands/index.js';
+import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
 import { sessionStream } from '../../domain/identity.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p } from '../support/messages.js';

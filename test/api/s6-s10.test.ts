@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { CommandRejectedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
-import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, SendMessage, SetCurrentSession, SyncMessages, UpdateLocalSession } from '../../application/commands/index.js';
-import type { AnyCommand } from '../../application/command-bus.js';
-import { GetLocalSessions } from '../../application/queries/session-queries.js';
+import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, SendMessage, SetCurrentSession, SyncMessages, UpdateLocalSession } from '../../application/write/commands/index.js';
+import type { AnyCommand } from '../../application/write/command-bus.js';
+import { GetLocalSessions } from '../../application/read/session-queries.js';
 import { EventTypes } from '../../domain/events.js';
 import { p2p, team } from '../support/messages.js';
 import { onEachStore, record } from '../support/ledger-fixture.js';

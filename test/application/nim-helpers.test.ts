@@ -6,7 +6,7 @@ import {
   findSession,
   mergeSessions,
   type SessionKey,
-} from '../../application/nim/session-helpers.js';
+} from '../../application/api/session-helpers.js';
 
 interface Session {
   id: string;

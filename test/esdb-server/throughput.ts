@@ -4,7 +4,7 @@
  *   node dist/test/esdb-server/throughput.js [sequential=2000] [concurrent=20000]
  */
 import { randomUUID } from 'node:crypto';
-import { EsdbEventStore } from '../../infrastructure/store/esdb-store.js';
+import { EsdbEventStore } from '../../infrastructure/store/esdb/esdb-store.js';
 import { startTestServer } from './server.js';
 
 const sequential = Number(process.argv[2] ?? 2_000);

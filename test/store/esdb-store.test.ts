@@ -18,7 +18,7 @@ import {
   type EventToAppend,
   type RecordedEvent,
 } from '../../application/ports/event-store.js';
-import { EsdbEventStore } from '../../infrastructure/store/esdb-store.js';
+import { EsdbEventStore } from '../../infrastructure/store/esdb/esdb-store.js';
 import { sharedPb, streamIdentifier, streamsGrpc, streamsPb, type ReadResp } from '../esdb-server/protocol.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { eventStoreContract } from './contract.js';

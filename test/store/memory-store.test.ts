@@ -1,4 +1,4 @@
-import { MemoryEventStore } from '../../infrastructure/store/memory-store.js';
+import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
 import { eventStoreContract, inProcessDeliveryContract } from './contract.js';
 
 const open = async () => new MemoryEventStore();

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedVersionError, type EventStore, type EventToAppend } from '../../application/ports/event-store.js';
-import { SqliteEventStore } from '../../infrastructure/store/sqlite-store.js';
+import { SqliteEventStore } from '../../infrastructure/store/sqlite/sqlite-store.js';
 import { eventStoreContract, inProcessDeliveryContract } from './contract.js';
 
 let directory: string | undefined;
@@ -139,7 +139,7 @@ describe('SqliteEventStore: one process per file', () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { SqliteEventStore } = await import('../../infrastructure/store/sqlite-store.js');
+    const { SqliteEventStore } = await import('../../infrastructure/store/sqlite/sqlite-store.js');
     const dir = mkdtempSync(join(tmpdir(), 'ledger-lock-'));
     try {
       const path = join(dir, 'l.sqlite');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
-import { Ledger } from '../../application/ledger.js';
+import { Ledger } from '../../application/api/ledger.js';
 import { NamespacedEventStore } from './namespaced-store.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 

@@ -1,0 +1,232 @@
+import { Observable, Subject, type Subscription } from 'rxjs';
+import { v4 as uuidv4 } from 'uuid';
+import { sessionOfMessage } from '../../domain/identity.js';
+import { isOutgoing, type Message } from '../../domain/message.js';
+import type { Session } from '../../projections/read-model.js';
+import type { CommandBus } from '../write/command-bus.js';
+import * as C from '../write/commands/index.js';
+import { settle, type Done } from './done-callback.js';
+import type { ProjectionRunner } from '../read/projection-runner.js';
+import type { QueryBus } from '../read/query-bus.js';
+import type { ViewChangeRouter } from '../read/view-router.js';
+import { GetLocalSession, GetLocalSessions, GetLocalSessionsByMsgType, GetTotalUnread } from '../read/session-queries.js';
+
+export interface DeviceViewOptions {
+  /** default 'default' */
+  readonly device?: string;
+  /** S4: default true */
+  readonly db?: boolean;
+  /** S4: default false */
+  readonly syncSessionUnread?: boolean;
+  /** S4: default false */
+  readonly autoMarkRead?: boolean;
+  /** S9: the seed's callback for `sessions$` */
+  readonly onsessions?: (sessions: Session[]) => void;
+  /** S9: the seed's callback for `updates$` */
+  readonly onupdatesession?: (session: Session) => void;
+}
+
+type WithDone<T, R> = T & { done?: Done<R> };
+
+/** S3.3: how many sessions a new view's first `onsessions` carries. */
+const INITIAL_SESSIONS = 100;
+
+/**
+ * One account as seen by one device: the NIM Web SDK's recent-session methods over the command
+ * and query buses. Every method returns a Promise and honours an optional `done` (S9).
+ */
+export class DeviceView {
+  readonly device: string;
+  /** S9 / S3: the seed's `onsessions`, arrays ascending by updateTime */
+  readonly sessions$: Observable<Session[]>;
+  /** S9 / S2.1: the seed's `onupdatesession`, one session each */
+  readonly updates$: Observable<Session>;
+  /** resolves when the device is registered and its first `onsessions` was delivered */
+  readonly ready: Promise<void>;
+
+  private readonly sessionsSubject = new Subject<Session[]>();
+  private readonly updatesSubject = new Subject<Session>();
+  private readonly syncing = new Map<string, Set<string>>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly stopListening: () => void;
+
+  constructor(
+    readonly account: string,
+    options: DeviceViewOptions,
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly runner: ProjectionRunner,
+    router: ViewChangeRouter,
+  ) {
+    this.device = options.device ?? 'default';
+    this.sessions$ = this.sessionsSubject.asObservable();
+    this.updates$ = this.updatesSubject.asObservable();
+    if (options.onsessions) this.subscriptions.push(this.sessions$.subscribe(guard(options.onsessions)));
+    if (options.onupdatesession) this.subscriptions.push(this.updates$.subscribe(guard(options.onupdatesession)));
+    this.stopListening = router.listen(account, this.device, (changes) => this.onChanges(changes));
+    const registration: C.RegisterDevice = new C.RegisterDevice({
+      account, device: this.device,
+      ...(options.db !== undefined && { db: options.db }),
+      ...(options.syncSessionUnread !== undefined && { syncSessionUnread: options.syncSessionUnread }),
+      ...(options.autoMarkRead !== undefined && { autoMarkRead: options.autoMarkRead }),
+    });
+    // Deferred a tick so subscribers added right after ledger.account() receive the first list.
+    this.ready = Promise.resolve().then(async () => {
+      await this.commands.dispatch(registration);
+      const recent = this.runner.projection.allSessions(account, this.device).slice(0, INITIAL_SESSIONS).reverse();
+      if (recent.length > 0) this.sessionsSubject.next(recent);
+    });
+    this.ready.catch(() => undefined); // surfaced by every method, which awaits it
+  }
+
+  private onChanges(changes: readonly { account: string; device: string; sessionId: string; commandId: string | undefined }[]): void {
+    const updated = new Set<string>();
+    for (const change of changes) {
+      const sync = change.commandId !== undefined ? this.syncing.get(change.commandId) : undefined;
+      if (sync) sync.add(change.sessionId);
+      else updated.add(change.sessionId);
+    }
+    for (const id of updated) {
+      const session = this.runner.projection.getSession(this.account, this.device, id);
+      if (session) this.updatesSubject.next(session);
+    }
+  }
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    await this.ready;
+    return work();
+  }
+
+  private base() {
+    return { account: this.account, device: this.device };
+  }
+
+  receiveMessage(msg: Message, options?: { done?: Done<Session | null> }): Promise<Session | null> {
+    return settle(this.run(() => this.commands.dispatch(new C.ReceiveMessage({ ...this.base(), message: msg }))), options?.done);
+  }
+
+  sendMessage(msg: Message, options?: { done?: Done<Session | null> }): Promise<Session | null> {
+    return settle(this.run(() => this.commands.dispatch(new C.SendMessage({ ...this.base(), message: msg }))), options?.done);
+  }
+
+  /** S3.1: one `onsessions` with the changed sessions, ascending by updateTime; resolves them. */
+  syncMessages(options: WithDone<{ roaming?: Message[]; offline?: Message[] }, Session[]> = {}): Promise<Session[]> {
+    const { done, roaming, offline } = options;
+    return settle(this.run(async () => {
+      const commandId = uuidv4();
+      const changed = new Set<string>();
+      this.syncing.set(commandId, changed);
+      try {
+        await this.commands.dispatch(new C.SyncMessages({ ...this.base(), ...(roaming && { roaming }), ...(offline && { offline }) }), { commandId });
+      } finally {
+        this.syncing.delete(commandId);
+      }
+      const sessions = [...changed]
+        .map((id) => this.runner.projection.getSession(this.account, this.device, id))
+        .filter((s): s is Session => s !== null)
+        .sort((a, b) => a.updateTime - b.updateTime || (a.id < b.id ? -1 : 1));
+      if (sessions.length > 0) this.sessionsSubject.next(sessions);
+      return sessions;
+    }), done);
+  }
+
+  setCurrSession(sessionId: string, done?: Done<Session | null>): Promise<Session | null> {
+    return settle(this.run(() => this.commands.dispatch(new C.SetCurrentSession({ ...this.base(), sessionId }))), done);
+  }
+
+  resetSessionUnread(sessionId: string, done?: Done<Session | null>): Promise<Session | null> {
+    return settle(this.run(() => this.commands.dispatch(new C.ResetSessionUnread({ ...this.base(), sessionId }))), done);
+  }
+
+  resetAllSessionUnread(done?: Done<string[]>): Promise<string[]> {
+    return settle(this.run(() => this.commands.dispatch(new C.ResetAllSessionUnread(this.base()))), done);
+  }
+
+  resetCurrSession(done?: Done<void>): Promise<void> {
+    return settle(this.run(async () => { await this.commands.dispatch(new C.ResetCurrentSession(this.base())); }), done);
+  }
+
+  getLocalSessions(options: WithDone<{ lastSessionId?: string; limit?: number; reverse?: boolean }, { sessions: Session[] }> = {}): Promise<{ sessions: Session[] }> {
+    const { done, ...rest } = options;
+    return settle(this.run(() => this.queries.execute(new GetLocalSessions({ ...this.base(), ...rest }))), done);
+  }
+
+  getLocalSession(options: WithDone<{ sessionId: string }, Session | null>): Promise<Session | null> {
+    const { done, ...rest } = options ?? ({} as { sessionId: string });
+    return settle(this.run(() => this.queries.execute(new GetLocalSession({ ...this.base(), ...rest }))), done);
+  }
+
+  getLocalSessionsByMsgType(options: WithDone<{ exclude: string[]; limit?: number; lastSessionId?: string }, { sessions: Session[] }>): Promise<{ sessions: Session[] }> {
+    const { done, ...rest } = options ?? ({} as { exclude: string[] });
+    return settle(this.run(() => this.queries.execute(new GetLocalSessionsByMsgType({ ...this.base(), ...rest }))), done);
+  }
+
+  insertLocalSession(options: WithDone<{ scene: Message['scene']; to: string; updateTime?: number }, { session: Session }>): Promise<{ session: Session }> {
+    const { done, ...rest } = options ?? ({} as { scene: Message['scene']; to: string });
+    return settle(this.run(() => this.commands.dispatch(new C.InsertLocalSession({ ...this.base(), ...rest }))), done);
+  }
+
+  /** S7.2: only `localCustom` is taken; other fields are ignored. */
+  updateLocalSession(options: WithDone<{ id: string; localCustom: string; [other: string]: unknown }, Session | null>): Promise<Session | null> {
+    const { done, id, localCustom } = options ?? ({} as { id: string; localCustom: string });
+    return settle(this.run(() => this.commands.dispatch(new C.UpdateLocalSession({ ...this.base(), id, localCustom }))), done);
+  }
+
+  deleteLocalSession(options: WithDone<{ id: string | string[] }, void>): Promise<void> {
+    const { done, ...rest } = options ?? ({} as { id: string });
+    return settle(this.run(async () => { await this.commands.dispatch(new C.DeleteLocalSession({ ...this.base(), ...rest })); }), done);
+  }
+
+  deleteSession(options: WithDone<{ scene: Message['scene']; to: string }, void>): Promise<void> {
+    const { done, ...rest } = options ?? ({} as { scene: Message['scene']; to: string });
+    return settle(this.run(async () => { await this.commands.dispatch(new C.DeleteSession({ ...this.base(), ...rest })); }), done);
+  }
+
+  deleteSessions(options: WithDone<{ sessions: { scene: Message['scene']; to: string }[] }, void>): Promise<void> {
+    const { done, ...rest } = options ?? ({} as { sessions: [] });
+    return settle(this.run(async () => { await this.commands.dispatch(new C.DeleteSessions({ ...this.base(), ...rest })); }), done);
+  }
+
+  sendMsgReceipt(options: WithDone<{ msg: Message }, boolean>): Promise<boolean> {
+    const { done, ...rest } = options ?? ({} as { msg: Message });
+    return settle(this.run(() => this.commands.dispatch(new C.SendMsgReceipt({ ...this.base(), ...rest }))), done);
+  }
+
+  /** S5.3: true iff the message is outgoing and the peer's receipt covers its time. */
+  isMsgRemoteRead(msg: Message): boolean {
+    if (!msg || msg.scene !== 'p2p' || !isOutgoing(this.account, msg)) return false;
+    const receipt = this.runner.projection.msgReceiptTime(this.account, sessionOfMessage(this.account, msg).id);
+    return receipt !== undefined && msg.time <= receipt;
+  }
+
+  getTotalUnread(done?: Done<number>): Promise<number> {
+    return settle(this.run(() => this.queries.execute(new GetTotalUnread(this.base()))), done);
+  }
+
+  private isClosed = false;
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Completes `sessions$` and `updates$` and stops delivery to this view; the ledger keeps every event. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.stopListening();
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    this.sessionsSubject.complete();
+    this.updatesSubject.complete();
+  }
+}
+
+/** A throwing user callback must not break the ledger's delivery to others. */
+function guard<T>(callback: (value: T) => void): (value: T) => void {
+  return (value) => {
+    try {
+      callback(value);
+    } catch (error) {
+      console.error('session-ledger: a callback threw', error);
+    }
+  };
+}

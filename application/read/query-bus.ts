@@ -1,0 +1,50 @@
+import { UnknownCursorError, type SessionListProjection } from '../../projections/session-list-projection.js';
+import type { Session } from '../../projections/read-model.js';
+import { deviceOf } from '../write/commands/device-fields.js';
+import { UnknownSessionCursorError } from '../errors.js';
+import { GetLocalSession, GetLocalSessions, GetLocalSessionsByMsgType, GetTotalUnread } from './session-queries.js';
+import { assertValid } from '../validation.js';
+
+export type AnyQuery = GetLocalSessions | GetLocalSession | GetLocalSessionsByMsgType | GetTotalUnread;
+
+type ResultOf<Q> =
+  Q extends GetLocalSessions | GetLocalSessionsByMsgType ? { sessions: Session[] } :
+  Q extends GetLocalSession ? Session | null :
+  Q extends GetTotalUnread ? number :
+  never;
+
+/** S6.1: default 100, clamped to 1..100. */
+function clampLimit(limit: number | undefined): number {
+  return Math.min(100, Math.max(1, limit ?? 100));
+}
+
+function rethrowCursor(error: unknown): never {
+  if (error instanceof UnknownCursorError) throw new UnknownSessionCursorError(error.message);
+  throw error;
+}
+
+/** Reads the read models; a query sees every command that resolved before it (S10.5). */
+export class QueryBus {
+  constructor(private readonly read: () => SessionListProjection) {}
+
+  async execute<Q extends AnyQuery>(query: Q): Promise<ResultOf<Q>> {
+    assertValid(query);
+    const read = this.read();
+    const device = deviceOf(query);
+    try {
+      if (query instanceof GetLocalSessions) {
+        const page = { limit: clampLimit(query.limit), reverse: query.reverse ?? false, ...(query.lastSessionId !== undefined && { lastSessionId: query.lastSessionId }) };
+        return { sessions: read.listSessions(query.account, device, page) } as ResultOf<Q>;
+      }
+      if (query instanceof GetLocalSession) return read.getSession(query.account, device, query.sessionId) as ResultOf<Q>;
+      if (query instanceof GetLocalSessionsByMsgType) {
+        const options = { exclude: query.exclude, limit: clampLimit(query.limit), ...(query.lastSessionId !== undefined && { lastSessionId: query.lastSessionId }) };
+        return { sessions: read.listByMessageType(query.account, device, options) } as ResultOf<Q>;
+      }
+      if (query instanceof GetTotalUnread) return read.totalUnread(query.account, device) as ResultOf<Q>;
+    } catch (error) {
+      rethrowCursor(error);
+    }
+    throw new TypeError(`execute takes a query instance such as new GetLocalSessions({...}); got ${(query as object)?.constructor?.name ?? typeof query}`);
+  }
+}

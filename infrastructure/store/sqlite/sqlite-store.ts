@@ -1,0 +1,214 @@
+import type Database from 'better-sqlite3';
+import {
+  START,
+  StoreClosedError,
+  StreamDeletedError,
+  type AppendResult,
+  type BatchHandler,
+  type EventFilter,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StoredCheckpoint,
+  type SubscribeOptions,
+  type Subscription,
+} from '../../../application/ports/event-store.js';
+import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget, type StreamState } from '../shared/append-rules.js';
+import { GroupCommit } from '../shared/group-commit.js';
+import { decodeJson, encodeJson } from '../shared/json.js';
+import { LiveFeed } from '../shared/live-feed.js';
+import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
+import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
+import { openLedgerDatabase } from './sqlite-schema.js';
+
+type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'>;
+
+const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
+
+/**
+ * The embedded, durable event store: better-sqlite3 in WAL mode. Writes go through a group commit
+ * (one transaction per turn of the event loop); reads run at once, as sqlite reads are synchronous.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly feed: LiveFeed;
+  private readonly commits: GroupCommit;
+  /** events written by the transaction in progress, published once it commits */
+  private committing: RecordedEvent[] = [];
+  private readonly statements = new Map<string, Database.Statement>();
+  private closed = false;
+
+  static open(path: string): SqliteEventStore {
+    return new SqliteEventStore(openLedgerDatabase(path));
+  }
+
+  private constructor(private readonly db: Database.Database) {
+    this.feed = new LiveFeed({
+      readAfter: (after, filter, limit) => this.readLog({ forwards: true, bound: after, limit }, filter),
+      head: () => this.sql('SELECT coalesce(max(position), -1) FROM events').pluck().get() as bigint,
+    });
+    const outer = db.transaction((work: () => void) => work());
+    const savepoint = db.transaction((work: () => unknown) => work());
+    this.commits = new GroupCommit({
+      inTransaction: (work) => outer.immediate(work),
+      isolated: <T>(work: () => T) => savepoint(work) as T,
+      committed: () => this.feed.publish(this.committing.splice(0)),
+      rolledBack: () => void this.committing.splice(0),
+    });
+  }
+
+  /** read-only counters; `transactions` shows how many appends group commit folded together */
+  get stats(): { readonly transactions: number } {
+    return { transactions: this.commits.transactions };
+  }
+
+  async appendToStream(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    this.ensureOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateAppend(stream, events, expected);
+    // encode now, so data that cannot be JSON rejects this append alone
+    const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
+    return this.commits.submit(() => this.appendNow(stream, encoded, expected));
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    const state = this.streamState(stream);
+    if (state.tombstoned) throw new StreamDeletedError(stream);
+    const range = streamRange(options, state);
+    const order = range.forwards ? 'ASC' : 'DESC';
+    const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
+      .all(stream, range.low, range.high, sqlLimit(range.limit)) as StoredEvent[];
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    return this.readLog(logRange(options), options.filter);
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    return this.feed.subscribe(options, handler);
+  }
+
+  /** Soft delete: hides the events written so far; they stay in the global log. */
+  async deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    this.ensureOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateTarget(stream, expected);
+    return this.commits.submit(() => {
+      const state = this.streamState(stream);
+      checkDeleteExpectation(stream, expected, state);
+      if (streamExists(state)) this.sql('UPDATE streams SET visible_from = last_revision + 1 WHERE name = ?').run(stream);
+    });
+  }
+
+  async tombstoneStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    this.ensureOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateTarget(stream, expected);
+    return this.commits.submit(() => {
+      checkDeleteExpectation(stream, expected, this.streamState(stream));
+      this.sql(`INSERT INTO streams (name, last_revision, tombstoned) VALUES (?, -1, 1)
+        ON CONFLICT (name) DO UPDATE SET tombstoned = 1`).run(stream);
+    });
+  }
+
+  async readCheckpoint(name: string): Promise<StoredCheckpoint | null> {
+    this.ensureOpen();
+    const row = this.sql('SELECT commit_position AS commitPosition, prepare_position AS preparePosition, state FROM checkpoints WHERE name = ?')
+      .get(name) as { commitPosition: bigint; preparePosition: bigint; state: string } | undefined;
+    return row ? { position: { commit: row.commitPosition, prepare: row.preparePosition }, state: decodeJson(row.state) } : null;
+  }
+
+  async writeCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
+    this.ensureOpen();
+    const state = encodeJson(checkpoint.state);
+    const { commit, prepare } = checkpoint.position;
+    return this.commits.submit(() => {
+      this.sql(`INSERT INTO checkpoints (name, commit_position, prepare_position, state) VALUES (?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET commit_position = excluded.commit_position,
+          prepare_position = excluded.prepare_position, state = excluded.state`).run(name, commit, prepare, state);
+    });
+  }
+
+  /** Commits the writes already queued, ends the subscriptions, then closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.commits.flush();
+    this.feed.close();
+    this.db.close();
+  }
+
+  private appendNow(stream: string, events: readonly EncodedEvent[], expected: ExpectedRevision): AppendResult {
+    const state = this.streamState(stream);
+    const revisionOf = (id: string) => this.sql('SELECT revision FROM events WHERE stream = ? AND id = ?').pluck().get(stream, id) as bigint | undefined;
+    const decision = decideAppend(stream, events.map((event) => event.id), expected, state, revisionOf);
+    if (decision.kind === 'unchanged') return this.resultAt(stream, decision.lastRevision);
+    const insert = this.sql('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+    const written = events.map((event, i): StoredEvent => {
+      const revision = decision.firstRevision + BigInt(i);
+      const { lastInsertRowid } = insert.run(stream, revision, event.id, event.type, event.data, event.metadata);
+      return { ...event, position: BigInt(lastInsertRowid), streamName: stream, revision };
+    });
+    const last = written[written.length - 1]!;
+    this.sql(`INSERT INTO streams (name, last_revision) VALUES (?, ?)
+      ON CONFLICT (name) DO UPDATE SET last_revision = excluded.last_revision`).run(stream, last.revision);
+    this.committing.push(...written.map(toRecordedEvent));
+    return { nextExpectedRevision: last.revision, position: positionAt(last.position) };
+  }
+
+  private resultAt(stream: string, revision: bigint): AppendResult {
+    const position = revision >= 0n
+      ? (this.sql('SELECT position FROM events WHERE stream = ? AND revision = ?').pluck().get(stream, revision) as bigint | undefined)
+      : undefined;
+    return { nextExpectedRevision: revision, position: position === undefined ? START : positionAt(position) };
+  }
+
+  private streamState(stream: string): StreamState {
+    const row = this.sql('SELECT last_revision AS lastRevision, visible_from AS visibleFrom, tombstoned FROM streams WHERE name = ?')
+      .get(stream) as { lastRevision: bigint; visibleFrom: bigint; tombstoned: bigint } | undefined;
+    return row ? { lastRevision: row.lastRevision, visibleFrom: row.visibleFrom, tombstoned: row.tombstoned === 1n } : NEW_STREAM;
+  }
+
+  private readLog(range: LogRange, filter: EventFilter | undefined): RecordedEvent[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (range.bound !== undefined) {
+      where.push(range.forwards ? 'position > ?' : 'position < ?');
+      params.push(range.bound);
+    }
+    for (const [column, prefixes] of [['stream', filter?.streamPrefixes], ['type', filter?.eventTypePrefixes]] as const) {
+      if (prefixes === undefined) continue;
+      // instr(...) = 1 is a case-sensitive starts-with; LIKE would ignore case
+      where.push(prefixes.length === 0 ? '0' : `(${prefixes.map(() => `instr(${column}, ?) = 1`).join(' OR ')})`);
+      params.push(...prefixes);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events ${clause} ORDER BY position ${range.forwards ? 'ASC' : 'DESC'} LIMIT ?`)
+      .all(...params, sqlLimit(range.limit)) as StoredEvent[];
+    return rows.map(toRecordedEvent);
+  }
+
+  /** Prepared statements, cached by their text (readAll's vary with the filter's shape). */
+  private sql(source: string): Database.Statement {
+    let statement = this.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}
+
+/** sqlite reads LIMIT -1 as "no limit" */
+function sqlLimit(limit: number): number {
+  return Number.isFinite(limit) ? limit : -1;
+}
