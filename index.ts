@@ -18,7 +18,7 @@ export {
 } from './domain/events.js';
 export type { Message, Scene, Delivery } from './domain/message.js';
 export { sessionIdOf, parseSessionId } from './domain/identity.js';
-export type { Session } from './projections/read-model.js';
+export type { Session } from './projections/session-list/model.js';
 export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/api/session-helpers.js';
 export * from './application/streams/index.js';
 export type { EventStore, RecordedEvent, Position } from './application/ports/event-store.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ledger } from '../application/api/ledger.js';
+import { Ledger, projectionRunnerOf } from '../application/api/ledger.js';
 import type { EventStore } from '../application/ports/event-store.js';
 import type { Message } from '../domain/message.js';
 import { openStore } from '../infrastructure/create-ledger.js';
@@ -68,7 +68,7 @@ async function measure(label: string, url: string, n: number): Promise<StoreFigu
   const meter = new LagMeter();
   const ledger = await Ledger.open({ store: timed(await openStore(url), meter), clock: () => 1_700_000_000_000 });
   // One position per append: the last event of each batch is what the append reports.
-  const sub = ledger.projections.applied$.subscribe(({ events }) => {
+  const sub = projectionRunnerOf(ledger).applied$.subscribe(({ events }) => {
     for (const e of events) meter.apply(e.position.commit);
   });
   try {

@@ -1,18 +1,30 @@
+import type { Decider } from './decider.js';
 import type { AccountEvent, DeviceOptions } from './events.js';
-import { DEFAULT_DEVICE_OPTIONS, unreadModeOf } from './events.js';
+import { DEFAULT_DEVICE_OPTIONS, markScopeOf, unreadModeOf } from './events.js';
 
-/** The account stream: which device views exist, with the options that give their unread mode. */
+/**
+ * The account stream: which device views exist, with the options that give their unread mode,
+ * and each device's current session (S4.2), which has this one owner.
+ */
 export interface AccountState {
+  readonly account: string;
   readonly devices: ReadonlyMap<string, DeviceOptions>;
+  /** device → its current session id */
+  readonly current: ReadonlyMap<string, string>;
 }
 
 export type AccountCommand =
   /** options left out keep what the device has, or the seed's defaults for a new device (a command's implicit registration gives none) */
   | { readonly type: 'RegisterDevice'; readonly device: string; readonly options: Partial<DeviceOptions> }
-  | { readonly type: 'StartSync'; readonly device: string };
+  | { readonly type: 'StartSync'; readonly device: string }
+  /** S4.2: the caller checked that the session is in the device's list */
+  | { readonly type: 'SetCurrent'; readonly device: string; readonly sessionId: string }
+  | { readonly type: 'ClearCurrent'; readonly device: string }
+  /** S4.4: records the sessions a reset of all chose */
+  | { readonly type: 'ResetAllUnread'; readonly device: string; readonly sessionIds: readonly string[] };
 
-export function initialAccountState(): AccountState {
-  return { devices: new Map() };
+export function initialAccountState(account: string): AccountState {
+  return { account, devices: new Map(), current: new Map() };
 }
 
 function sameOptions(a: DeviceOptions, b: DeviceOptions): boolean {
@@ -33,6 +45,17 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
       if (!options || options.db) return []; // only modes C and D forget their counts at a sync
       return [{ type: 'DeviceSyncStarted', data: { device: command.device } }];
     }
+    case 'SetCurrent': {
+      // Set again, it marks the session read again (S4.2).
+      const scope = markScopeOf(unreadModeOf(state.devices.get(command.device) ?? DEFAULT_DEVICE_OPTIONS));
+      return [{ type: 'CurrentSessionSet', data: { sessionId: command.sessionId, device: command.device, scope } }];
+    }
+    case 'ClearCurrent': {
+      const sessionId = state.current.get(command.device);
+      return sessionId === undefined ? [] : [{ type: 'CurrentSessionCleared', data: { sessionId, device: command.device } }];
+    }
+    case 'ResetAllUnread':
+      return [{ type: 'AllSessionUnreadReset', data: { device: command.device, sessionIds: command.sessionIds } }];
     default: {
       const never: never = command;
       throw new Error(`unknown account command ${JSON.stringify(never)}`);
@@ -45,13 +68,30 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     case 'DeviceRegistered': {
       const devices = new Map(state.devices);
       devices.set(event.data.device, event.data.options);
-      return { devices };
+      return { ...state, devices };
+    }
+    case 'CurrentSessionSet': {
+      const current = new Map(state.current);
+      current.set(event.data.device, event.data.sessionId);
+      return { ...state, current };
+    }
+    case 'CurrentSessionCleared': {
+      const current = new Map(state.current);
+      current.delete(event.data.device);
+      return { ...state, current };
     }
     case 'DeviceSyncStarted':
+    case 'AllSessionUnreadReset':
       return state;
     default: {
-      const never: never = event;
-      throw new Error(`unknown account event ${JSON.stringify(never)}`);
+      const unknown: never = event;
+      void unknown;
+      return state;
     }
   }
+}
+
+/** The account aggregate of `account`. */
+export function accountDecider(account: string): Decider<AccountCommand, AccountEvent, AccountState> {
+  return { decide: decideAccount, evolve: evolveAccount, initialState: () => initialAccountState(account) };
 }

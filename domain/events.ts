@@ -39,6 +39,7 @@ export const EventTypes = {
   OfflineBatchSynced: 'OfflineBatchSynced',
   DeviceRegistered: 'DeviceRegistered',
   DeviceSyncStarted: 'DeviceSyncStarted',
+  AllSessionUnreadReset: 'AllSessionUnreadReset',
 } as const;
 
 export const MessageReceived = EventTypes.MessageReceived;
@@ -53,6 +54,7 @@ export const SessionDeleted = EventTypes.SessionDeleted;
 export const OfflineBatchSynced = EventTypes.OfflineBatchSynced;
 export const DeviceRegistered = EventTypes.DeviceRegistered;
 export const DeviceSyncStarted = EventTypes.DeviceSyncStarted;
+export const AllSessionUnreadReset = EventTypes.AllSessionUnreadReset;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
@@ -61,20 +63,12 @@ interface Ev<T extends EventType, D> {
   readonly data: D;
 }
 
-/** Devices on which the session was current when an incoming message arrived (S4.2). */
-export interface ReadBy {
-  readonly devices: readonly string[];
-  /** a mode-A device had it current: the account-wide mark moves too */
-  readonly accountWide: boolean;
-}
-
 export type MessageReceivedEvent = Ev<'MessageReceived', {
   readonly sessionId: string;
   readonly message: Message;
   readonly delivery: Delivery;
   readonly device: string;
   readonly counting: boolean;
-  readonly readBy: ReadBy;
 }>;
 export type MessageSentEvent = Ev<'MessageSent', {
   readonly sessionId: string;
@@ -89,12 +83,16 @@ export type SessionResetEvent = Ev<'SessionReset', {
   readonly scope: MarkScope;
   readonly mark: number;
 }>;
+/**
+ * S4.2, on the account stream: the device's current session is now `sessionId` (any other stops
+ * being current); its read mark moves to the session's newest message, as the log has it here.
+ */
 export type CurrentSessionSetEvent = Ev<'CurrentSessionSet', {
   readonly sessionId: string;
   readonly device: string;
   readonly scope: MarkScope;
-  readonly mark: number;
 }>;
+/** S4.5, on the account stream: the device has no current session any more. */
 export type CurrentSessionClearedEvent = Ev<'CurrentSessionCleared', {
   readonly sessionId: string;
   readonly device: string;
@@ -136,8 +134,6 @@ export type SessionEvent =
   | MessageReceivedEvent
   | MessageSentEvent
   | SessionResetEvent
-  | CurrentSessionSetEvent
-  | CurrentSessionClearedEvent
   | ReceiptReceivedEvent
   | SessionInsertedEvent
   | LocalCustomUpdatedEvent
@@ -154,7 +150,18 @@ export type DeviceSyncStartedEvent = Ev<'DeviceSyncStarted', {
   readonly device: string;
 }>;
 
-export type AccountEvent = DeviceRegisteredEvent | DeviceSyncStartedEvent;
+/** S4.4: the sessions a resetAllSessionUnread chose, so a retry resets the same ones. */
+export type AllSessionUnreadResetEvent = Ev<'AllSessionUnreadReset', {
+  readonly device: string;
+  readonly sessionIds: readonly string[];
+}>;
+
+export type AccountEvent =
+  | DeviceRegisteredEvent
+  | DeviceSyncStartedEvent
+  | CurrentSessionSetEvent
+  | CurrentSessionClearedEvent
+  | AllSessionUnreadResetEvent;
 
 export type LedgerEvent = SessionEvent | AccountEvent;
 
@@ -169,7 +176,12 @@ export interface EventMetadata {
   readonly commandType: string;
   readonly correlationId: string;
   readonly causationId: string;
+  /** one per (command, stream, step): a command dispatched again finds it and appends nothing (S10.2) */
+  readonly idempotencyKey?: string;
 }
+
+/** An event of type `T` of the union. */
+export type EventOfType<T extends EventType> = Extract<LedgerEvent, { type: T }>;
 
 export interface LedgerRecord<E extends LedgerEvent = LedgerEvent> {
   readonly type: E['type'];

@@ -15,10 +15,9 @@ export function parseSessionId(sessionId: string): { scene: Scene; to: string } 
   return { scene, to };
 }
 
-/** S1.2: the session a message belongs to in `account`'s list. */
-export function sessionOfMessage(account: string, msg: Pick<Message, 'scene' | 'from' | 'to'>): { scene: Scene; to: string; id: string } {
-  const to = msg.scene === 'p2p' ? (msg.from === account ? msg.to : msg.from) : msg.to;
-  return { scene: msg.scene, to, id: sessionIdOf(msg.scene, to) };
+/** S1.2: who a message's session is with in `account`'s list: the peer, or the team. */
+export function counterpartOf(account: string, msg: Pick<Message, 'scene' | 'from' | 'to'>): string {
+  return msg.scene === 'p2p' ? (msg.from === account ? msg.to : msg.from) : msg.to;
 }
 
 /** True when `msg` is part of `account`'s conversations at all (p2p: it is one end). */
@@ -34,10 +33,14 @@ export function accountPrefix(account: string): string {
   return `${STREAM_ROOT}${enc(account)}/`;
 }
 
+export function sessionStreamOf(account: string, scene: Scene, to: string): string {
+  return `${accountPrefix(account)}session/${scene}/${enc(to)}`;
+}
+
 export function sessionStream(account: string, sessionId: string): string {
   const parsed = parseSessionId(sessionId);
   if (!parsed) throw new Error(`not a session id: ${JSON.stringify(sessionId)}`);
-  return `${accountPrefix(account)}session/${parsed.scene}/${enc(parsed.to)}`;
+  return sessionStreamOf(account, parsed.scene, parsed.to);
 }
 
 export function accountStream(account: string): string {

@@ -1,15 +1,14 @@
+import type { Decider } from './decider.js';
 import { DomainRejection } from './errors.js';
 import type { MarkScope, SessionEvent } from './events.js';
-import { sessionOfMessage } from './identity.js';
 import { isCounting, isOutgoing, messageKey, type Delivery, type Message } from './message.js';
-import { evolve, isVisibleOn, type SessionState } from './session-state.js';
+import { SessionRef } from './session-ref.js';
+import { evolve, initialSessionState, isVisibleOn, type SessionState } from './session-state.js';
 
-/** What a session stream can be asked to do; `account` is the list's owner (S1.1). */
+/** What a session stream can be asked to do. */
 export type SessionCommand =
   | { readonly type: 'RecordMessages'; readonly device: string; readonly messages: readonly { readonly message: Message; readonly delivery: Delivery }[] }
   | { readonly type: 'ResetUnread'; readonly device: string; readonly scope: MarkScope }
-  | { readonly type: 'SetCurrent'; readonly device: string; readonly scope: MarkScope }
-  | { readonly type: 'ClearCurrent'; readonly device: string }
   | { readonly type: 'RecordReceipt'; readonly reader: string; readonly msgReceiptTime: number }
   | { readonly type: 'Insert'; readonly device: string; readonly updateTime: number }
   | { readonly type: 'UpdateLocalCustom'; readonly device: string; readonly localCustom: string }
@@ -22,30 +21,22 @@ export function isRejection(decision: Decision): decision is DomainRejection {
   return decision instanceof DomainRejection;
 }
 
-function recordMessages(account: string, state: SessionState, command: Extract<SessionCommand, { type: 'RecordMessages' }>): Decision {
+function inSession(state: SessionState, message: Message): boolean {
+  return SessionRef.fromMessage(state.account, message).id === state.sessionId;
+}
+
+function recordMessages(state: SessionState, command: Extract<SessionCommand, { type: 'RecordMessages' }>): Decision {
+  const { account, sessionId } = state;
   const events: SessionEvent[] = [];
   let current = state;
   for (const { message, delivery } of command.messages) {
-    if (sessionOfMessage(account, message).id !== state.sessionId) {
-      return new DomainRejection('MessageNotInSession', `message ${message.idClient} does not belong to session ${state.sessionId} of ${account}`);
+    if (!inSession(state, message)) {
+      return new DomainRejection('MessageNotInSession', `message ${message.idClient} does not belong to session ${sessionId} of ${account}`);
     }
     if (current.seen.has(messageKey(message))) continue; // S2.3: recorded once, whatever the route
     const event: SessionEvent = isOutgoing(account, message)
-      ? { type: 'MessageSent', data: { sessionId: state.sessionId, message, delivery, device: command.device } }
-      : {
-          type: 'MessageReceived',
-          data: {
-            sessionId: state.sessionId,
-            message,
-            delivery,
-            device: command.device,
-            counting: isCounting(account, message),
-            readBy: {
-              devices: [...current.currentOn.keys()].sort(),
-              accountWide: [...current.currentOn.values()].includes('account'),
-            },
-          },
-        };
+      ? { type: 'MessageSent', data: { sessionId, message, delivery, device: command.device } }
+      : { type: 'MessageReceived', data: { sessionId, message, delivery, device: command.device, counting: isCounting(account, message) } };
     events.push(event);
     current = evolve(current, event);
   }
@@ -54,23 +45,17 @@ function recordMessages(account: string, state: SessionState, command: Extract<S
 
 /**
  * The session aggregate's decisions. Pure: everything it needs (device, mark scope, the ledger
- * clock for deletions, the insert's update time) arrives in the command.
+ * clock for deletions, the insert's update time) arrives in the command; the account is in the state.
  */
-export function decide(account: string, command: SessionCommand, state: SessionState): Decision {
+export function decide(command: SessionCommand, state: SessionState): Decision {
   const sessionId = state.sessionId;
   switch (command.type) {
     case 'RecordMessages':
-      return recordMessages(account, state, command);
+      return recordMessages(state, command);
     case 'ResetUnread': {
       if (!isVisibleOn(state, command.device)) return []; // S4.6
       return [{ type: 'SessionReset', data: { sessionId, device: command.device, scope: command.scope, mark: state.newestTime ?? 0 } }];
     }
-    case 'SetCurrent': {
-      if (!isVisibleOn(state, command.device)) return []; // S4.6
-      return [{ type: 'CurrentSessionSet', data: { sessionId, device: command.device, scope: command.scope, mark: state.newestTime ?? 0 } }];
-    }
-    case 'ClearCurrent':
-      return state.currentOn.has(command.device) ? [{ type: 'CurrentSessionCleared', data: { sessionId, device: command.device } }] : [];
     case 'RecordReceipt': {
       if (state.scene !== 'p2p') return new DomainRejection('ReceiptOnTeamSession', `read receipts exist for p2p sessions only, not for ${sessionId} (S5.2)`);
       if (!state.exists) return []; // S5.2: nothing to mark
@@ -101,7 +86,7 @@ export function decide(account: string, command: SessionCommand, state: SessionS
       const floor = state.serverDeletedAt ?? -Infinity;
       const keys = [...new Set(
         command.messages
-          .filter((m) => isCounting(account, m) && m.time > floor && sessionOfMessage(account, m).id === sessionId)
+          .filter((m) => isCounting(state.account, m) && m.time > floor && inSession(state, m))
           .map(messageKey),
       )];
       return keys.length === 0 ? [] : [{ type: 'OfflineBatchSynced', data: { sessionId, device: command.device, keys } }];
@@ -111,4 +96,9 @@ export function decide(account: string, command: SessionCommand, state: SessionS
       throw new Error(`unknown session command ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The session aggregate of `ref`: one session of one account's list. */
+export function sessionDecider(ref: SessionRef): Decider<SessionCommand, SessionEvent, SessionState> {
+  return { decide, evolve, initialState: () => initialSessionState(ref) };
 }

@@ -1,10 +1,13 @@
-import type { MarkScope, SessionEvent } from './events.js';
-import { parseSessionId } from './identity.js';
+import type { SessionEvent } from './events.js';
 import { KeyLog } from './key-log.js';
 import { messageKey, type Scene } from './message.js';
+import type { SessionRef } from './session-ref.js';
+import { isShown, revives } from './visibility.js';
 
 /** What the session aggregate needs to decide: one account's view of one conversation. */
 export interface SessionState {
+  /** the list's owner (S1.1) */
+  readonly account: string;
   readonly sessionId: string;
   readonly scene: Scene;
   readonly to: string;
@@ -21,18 +24,15 @@ export interface SessionState {
   readonly hiddenOn: ReadonlyMap<string, number>;
   /** devices that inserted it as an empty local session (S7.1); it shows there whatever else holds */
   readonly insertedOn: ReadonlySet<string>;
-  /** devices on which it is the current session, with their mark scope (S4.2) */
-  readonly currentOn: ReadonlyMap<string, MarkScope>;
   readonly msgReceiptTime: number | undefined;
 }
 
-export function initialSessionState(sessionId: string): SessionState {
-  const parsed = parseSessionId(sessionId);
-  if (!parsed) throw new Error(`not a session id: ${JSON.stringify(sessionId)}`);
+export function initialSessionState(ref: SessionRef): SessionState {
   return {
-    sessionId,
-    scene: parsed.scene,
-    to: parsed.to,
+    account: ref.account,
+    sessionId: ref.id,
+    scene: ref.scene,
+    to: ref.to,
     exists: false,
     seen: KeyLog.empty(),
     newestTime: undefined,
@@ -40,13 +40,12 @@ export function initialSessionState(sessionId: string): SessionState {
     hiddenEverywhere: false,
     hiddenOn: new Map(),
     insertedOn: new Set(),
-    currentOn: new Map(),
     msgReceiptTime: undefined,
   };
 }
 
 export function isVisibleOn(state: SessionState, device: string): boolean {
-  return (state.exists && !state.hiddenEverywhere && !state.hiddenOn.has(device)) || state.insertedOn.has(device);
+  return isShown({ exists: state.exists, hiddenEverywhere: state.hiddenEverywhere, hiddenHere: state.hiddenOn.has(device), insertedHere: state.insertedOn.has(device) });
 }
 
 function withoutDevice(set: ReadonlySet<string>, device: string): ReadonlySet<string> {
@@ -64,9 +63,9 @@ function without<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
 
 /** A message newer than a deletion revives the session: where it was hidden, it shows again. */
 function revivedBy(state: SessionState, time: number): Pick<SessionState, 'hiddenEverywhere' | 'hiddenOn'> {
-  const hiddenEverywhere = state.hiddenEverywhere && !(time > (state.serverDeletedAt ?? Infinity));
+  const hiddenEverywhere = state.hiddenEverywhere && !revives(time, state.serverDeletedAt);
   let hiddenOn = state.hiddenOn;
-  for (const [device, at] of state.hiddenOn) if (time > at) hiddenOn = without(hiddenOn, device);
+  for (const [device, at] of state.hiddenOn) if (revives(time, at)) hiddenOn = without(hiddenOn, device);
   return { hiddenEverywhere, hiddenOn };
 }
 
@@ -86,13 +85,6 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
     }
     case 'SessionReset':
       return state;
-    case 'CurrentSessionSet': {
-      const currentOn = new Map(state.currentOn);
-      currentOn.set(event.data.device, event.data.scope);
-      return { ...state, currentOn };
-    }
-    case 'CurrentSessionCleared':
-      return { ...state, currentOn: without(state.currentOn, event.data.device) };
     case 'ReceiptReceived':
       return { ...state, msgReceiptTime: Math.max(state.msgReceiptTime ?? -Infinity, event.data.msgReceiptTime) };
     case 'SessionInserted':
@@ -108,24 +100,25 @@ export function evolve(state: SessionState, event: SessionEvent): SessionState {
           hiddenEverywhere: true,
           serverDeletedAt: Math.max(state.serverDeletedAt ?? -Infinity, at),
           insertedOn: new Set(),
-          currentOn: new Map(),
         };
       }
       const hiddenOn = new Map(state.hiddenOn);
       hiddenOn.set(device, at);
-      return { ...state, hiddenOn, insertedOn: withoutDevice(state.insertedOn, device), currentOn: without(state.currentOn, device) };
+      return { ...state, hiddenOn, insertedOn: withoutDevice(state.insertedOn, device) };
     }
     case 'OfflineBatchSynced':
       return state;
     default: {
-      const never: never = event;
-      throw new Error(`unknown session event ${JSON.stringify(never)}`);
+      // An event this version does not know (older streams held the current session) changes nothing.
+      const unknown: never = event;
+      void unknown;
+      return state;
     }
   }
 }
 
-export function foldSession(sessionId: string, events: Iterable<SessionEvent>): SessionState {
-  let state = initialSessionState(sessionId);
+export function foldSession(ref: SessionRef, events: Iterable<SessionEvent>): SessionState {
+  let state = initialSessionState(ref);
   for (const event of events) state = evolve(state, event);
   return state;
 }

@@ -1,12 +1,15 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { v4 as uuidv4 } from 'uuid';
-import { sessionOfMessage } from '../../domain/identity.js';
+import { DEFAULT_DEVICE_OPTIONS } from '../../domain/events.js';
 import { isOutgoing, type Message } from '../../domain/message.js';
-import type { Session } from '../../projections/read-model.js';
+import { SessionRef } from '../../domain/session-ref.js';
+import type { ViewChange } from '../../projections/session-list/fold.js';
+import type { Session } from '../../projections/session-list/model.js';
+import type { SessionListReader } from '../../projections/session-list/reader.js';
+import { errorText, type Logger } from '../ports/logger.js';
 import type { CommandBus } from '../write/command-bus.js';
 import * as C from '../write/commands/index.js';
 import { settle, type Done } from './done-callback.js';
-import type { ProjectionRunner } from '../read/projection-runner.js';
 import type { QueryBus } from '../read/query-bus.js';
 import type { ViewChangeRouter } from '../read/view-router.js';
 import { GetLocalSession, GetLocalSessions, GetLocalSessionsByMsgType, GetTotalUnread } from '../read/session-queries.js';
@@ -27,6 +30,20 @@ export interface DeviceViewOptions {
 }
 
 type WithDone<T, R> = T & { done?: Done<R> };
+
+/** What a device view is made of. */
+export interface DeviceViewParts {
+  readonly account: string;
+  readonly options: DeviceViewOptions;
+  readonly commands: CommandBus;
+  readonly queries: QueryBus;
+  /** the read models as they are now */
+  readonly reader: () => SessionListReader;
+  readonly router: ViewChangeRouter;
+  readonly logger: Logger;
+}
+
+const MODE_OPTIONS = ['db', 'syncSessionUnread', 'autoMarkRead'] as const;
 
 /** S3.3: how many sessions a new view's first `onsessions` carries. */
 const INITIAL_SESSIONS = 100;
@@ -49,16 +66,20 @@ export class DeviceView {
   private readonly syncing = new Map<string, Set<string>>();
   private readonly subscriptions: Subscription[] = [];
   private readonly stopListening: () => void;
+  readonly account: string;
+  private readonly options: DeviceViewOptions;
+  private readonly commands: CommandBus;
+  private readonly queries: QueryBus;
+  private readonly reader: () => SessionListReader;
 
-  constructor(
-    readonly account: string,
-    options: DeviceViewOptions,
-    private readonly commands: CommandBus,
-    private readonly queries: QueryBus,
-    private readonly runner: ProjectionRunner,
-    router: ViewChangeRouter,
-  ) {
+  constructor({ account, options, commands, queries, reader, router, logger }: DeviceViewParts) {
+    this.account = account;
+    this.options = options;
+    this.commands = commands;
+    this.queries = queries;
+    this.reader = reader;
     this.device = options.device ?? 'default';
+    const guard = guardWith(logger);
     this.sessions$ = this.sessionsSubject.asObservable();
     this.updates$ = this.updatesSubject.asObservable();
     if (options.onsessions) this.subscriptions.push(this.sessions$.subscribe(guard(options.onsessions)));
@@ -73,13 +94,22 @@ export class DeviceView {
     // Deferred a tick so subscribers added right after ledger.account() receive the first list.
     this.ready = Promise.resolve().then(async () => {
       await this.commands.dispatch(registration);
-      const recent = this.runner.projection.allSessions(account, this.device).slice(0, INITIAL_SESSIONS).reverse();
+      const recent = this.reader().allSessions(account, this.device).slice(0, INITIAL_SESSIONS).reverse();
       if (recent.length > 0) this.sessionsSubject.next(recent);
     });
     this.ready.catch(() => undefined); // surfaced by every method, which awaits it
   }
 
-  private onChanges(changes: readonly { account: string; device: string; sessionId: string; commandId: string | undefined }[]): void {
+  /**
+   * Whether a call with `options` may share this view: no callbacks, and the same mode options,
+   * those left out taking the seed's defaults (S4: each handle chooses its mode by its own options).
+   */
+  sameOptions(options: DeviceViewOptions): boolean {
+    if (options.onsessions || options.onupdatesession) return false;
+    return MODE_OPTIONS.every((k) => (options[k] ?? DEFAULT_DEVICE_OPTIONS[k]) === (this.options[k] ?? DEFAULT_DEVICE_OPTIONS[k]));
+  }
+
+  private onChanges(changes: readonly ViewChange[]): void {
     const updated = new Set<string>();
     for (const change of changes) {
       const sync = change.commandId !== undefined ? this.syncing.get(change.commandId) : undefined;
@@ -87,7 +117,7 @@ export class DeviceView {
       else updated.add(change.sessionId);
     }
     for (const id of updated) {
-      const session = this.runner.projection.getSession(this.account, this.device, id);
+      const session = this.reader().getSession(this.account, this.device, id);
       if (session) this.updatesSubject.next(session);
     }
   }
@@ -122,7 +152,7 @@ export class DeviceView {
         this.syncing.delete(commandId);
       }
       const sessions = [...changed]
-        .map((id) => this.runner.projection.getSession(this.account, this.device, id))
+        .map((id) => this.reader().getSession(this.account, this.device, id))
         .filter((s): s is Session => s !== null)
         .sort((a, b) => a.updateTime - b.updateTime || (a.id < b.id ? -1 : 1));
       if (sessions.length > 0) this.sessionsSubject.next(sessions);
@@ -195,7 +225,7 @@ export class DeviceView {
   /** S5.3: true iff the message is outgoing and the peer's receipt covers its time. */
   isMsgRemoteRead(msg: Message): boolean {
     if (!msg || msg.scene !== 'p2p' || !isOutgoing(this.account, msg)) return false;
-    const receipt = this.runner.projection.msgReceiptTime(this.account, sessionOfMessage(this.account, msg).id);
+    const receipt = this.reader().msgReceiptTime(this.account, SessionRef.fromMessage(this.account, msg).id);
     return receipt !== undefined && msg.time <= receipt;
   }
 
@@ -221,12 +251,12 @@ export class DeviceView {
 }
 
 /** A throwing user callback must not break the ledger's delivery to others. */
-function guard<T>(callback: (value: T) => void): (value: T) => void {
-  return (value) => {
+function guardWith(logger: Logger) {
+  return <T>(callback: (value: T) => void): ((value: T) => void) => (value) => {
     try {
       callback(value);
     } catch (error) {
-      console.error('session-ledger: a callback threw', error);
+      logger.error('a device view callback threw', { error: errorText(error) });
     }
   };
 }

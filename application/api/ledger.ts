@@ -1,38 +1,43 @@
-import type { Session } from '../../projections/read-model.js';
+import type { Session } from '../../projections/session-list/model.js';
+import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { history, sessionsAt, timeline, type HistoryEntry, type TimelineEntry } from '../read/audit.js';
 import { CommandBus } from '../write/command-bus.js';
-import { DeviceView, type DeviceViewOptions } from './device-view.js';
-import { LedgerClosedError, ValidationError, type FieldError } from '../errors.js';
-import { fieldProblem } from '../validation.js';
-import { parseSessionId } from '../../domain/identity.js';
+import { CommandHandler } from '../write/command-handler.js';
 import { HandlerContext } from '../write/handler-context.js';
+import { DeviceView, type DeviceViewOptions } from './device-view.js';
+import { LedgerClosedError } from '../errors.js';
+import { checkAuditQuery, parsePosition } from './ledger-queries.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/event-store.js';
+import { SILENT_LOGGER, type Logger } from '../ports/logger.js';
 import { ProjectionRunner, type RunnerOptions } from '../read/projection-runner.js';
 import { QueryBus } from '../read/query-bus.js';
-import { StreamPipeline } from '../write/command-handler.js';
-import { createBot } from '../reactors/bot.js';
-import type { SessionEngine } from '../streams/session-engine.js';
 import { ViewChangeRouter } from '../read/view-router.js';
+import { createBot } from '../reactors/bot.js';
 import { PeerDelivery } from '../reactors/peer-delivery.js';
+import type { SessionEngine } from '../streams/session-engine.js';
 
 export interface LedgerParts {
   readonly store: EventStore;
   readonly clock: Clock;
   readonly runner?: RunnerOptions;
+  /** where the ledger reports what it cannot throw to a caller; default: nowhere */
+  readonly logger?: Logger;
 }
 
-/** S10.1 for the audit queries: every bad field named. */
-function checkAuditQuery(name: string, query: unknown, needs: { sessionId?: boolean; at?: boolean }): void {
-  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const problems: FieldError[] = [];
-  if (typeof q['account'] !== 'string' || q['account'] === '') problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
-  if (q['device'] !== undefined && (typeof q['device'] !== 'string' || q['device'] === '')) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
-  if (needs.sessionId && (typeof q['sessionId'] !== 'string' || !parseSessionId(q['sessionId']))) {
-    problems.push(fieldProblem('sessionId', q['sessionId'], 'isSessionId', 'must be a session id such as p2p-bob or team-42'));
-  }
-  if (needs.at && (typeof q['at'] !== 'number' || !Number.isFinite(q['at']))) problems.push(fieldProblem('at', q['at'], 'isNumber', 'must be a ledger time in ms'));
-  if (problems.length > 0) throw new ValidationError(name, problems);
+interface Wiring {
+  readonly parts: LedgerParts;
+  readonly runner: ProjectionRunner;
+  readonly handler: CommandHandler;
+  readonly peers: PeerDelivery;
+  readonly logger: Logger;
+}
+
+const RUNNERS = new WeakMap<Ledger, ProjectionRunner>();
+
+/** Internal, for benches and tests (not exported by the package): the ledger's projection runner. */
+export function projectionRunnerOf(ledger: Ledger): ProjectionRunner {
+  return RUNNERS.get(ledger)!;
 }
 
 /** The recent-sessions ledger: commands in, read models out, history for audit. */
@@ -41,48 +46,99 @@ export class Ledger {
   readonly queries: QueryBus;
   private readonly store: EventStore;
   private readonly runner: ProjectionRunner;
-  private readonly views = new Set<DeviceView>();
+  private readonly peers: PeerDelivery;
+  private readonly logger: Logger;
+  /** the open view of each (account, device), handed out again to calls without callbacks */
+  private readonly views = new Map<string, DeviceView>();
+  private readonly others = new Set<DeviceView>();
   private readonly router: ViewChangeRouter;
   private readonly bots = new Set<SessionEngine>();
   private readonly clock: Clock;
   private closing: Promise<void> | undefined;
 
-  private constructor(parts: LedgerParts, runner: ProjectionRunner, pipeline: StreamPipeline, private readonly peers: PeerDelivery) {
+  private constructor({ parts, runner, handler, peers, logger }: Wiring) {
     this.store = parts.store;
     this.clock = parts.clock;
     this.runner = runner;
-    const ctx = new HandlerContext(pipeline, runner, peers, parts.clock);
+    this.peers = peers;
+    this.logger = logger;
+    const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock });
     this.commands = new CommandBus(ctx);
-    this.queries = new QueryBus(() => runner.projection);
+    this.queries = new QueryBus(() => runner.reader);
     this.router = new ViewChangeRouter(runner);
+    RUNNERS.set(this, runner);
   }
 
   /** Opens on a store: the read models resume from their checkpoint and catch up first. */
   static async open(parts: LedgerParts): Promise<Ledger> {
-    const runner = new ProjectionRunner(parts.store, parts.runner);
+    const logger = parts.logger ?? SILENT_LOGGER;
+    const runner = new ProjectionRunner(parts.store, { ...parts.runner, logger });
     await runner.start();
-    const pipeline = new StreamPipeline(parts.store);
-    const peers = new PeerDelivery(parts.store, pipeline, runner);
+    const handler = new CommandHandler(parts.store);
+    const peers = new PeerDelivery({ store: parts.store, handler, readModels: runner, logger });
     try {
       await peers.start();
     } catch (error) {
       await runner.close().catch(() => undefined);
       throw error;
     }
-    return new Ledger(parts, runner, pipeline, peers);
+    return new Ledger({ parts, runner, handler, peers, logger });
   }
 
-  /** A device view of `accountId` (API.md); its options are recorded on first use (S10.3). */
+  /**
+   * A device view of `accountId` (API.md); its options are recorded on first use (S10.3). Called
+   * again for a device whose view is open, with no callbacks and no other options, it returns
+   * that view: one registration and one listener per device, however often it is called.
+   */
   account(accountId: string, options: DeviceViewOptions = {}): DeviceView {
     this.assertOpen();
     if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.account(accountId): accountId must be a non-empty string');
     this.prune();
-    const view = new DeviceView(accountId, options, this.commands, this.queries, this.runner, this.router);
-    this.views.add(view);
+    const key = JSON.stringify([accountId, options.device ?? 'default']);
+    const open = this.views.get(key);
+    if (open && open.sameOptions(options)) return open;
+    const view = new DeviceView({ account: accountId, options, commands: this.commands, queries: this.queries, reader: () => this.runner.reader, router: this.router, logger: this.logger });
+    if (options.onsessions || options.onupdatesession) {
+      this.others.add(view);
+    } else {
+      if (open) this.others.add(open); // still open for whoever holds it; closed with the ledger
+      this.views.set(key, view);
+    }
     return view;
   }
 
-  /** S10.3: a session's events with their metadata, oldest first; [] if it never existed. */
+  /** The read models, through their port (what the CLI and tools read). */
+  get reader(): SessionListReader {
+    return this.runner.reader;
+  }
+
+  /**
+   * The position in the store's log that the read models reflect, as a decimal string: a query
+   * answered now includes every event up to it. '0' while nothing was applied.
+   */
+  position(): string {
+    return this.runner.position.commit.toString();
+  }
+
+  /** Resolves true once the read models reached `position` (from `position()`), false after `timeoutMs`. */
+  async waitForPosition(position: string, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    this.assertOpen();
+    const target = parsePosition(position);
+    const reached = this.runner.waitFor(target).then(() => true);
+    if (options.timeoutMs === undefined) return reached;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), options.timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([reached, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** S10.3: a session's events with their metadata, in log order (its current-session changes included); [] if it never existed. */
   async history(query: { account: string; sessionId: string }): Promise<HistoryEntry[]> {
     this.assertOpen();
     checkAuditQuery('history', query, { sessionId: true });
@@ -104,21 +160,16 @@ export class Ledger {
   }
 
   /**
-   * A SessionEngine (STREAMS.md) fed by `accountId`'s incoming messages committed from now on;
-   * `ctx.reply(text)` sends from `accountId` through the command bus (M4).
+   * A SessionEngine (the message streams) fed by `accountId`'s incoming messages committed from
+   * now on; `ctx.reply(text)` sends from `accountId` through the command bus (M4).
    */
   bot(accountId: string, options: { bufferSize?: number } = {}): SessionEngine {
     this.assertOpen();
     if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.bot(accountId): accountId must be a non-empty string');
     this.prune();
-    const engine = createBot(this.runner, this.commands, this.clock, accountId, options.bufferSize);
+    const engine = createBot({ runner: this.runner, commands: this.commands, clock: this.clock, account: accountId, ...(options.bufferSize !== undefined && { bufferSize: options.bufferSize }) });
     this.bots.add(engine);
     return engine;
-  }
-
-  /** Internal: the projection runner, for wiring bots and tools. */
-  get projections(): ProjectionRunner {
-    return this.runner;
   }
 
   /** Flushes the read-model checkpoint and releases the store. */
@@ -128,7 +179,7 @@ export class Ledger {
       this.peers.stopRetrying();
       for (const bot of this.bots) bot.close();
       await this.commands.close();
-      for (const view of this.views) view.close();
+      for (const view of [...this.views.values(), ...this.others]) view.close();
       this.router.close();
       await this.peers.close();
       await this.runner.close();
@@ -137,9 +188,15 @@ export class Ledger {
     return this.closing;
   }
 
+  /** `await using ledger = await createLedger(…)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** Forgets views and bots their users closed. */
   private prune(): void {
-    for (const view of this.views) if (view.closed) this.views.delete(view);
+    for (const [key, view] of this.views) if (view.closed) this.views.delete(key);
+    for (const view of this.others) if (view.closed) this.others.delete(view);
     for (const bot of this.bots) if (bot.closed) this.bots.delete(bot);
   }
 

@@ -1,7 +1,7 @@
 import { Observable, type Subscribable } from 'rxjs';
 import { v4 as uuidv4 } from 'uuid';
 import type { MessageReceivedEvent } from '../../domain/events.js';
-import { parseStream } from '../../domain/identity.js';
+import { counterpartOf, parseStream } from '../../domain/identity.js';
 import type { CommandBus } from '../write/command-bus.js';
 import { SendMessage } from '../write/commands/message-commands.js';
 import type { Clock } from '../ports/clock.js';
@@ -37,7 +37,7 @@ export function committedIncoming(runner: ProjectionRunner, account: string, sin
 export function replyThroughLedger(commands: CommandBus, clock: Clock): (ctx: SessionContext, text: string) => Promise<unknown> {
   return (ctx, text) => {
     const { message, account } = ctx;
-    const to = message.scene === 'p2p' ? (message.from === account ? message.to : message.from) : message.to;
+    const to = counterpartOf(account, message);
     return commands.dispatch(new SendMessage({
       account,
       device: BOT_DEVICE,
@@ -46,7 +46,9 @@ export function replyThroughLedger(commands: CommandBus, clock: Clock): (ctx: Se
   };
 }
 
-export function createBot(runner: ProjectionRunner, commands: CommandBus, clock: Clock, account: string, bufferSize?: number): SessionEngine {
+export function createBot({ runner, commands, clock, account, bufferSize }: {
+  runner: ProjectionRunner; commands: CommandBus; clock: Clock; account: string; bufferSize?: number;
+}): SessionEngine {
   return new SessionEngine({
     source$: committedIncoming(runner, account, clock()),
     reply: replyThroughLedger(commands, clock),

@@ -1,16 +1,17 @@
 import type { MessageSentEvent } from '../../domain/events.js';
-import { parseStream, sessionOfMessage, sessionStream, STREAM_ROOT } from '../../domain/identity.js';
+import { STREAM_ROOT } from '../../domain/identity.js';
 import { messageKey, type Message } from '../../domain/message.js';
-import { messageEventId } from '../write/event-ids.js';
+import { sessionDecider } from '../../domain/session-decider.js';
+import { SessionRef } from '../../domain/session-ref.js';
 import type { CommandMeta } from '../write/command-meta.js';
-import { sessionDecider } from '../write/deciders.js';
+import type { CommandHandler } from '../write/command-handler.js';
+import type { ReadModels } from '../write/handler-context.js';
+import { errorText, type Logger } from '../ports/logger.js';
 import {
   START, StoreUnavailableError, comparePositions,
   type EventStore, type Position, type RecordedEvent, type Subscription,
 } from '../ports/event-store.js';
-import type { ProjectionRunner } from '../read/projection-runner.js';
 import { PositionWaiters } from '../read/position-waiters.js';
-import type { StreamPipeline } from '../write/command-handler.js';
 
 export const PEER_DELIVERY_CHECKPOINT = 'peer-delivery';
 const CHECKPOINT_EVERY = 1000;
@@ -30,14 +31,20 @@ export class PeerDelivery {
   private sinceCheckpoint = 0;
   private stopping = false;
   private readonly waiters = new PositionWaiters();
-  private readonly deadLetters: DeadLetter[] = [];
+  /** by message (sender and key): a message delivered later, however, leaves the list */
+  private readonly deadLetters = new Map<string, DeadLetter>();
   private readonly failed = new Map<string, PeerDeliveryError>();
+  private readonly store: EventStore;
+  private readonly handler: CommandHandler;
+  private readonly readModels: ReadModels;
+  private readonly logger: Logger;
 
-  constructor(
-    private readonly store: EventStore,
-    private readonly pipeline: StreamPipeline,
-    private readonly runner: ProjectionRunner,
-  ) {}
+  constructor(parts: { store: EventStore; handler: CommandHandler; readModels: ReadModels; logger: Logger }) {
+    this.store = parts.store;
+    this.handler = parts.handler;
+    this.readModels = parts.readModels;
+    this.logger = parts.logger;
+  }
 
   async start(): Promise<void> {
     const saved = await this.store.readCheckpoint(PEER_DELIVERY_CHECKPOINT);
@@ -50,7 +57,7 @@ export class PeerDelivery {
       (events) => this.deliverAll(events),
     );
     this.subscription.done.catch((error) => {
-      if (!this.stopping) console.error('session-ledger: peer delivery stopped;', error instanceof Error ? error.message : error);
+      if (!this.stopping) this.logger.error('peer delivery stopped', { error: errorText(error) });
       this.waiters.fail(error);
     });
     await this.subscription.caughtUp;
@@ -85,20 +92,21 @@ export class PeerDelivery {
     } catch (error) {
       if (this.stopping) throw error; // closing: the subscription ends here, the next start resumes
       const failure = error instanceof PeerDeliveryError ? error : new PeerDeliveryError(String(error), error);
-      this.deadLetters.push({ stream: event.streamName, revision: event.revision.toString() });
+      const { message } = event.data as MessageSentEvent['data'];
+      this.deadLetters.set(letterKey(message), { stream: event.streamName, revision: event.revision.toString() });
       this.failed.set(positionKey(event.position), failure);
       // Only a send still waiting reads its failure, right away: keep the recent ones.
       if (this.failed.size > FAILURES_KEPT) this.failed.delete(this.failed.keys().next().value!);
-      console.error(`session-ledger: ${failure.message}`);
+      this.logger.error(failure.message, { stream: event.streamName, revision: event.revision.toString() });
     }
   }
 
   /** Records the message in the peer's list; throws when it cannot. */
   private async deliver(event: RecordedEvent): Promise<void> {
-    const owner = parseStream(event.streamName);
+    const owner = SessionRef.fromStream(event.streamName);
     const { message, device } = event.data as MessageSentEvent['data'];
-    if (owner?.kind !== 'session' || message.scene !== 'p2p' || message.to === owner.account) return;
-    await this.record(owner.account, message, device, event.metadata as unknown as CommandMeta, event.id);
+    if (!owner || message.scene !== 'p2p' || message.to === owner.account) return;
+    await this.record(owner.account, message, device, event.metadata as unknown as CommandMeta);
   }
 
   /**
@@ -106,24 +114,24 @@ export class PeerDelivery {
    * it, under the id the reactor uses for it, so this is a no-op when it was delivered already.
    */
   async deliverAgain(sender: string, message: Message, meta: CommandMeta): Promise<void> {
-    const senderStream = sessionStream(sender, sessionOfMessage(sender, message).id);
-    await this.record(sender, message, meta.device, meta, messageEventId(senderStream, messageKey(message)));
+    await this.record(sender, message, meta.device, meta);
   }
 
-  private async record(sender: string, message: Message, device: string, meta: CommandMeta, sentEventId: string): Promise<void> {
-    const peer = message.to;
+  private async record(sender: string, message: Message, device: string, meta: CommandMeta): Promise<void> {
+    const peer = SessionRef.fromMessage(message.to, message);
     const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
-    // Its own command id, derived from the MessageSent event: the peer's own commands can never collide with it.
-    const deliveryMeta = { ...meta, commandId: `peer-delivery:${sentEventId}`, commandType: 'PeerDelivery', causationId: sentEventId };
+    // Its own command id, from the message: the peer's own commands can never collide with it.
+    const deliveryMeta = { ...meta, commandId: `peer-delivery:${letterKey(message)}`, commandType: 'PeerDelivery', causationId: meta.commandId };
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       try {
-        const { position } = await this.pipeline.run(sessionStream(peer, sessionOfMessage(peer, message).id), sessionDecider(peer), command, deliveryMeta);
-        await this.runner.waitFor(position);
+        const { position } = await this.handler.handle({ stream: peer.stream, decider: sessionDecider(peer), command, meta: deliveryMeta });
+        await this.readModels.waitFor(position);
+        this.deadLetters.delete(letterKey(message));
         return;
       } catch (error) {
         // Waiting helps only while the store is unreachable, and only until the ledger closes.
         if (this.stopping || !(error instanceof StoreUnavailableError)) {
-          throw new PeerDeliveryError(`message ${message.idClient} from ${sender} is committed but not yet in ${peer}'s list; it is delivered when it is sent again or a ledger opens on this store again`, error);
+          throw new PeerDeliveryError(`message ${message.idClient} from ${sender} is committed but not yet in ${peer.account}'s list; it is delivered when it is sent again or a ledger opens on this store again`, error);
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
@@ -143,8 +151,8 @@ export class PeerDelivery {
   private async saveCheckpoint(): Promise<void> {
     this.sinceCheckpoint = 0;
     if (comparePositions(this.handled, START) === 0) return;
-    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position: this.handled, state: { deadLetters: this.deadLetters } }).catch((error) => {
-      console.warn(`session-ledger: could not save the peer-delivery checkpoint (${error instanceof Error ? error.message : String(error)}); it will resume from the previous one`);
+    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position: this.handled, state: { deadLetters: [...this.deadLetters.values()] } }).catch((error) => {
+      this.logger.warn('could not save the peer-delivery checkpoint; it will resume from the previous one', { error: errorText(error) });
     });
   }
 
@@ -171,6 +179,10 @@ interface DeadLetter {
   readonly stream: string;
   /** bigint as a string, for JSON */
   readonly revision: string;
+}
+
+function letterKey(message: Message): string {
+  return messageKey(message);
 }
 
 function positionKey(p: Position): string {

@@ -1,5 +1,6 @@
 import { parseStream } from '../../domain/identity.js';
-import type { SessionListProjection, ViewChange } from '../../projections/session-list-projection.js';
+import type { ViewChange } from '../../projections/session-list/fold.js';
+import type { SessionListProjection } from '../../projections/session-list/projection.js';
 import { START, type EventFilter, type EventStore, type Position, type RecordedEvent } from '../ports/event-store.js';
 
 const PAGE = 1000;

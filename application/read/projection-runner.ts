@@ -3,7 +3,10 @@ import { STREAM_ROOT } from '../../domain/identity.js';
 import { applyRecorded } from './event-log.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
-import { SessionListProjection, type ViewChange } from '../../projections/session-list-projection.js';
+import type { ViewChange } from '../../projections/session-list/fold.js';
+import { SessionListProjection } from '../../projections/session-list/projection.js';
+import type { SessionListReader } from '../../projections/session-list/reader.js';
+import { SILENT_LOGGER, errorText, type Logger } from '../ports/logger.js';
 import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
 
 export const SESSION_LIST_CHECKPOINT = 'session-list';
@@ -17,6 +20,7 @@ export interface AppliedBatch {
 export interface RunnerOptions {
   /** write a read-model snapshot with its checkpoint every this many events (and on close) */
   readonly snapshotEvery?: number;
+  readonly logger?: Logger;
 }
 
 /**
@@ -35,8 +39,14 @@ export class ProjectionRunner {
 
   constructor(private readonly store: EventStore, private readonly options: RunnerOptions = {}) {}
 
-  get projection(): SessionListProjection {
+  /** Internal, for snapshots and tests: the projection itself (everything else reads through `reader`). */
+  get currentProjection(): SessionListProjection {
     return this.projectionValue;
+  }
+
+  /** The read models, through their port. */
+  get reader(): SessionListReader {
+    return this.projectionValue.reader;
   }
 
   get position(): Position {
@@ -99,7 +109,7 @@ export class ProjectionRunner {
     } catch (error) {
       if (!this.warned) {
         this.warned = true;
-        console.warn(`session-ledger: could not save the read-model snapshot (${error instanceof Error ? error.message : String(error)}); the next start will replay from the previous checkpoint`);
+        (this.options.logger ?? SILENT_LOGGER).warn('could not save the read-model snapshot; the next start will replay from the previous checkpoint', { error: errorText(error) });
       }
     }
   }

@@ -1,5 +1,5 @@
-import { UnknownCursorError, type SessionListProjection } from '../../projections/session-list-projection.js';
-import type { Session } from '../../projections/read-model.js';
+import type { Session } from '../../projections/session-list/model.js';
+import { UnknownCursorError, type SessionListReader } from '../../projections/session-list/reader.js';
 import { deviceOf } from '../write/commands/device-fields.js';
 import { UnknownSessionCursorError } from '../errors.js';
 import { GetLocalSession, GetLocalSessions, GetLocalSessionsByMsgType, GetTotalUnread } from './session-queries.js';
@@ -25,7 +25,7 @@ function rethrowCursor(error: unknown): never {
 
 /** Reads the read models; a query sees every command that resolved before it (S10.5). */
 export class QueryBus {
-  constructor(private readonly read: () => SessionListProjection) {}
+  constructor(private readonly read: () => SessionListReader) {}
 
   async execute<Q extends AnyQuery>(query: Q): Promise<ResultOf<Q>> {
     assertValid(query);

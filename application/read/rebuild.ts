@@ -1,5 +1,5 @@
 import { STREAM_ROOT } from '../../domain/identity.js';
-import { SessionListProjection } from '../../projections/session-list-projection.js';
+import { SessionListProjection } from '../../projections/session-list/projection.js';
 import { applyRecorded, readLog } from './event-log.js';
 import type { EventStore, Position } from '../ports/event-store.js';
 import { SESSION_LIST_CHECKPOINT } from './projection-runner.js';
@@ -18,5 +18,5 @@ export async function rebuildReadModels(store: EventStore, onProgress?: (events:
   }
   onProgress?.(count);
   if (last) await store.writeCheckpoint(SESSION_LIST_CHECKPOINT, { position: last, state: projection.toSnapshot() });
-  return { events: count, accounts: projection.accountIds().length };
+  return { events: count, accounts: projection.reader.accountIds().length };
 }

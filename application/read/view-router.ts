@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { ViewChange } from '../../projections/session-list-projection.js';
+import type { ViewChange } from '../../projections/session-list/fold.js';
 import type { ProjectionRunner } from './projection-runner.js';
 
 type Listener = (changes: readonly ViewChange[]) => void;

@@ -1,6 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { CommandMeta, DispatchOptions } from './command-meta.js';
-import * as C from './commands/index.js';
+import type { CommandDefinition } from './command-definition.js';
 import { deviceOf } from './commands/device-fields.js';
 import { LedgerClosedError } from '../errors.js';
 import type { HandlerContext } from './handler-context.js';
@@ -19,70 +19,35 @@ import { syncMessages } from './handlers/sync-messages.js';
 import { updateLocalSession } from './handlers/update-local-session.js';
 import { assertValid } from '../validation.js';
 
-type Handler<T> = (command: T, ctx: HandlerContext, meta: CommandMeta) => Promise<unknown>;
+/** Every command, registered once: the bus's command and result types are read off this list. */
+const DEFINITIONS = [
+  receiveMessage, sendMessage, syncMessages, setCurrentSession, resetSessionUnread, resetAllSessionUnread, resetCurrentSession,
+  insertLocalSession, updateLocalSession, deleteLocalSession, deleteSessions, sendMsgReceipt, registerDevice,
+] as const;
 
-/** What each command class resolves to. */
-export interface CommandResults {
-  ReceiveMessage: Awaited<ReturnType<typeof receiveMessage>>;
-  SendMessage: Awaited<ReturnType<typeof sendMessage>>;
-  SyncMessages: Awaited<ReturnType<typeof syncMessages>>;
-  SetCurrentSession: Awaited<ReturnType<typeof setCurrentSession>>;
-  ResetSessionUnread: Awaited<ReturnType<typeof resetSessionUnread>>;
-  ResetAllSessionUnread: Awaited<ReturnType<typeof resetAllSessionUnread>>;
-  ResetCurrentSession: void;
-  InsertLocalSession: Awaited<ReturnType<typeof insertLocalSession>>;
-  UpdateLocalSession: Awaited<ReturnType<typeof updateLocalSession>>;
-  DeleteLocalSession: void;
-  DeleteSession: void;
-  DeleteSessions: void;
-  SendMsgReceipt: boolean;
-  RegisterDevice: void;
-}
+type Definition = (typeof DEFINITIONS)[number];
+type CommandOf<D> = D extends CommandDefinition<infer C, unknown> ? C : never;
 
-type ResultOf<T> =
-  T extends C.ReceiveMessage ? CommandResults['ReceiveMessage'] :
-  T extends C.SendMessage ? CommandResults['SendMessage'] :
-  T extends C.SyncMessages ? CommandResults['SyncMessages'] :
-  T extends C.InsertLocalSession ? CommandResults['InsertLocalSession'] :
-  T extends C.UpdateLocalSession ? CommandResults['UpdateLocalSession'] :
-  T extends C.SetCurrentSession | C.ResetSessionUnread ? CommandResults['SetCurrentSession'] :
-  T extends C.ResetAllSessionUnread ? string[] :
-  T extends C.SendMsgReceipt ? boolean :
-  unknown;
+export type AnyCommand = CommandOf<Definition>;
 
-export type AnyCommand =
-  | C.ReceiveMessage | C.SendMessage | C.SyncMessages | C.SetCurrentSession | C.ResetSessionUnread
-  | C.ResetAllSessionUnread | C.ResetCurrentSession | C.InsertLocalSession | C.UpdateLocalSession
-  | C.DeleteLocalSession | C.DeleteSession | C.DeleteSessions | C.SendMsgReceipt | C.RegisterDevice;
+/** What dispatching `T` resolves to. */
+export type CommandResult<T> = Definition extends infer D ? (D extends CommandDefinition<infer C, infer R> ? (T extends C ? R : never) : never) : never;
 
-const handlers = new Map<Function, Handler<any>>([
-  [C.ReceiveMessage, receiveMessage],
-  [C.SendMessage, sendMessage],
-  [C.SyncMessages, syncMessages],
-  [C.SetCurrentSession, setCurrentSession],
-  [C.ResetSessionUnread, resetSessionUnread],
-  [C.ResetAllSessionUnread, resetAllSessionUnread],
-  [C.ResetCurrentSession, resetCurrentSession],
-  [C.InsertLocalSession, insertLocalSession],
-  [C.UpdateLocalSession, updateLocalSession],
-  [C.DeleteLocalSession, deleteLocalSession],
-  [C.DeleteSession, deleteSessions],
-  [C.DeleteSessions, deleteSessions],
-  [C.SendMsgReceipt, sendMsgReceipt],
-  [C.RegisterDevice, registerDevice],
-]);
+const handlers = new Map<Function, CommandDefinition<any, unknown>['handle']>(
+  DEFINITIONS.flatMap((d) => d.commands.map((command) => [command, d.handle as CommandDefinition<any, unknown>['handle']] as const)),
+);
 
-/** Validates (S10.1), stamps metadata from the ledger clock, runs the handler. */
+/** Validates (S10.1), stamps metadata from the ledger clock, runs the command's handler. */
 export class CommandBus {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly ctx: HandlerContext) {}
 
-  async dispatch<T extends AnyCommand>(command: T, options: DispatchOptions = {}): Promise<ResultOf<T>> {
+  async dispatch<T extends AnyCommand>(command: T, options: DispatchOptions = {}): Promise<CommandResult<T>> {
     if (this.closed) throw new LedgerClosedError();
-    const handler = command && handlers.get(command.constructor);
-    if (!handler) {
+    const handle = command && handlers.get(command.constructor);
+    if (!handle) {
       throw new TypeError(`dispatch takes a command instance such as new ReceiveMessage({...}); got ${command?.constructor?.name ?? typeof command}`);
     }
     assertValid(command);
@@ -96,10 +61,10 @@ export class CommandBus {
       device: deviceOf(command),
       at: this.ctx.clock(),
     };
-    const running = handler(command, this.ctx, meta);
+    const running = handle(command, this.ctx, meta);
     this.inFlight.add(running);
     try {
-      return (await running) as ResultOf<T>;
+      return (await running) as CommandResult<T>;
     } finally {
       this.inFlight.delete(running);
     }

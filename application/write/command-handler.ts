@@ -1,118 +1,102 @@
+import { v5 as uuidv5 } from 'uuid';
+import type { Decider } from '../../domain/decider.js';
+import { DomainRejection } from '../../domain/errors.js';
 import { SCHEMA_VERSION, type EventMetadata } from '../../domain/events.js';
-import type { DomainRejection } from '../../domain/errors.js';
 import type { CommandMeta } from './command-meta.js';
 import { ConcurrencyError, CommandRejectedError } from '../errors.js';
 import { Lanes } from './lanes.js';
-import { commandEventId } from './event-ids.js';
 import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from '../ports/event-store.js';
 
-/** An aggregate as the pipeline needs it: Emmett's decider shape, one per stream kind. */
-export interface Decider<C, E extends { type: string; data: unknown }, S> {
-  initialState(stream: string): S;
-  evolve(state: S, event: E): S;
-  decide(command: C, state: S): readonly E[] | DomainRejection;
-  /** the command type that produces events of this type (a retry is recognised by it) */
-  commandOf(eventType: string): string;
-  /** a stable id for an event, or undefined to derive one from the command */
-  eventId?(stream: string, event: E): string | undefined;
+type Event = { readonly type: string; readonly data: unknown };
+
+/** One step of a command on one stream. */
+export interface CommandStep<C, E extends Event, S> {
+  readonly stream: string;
+  readonly decider: Decider<C, E, S>;
+  readonly command: C;
+  readonly meta: CommandMeta;
+  /** names the step within the command; default the decider command's type */
+  readonly step?: string;
 }
 
-interface Cached<S> {
-  state: S;
-  revision: bigint | undefined;
-  /** (account, device, commandId, command type) of the stream's recent events: a retried command is a no-op */
-  applied: AppliedCommands;
-}
-
-/** The most recent command keys of one stream, bounded so the cache stays small. */
-class AppliedCommands {
-  private readonly keys = new Set<string>();
-
-  has(key: string): boolean {
-    return this.keys.has(key);
-  }
-
-  add(key: string): void {
-    this.keys.delete(key);
-    this.keys.add(key);
-    if (this.keys.size > APPLIED_LIMIT) this.keys.delete(this.keys.values().next().value!);
-  }
-}
-
-const APPLIED_LIMIT = 1000;
-
-/** Command ids need only be unique per account, device and command (a client's own counter, say). */
-function appliedKey(meta: Record<string, unknown>, step: string): string {
-  return JSON.stringify([meta['account'], meta['device'], meta['commandType'], meta['commandId'], step]);
-}
-
-export interface PipelineResult<E> {
+export interface StepResult<E> {
+  /** the events this step appended, or, for a command dispatched again, those it appended the first time */
   readonly events: readonly E[];
-  /** position of the last appended event, undefined when nothing was appended */
+  /** position of the last appended event, undefined when nothing was appended now */
   readonly position: Position | undefined;
 }
 
+interface Cached {
+  state: unknown;
+  revision: bigint | undefined;
+  /** idempotency key → the events appended under it (message-only steps are left out: the state drops their duplicates) */
+  readonly applied: Map<string, readonly Event[]>;
+}
+
+// A fixed namespace: the same input always yields the same key and event ids, in every process.
+const NAMESPACE = '6f1c6f0e-3b8e-5f54-9a41-2d5c7c1f0b7a';
 const MAX_ATTEMPTS = 12;
 const CACHE_LIMIT = 20_000;
+const MESSAGE_EVENTS = new Set(['MessageReceived', 'MessageSent']);
+
+/** One key per (command, stream, step): command ids need only be unique per account, device and command type. */
+export function idempotencyKey(meta: CommandMeta, stream: string, step: string): string {
+  return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]), NAMESPACE);
+}
+
+function eventId(key: string, index: number): string {
+  return uuidv5(`${key}\n${index}`, NAMESPACE);
+}
+
+function remember(applied: Map<string, readonly Event[]>, key: unknown, events: readonly Event[]): void {
+  if (typeof key !== 'string' || events.every((e) => MESSAGE_EVENTS.has(e.type))) return;
+  applied.set(key, [...(applied.get(key) ?? []), ...events]);
+}
 
 /**
- * read → fold → decide → append with the revision read → retry on conflict, for every command.
- * Commands on one stream run one after another in this process (a lane per stream), so conflicts
- * only come from other processes; the state cache saves re-reading the stream.
+ * The one command handler: cached or loaded state → decide → append with the revision read →
+ * retry on conflict. Steps on one stream run one after another in this process (a lane per
+ * stream), so conflicts only come from other processes. New events are folded once, into the cache.
  */
-export class StreamPipeline {
-  private readonly cache = new Map<string, Cached<unknown>>();
+export class CommandHandler {
+  private readonly cache = new Map<string, Cached>();
   private readonly lanes = new Lanes();
 
   constructor(private readonly store: EventStore) {}
 
-  run<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
-    return this.lanes.run(stream, () => this.attempt(stream, decider, command, meta));
+  handle<C, E extends Event, S>(step: CommandStep<C, E, S>): Promise<StepResult<E>> {
+    return this.lanes.run(step.stream, () => this.attempt(step));
   }
 
-  private async attempt<C, E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<C, E, S>, command: C, meta: CommandMeta): Promise<PipelineResult<E>> {
+  private async attempt<C, E extends Event, S>({ stream, decider, command, meta, step }: CommandStep<C, E, S>): Promise<StepResult<E>> {
+    const key = idempotencyKey(meta, stream, step ?? (command as { type: string }).type);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, revision, cached, applied } = await this.load(stream, decider);
-      const type = (command as { type: string }).type;
+      const { entry, cached } = await this.load(stream, decider);
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).
-      if (applied.has(appliedKey(meta as unknown as Record<string, unknown>, type))) return { events: [], position: undefined };
-      const decision = decider.decide(command, state);
-      const appendsNothing = !Array.isArray(decision) || decision.length === 0;
+      const before = entry.applied.get(key);
+      if (before) return { events: before as readonly E[], position: undefined };
+      const decision = decider.decide(command, entry.state as S);
+      const appendsNothing = decision instanceof DomainRejection || decision.length === 0;
       // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
       // here, or another process's writes would go unnoticed (S10.5).
-      if (appendsNothing && cached && (await this.lastRevision(stream)) !== revision) {
+      if (appendsNothing && cached && (await this.lastRevision(stream)) !== entry.revision) {
         this.cache.delete(stream);
         continue;
       }
-      if (!Array.isArray(decision)) {
-        const rejection = decision as DomainRejection;
-        throw new CommandRejectedError(rejection.code, rejection.message);
-      }
-      const events = decision as readonly E[];
-      if (events.length === 0) return { events, position: undefined };
+      if (decision instanceof DomainRejection) throw new CommandRejectedError(decision.code, decision.message);
+      if (decision.length === 0) return { events: decision, position: undefined };
       const metadata: EventMetadata = {
-        schemaVersion: SCHEMA_VERSION,
-        at: meta.at,
-        account: meta.account,
-        device: meta.device,
-        commandId: meta.commandId,
-        commandType: meta.commandType,
-        correlationId: meta.correlationId,
-        causationId: meta.causationId,
+        schemaVersion: SCHEMA_VERSION, at: meta.at, account: meta.account, device: meta.device, commandId: meta.commandId,
+        commandType: meta.commandType, correlationId: meta.correlationId, causationId: meta.causationId, idempotencyKey: key,
       };
-      const toAppend: EventToAppend[] = events.map((e, i) => ({
-        id: decider.eventId?.(stream, e) ?? commandEventId(meta, stream, i),
-        type: e.type,
-        data: e.data,
-        metadata: { ...metadata },
-      }));
+      const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: { ...metadata } }));
       try {
-        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: revision ?? 'no_stream' });
-        let folded = state;
-        for (const e of events) folded = decider.evolve(folded, e);
-        applied.add(appliedKey(meta as unknown as Record<string, unknown>, type));
-        this.remember(stream, { state: folded, revision: result.nextExpectedRevision, applied });
-        return { events, position: result.position };
+        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: entry.revision ?? 'no_stream' });
+        let state = entry.state as S;
+        for (const e of decision) state = decider.evolve(state, e);
+        remember(entry.applied, key, decision);
+        this.keep(stream, { state, revision: result.nextExpectedRevision, applied: entry.applied });
+        return { events: decision, position: result.position };
       } catch (error) {
         this.cache.delete(stream);
         if (!(error instanceof WrongExpectedVersionError)) throw error;
@@ -126,22 +110,23 @@ export class StreamPipeline {
     return last?.revision;
   }
 
-  private async load<E extends { type: string; data: unknown }, S>(stream: string, decider: Decider<unknown, E, S>): Promise<Cached<S> & { cached: boolean }> {
-    const hit = this.cache.get(stream) as Cached<S> | undefined;
-    if (hit) return { ...hit, cached: true };
+  private async load<C, E extends Event, S>(stream: string, decider: Decider<C, E, S>): Promise<{ entry: Cached; cached: boolean }> {
+    const hit = this.cache.get(stream);
+    if (hit) return { entry: hit, cached: true };
     const events = await this.store.readStream(stream);
-    let state = decider.initialState(stream);
-    const applied = new AppliedCommands();
+    let state = decider.initialState();
+    const applied = new Map<string, readonly Event[]>();
     for (const e of events) {
-      state = decider.evolve(state, { type: e.type, data: e.data } as E);
-      applied.add(appliedKey(e.metadata, decider.commandOf(e.type)));
+      const event = { type: e.type, data: e.data } as E;
+      state = decider.evolve(state, event);
+      remember(applied, e.metadata['idempotencyKey'], [event]);
     }
-    const loaded = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied };
-    this.remember(stream, loaded);
-    return { ...loaded, cached: false };
+    const entry: Cached = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied };
+    this.keep(stream, entry);
+    return { entry, cached: false };
   }
 
-  private remember(stream: string, entry: Cached<unknown>): void {
+  private keep(stream: string, entry: Cached): void {
     this.cache.delete(stream);
     this.cache.set(stream, entry);
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);

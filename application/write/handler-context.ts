@@ -1,46 +1,69 @@
-import type { AccountCommand } from '../../domain/account-decider.js';
+import { accountDecider, type AccountCommand } from '../../domain/account-decider.js';
+import type { AccountEvent, SessionEvent } from '../../domain/events.js';
 import { markScopeOf, type MarkScope, type UnreadMode } from '../../domain/events.js';
-import { accountStream, sessionStream } from '../../domain/identity.js';
-import type { SessionCommand } from '../../domain/session-decider.js';
-import type { SessionListProjection } from '../../projections/session-list-projection.js';
-import type { CommandMeta } from './command-meta.js';
-import { accountDecider, sessionDecider } from './deciders.js';
-import type { Clock } from '../ports/clock.js';
-import type { ProjectionRunner } from '../read/projection-runner.js';
-import type { StreamPipeline } from './command-handler.js';
-import { Lanes } from './lanes.js';
-import type { PeerDelivery } from '../reactors/peer-delivery.js';
-import type { Position } from '../ports/event-store.js';
+import { accountStream } from '../../domain/identity.js';
 import type { Message } from '../../domain/message.js';
+import { sessionDecider, type SessionCommand } from '../../domain/session-decider.js';
+import type { SessionRef } from '../../domain/session-ref.js';
+import type { SessionListReader } from '../../projections/session-list/reader.js';
+import type { Clock } from '../ports/clock.js';
+import type { Position } from '../ports/event-store.js';
+import type { CommandHandler, StepResult } from './command-handler.js';
+import type { CommandMeta } from './command-meta.js';
+import { Lanes } from './lanes.js';
 
-/** What every command handler may use: the write pipeline and the read models it waits on. */
+/** What the write side needs from the read side: the read models, and a way to wait for them. */
+export interface ReadModels {
+  readonly reader: SessionListReader;
+  waitFor(position: Position | undefined): Promise<void>;
+}
+
+/** What the write side needs from peer delivery (the reactor that copies sent p2p messages). */
+export interface PeerCopies {
+  waitFor(position: Position): Promise<void>;
+  deliverAgain(sender: string, message: Message, meta: CommandMeta): Promise<void>;
+}
+
+export interface HandlerContextParts {
+  readonly handler: CommandHandler;
+  readonly readModels: ReadModels;
+  readonly peers: PeerCopies;
+  readonly clock: Clock;
+}
+
+/** What every command handler may use: the one command handler, and the read models it waits on. */
 export class HandlerContext {
-  constructor(
-    private readonly pipeline: StreamPipeline,
-    private readonly runner: ProjectionRunner,
-    private readonly peers: PeerDelivery,
-    readonly clock: Clock,
-  ) {}
-
+  readonly clock: Clock;
   private readonly lanes = new Lanes();
+
+  constructor(private readonly parts: HandlerContextParts) {
+    this.clock = parts.clock;
+  }
+
+  /** The read models; handlers read through the port, never the projection itself. */
+  get read(): SessionListReader {
+    return this.parts.readModels.reader;
+  }
 
   /**
    * Runs `work` alone among works of the same key: decisions that read the read models across
-   * streams (the device's current session, the account's top updateTime) must not interleave.
+   * streams (the account's top updateTime) must not interleave.
    */
   exclusive<T>(key: readonly string[], work: () => Promise<T>): Promise<T> {
     return this.lanes.run(JSON.stringify(key), work);
   }
 
-  get read(): SessionListProjection {
-    return this.runner.projection;
+  /** Decides and appends a session command, and resolves once the read models include its events. */
+  async session(ref: SessionRef, command: SessionCommand, meta: CommandMeta, step?: string): Promise<StepResult<SessionEvent>> {
+    const result = await this.parts.handler.handle({ stream: ref.stream, decider: sessionDecider(ref), command, meta, ...(step !== undefined && { step }) });
+    await this.parts.readModels.waitFor(result.position);
+    return result;
   }
 
-  /** Runs a session command and resolves once the read models include its events. */
-  async session(account: string, sessionId: string, command: SessionCommand, meta: CommandMeta): Promise<{ appended: number; position: Position | undefined }> {
-    const { events, position } = await this.pipeline.run(sessionStream(account, sessionId), sessionDecider(account), command, meta);
-    await this.runner.waitFor(position);
-    return { appended: events.length, position };
+  async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<StepResult<AccountEvent>> {
+    const result = await this.parts.handler.handle({ stream: accountStream(account), decider: accountDecider(account), command, meta });
+    await this.parts.readModels.waitFor(result.position);
+    return result;
   }
 
   /**
@@ -48,12 +71,7 @@ export class HandlerContext {
    * appended it, else (a retry, the same message again) by delivering it now, idempotently.
    */
   peerDelivered(position: Position | undefined, sender: string, message: Message, meta: CommandMeta): Promise<void> {
-    return position ? this.peers.waitFor(position) : this.peers.deliverAgain(sender, message, meta);
-  }
-
-  async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<void> {
-    const { position } = await this.pipeline.run(accountStream(account), accountDecider, command, meta);
-    await this.runner.waitFor(position);
+    return position ? this.parts.peers.waitFor(position) : this.parts.peers.deliverAgain(sender, message, meta);
   }
 
   /**

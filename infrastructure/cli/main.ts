@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Ledger } from '../../application/api/ledger.js';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
-import type { Session } from '../../projections/read-model.js';
+import type { Session } from '../../projections/session-list/model.js';
 import { createLedger, DEFAULT_STORE, openStore } from '../create-ledger.js';
 import { runDemo } from './demo-workload.js';
 import { isoTime, progressBar, table, truncate } from './terminal.js';
@@ -51,8 +51,8 @@ function noMore(positionals: string[], expected: number, usage: string): void {
 
 /** The device view must exist: a mistyped device name would otherwise look like an empty list. */
 function requireDevice(ledger: Ledger, account: string, device: string): void {
-  if (ledger.projections.projection.hasDevice(account, device)) return;
-  const known = ledger.projections.projection.devicesOf(account);
+  if (ledger.reader.hasDevice(account, device)) return;
+  const known = ledger.reader.devicesOf(account);
   throw new Error(`${account} has no device view named ${device}${known.length ? `; known: ${known.join(', ')}` : ' (and no devices at all)'}`);
 }
 
@@ -109,7 +109,7 @@ async function sessions(args: string[]): Promise<void> {
     const device = values.device ?? 'default';
     requireDevice(ledger, account, device);
     // A read-only look: open the view with the options the device has, so its mode stays as it is.
-    const view = ledger.account(account, { device, ...ledger.projections.projection.deviceMode(account, device)!.options });
+    const view = ledger.account(account, { device, ...ledger.reader.deviceMode(account, device)!.options });
     const { sessions: list } = await view.getLocalSessions({ limit });
     printSessions(account, device, list, await view.getTotalUnread());
   } finally {

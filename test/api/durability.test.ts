@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { START } from '../../application/ports/event-store.js';
-import { SessionListProjection } from '../../projections/session-list-projection.js';
+import { SessionListProjection } from '../../projections/session-list/projection.js';
+import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { applyRecorded } from '../../application/read/event-log.js';
-import type { Ledger } from '../../application/api/ledger.js';
+import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js';
 import type { EventStore } from '../../application/ports/event-store.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p, team } from '../support/messages.js';
@@ -32,7 +33,7 @@ async function workload(ledger: Ledger, clock: { now: number }): Promise<void> {
   await b.insertLocalSession({ scene: 'superTeam', to: 'st1' });
 }
 
-function allViews(projection: SessionListProjection) {
+function allViews(projection: SessionListReader) {
   const out: Record<string, unknown> = {};
   for (const account of projection.accountIds().sort()) {
     for (const device of projection.devicesOf(account).sort()) {
@@ -59,10 +60,10 @@ describe('durability and rebuilds [sqlite]', () => {
 
   it('state, history and device modes survive closing and reopening the store', async () => {
     await workload(fx.ledger, fx.clock);
-    const before = allViews(fx.ledger.projections.projection);
+    const before = allViews(fx.ledger.reader);
     const history = await fx.ledger.history({ account: 'alice', sessionId: 'p2p-u1' });
     const ledger = await fx.reopen();
-    expect(allViews(ledger.projections.projection)).to.deep.equal(before);
+    expect(allViews(ledger.reader)).to.deep.equal(before);
     expect(await ledger.history({ account: 'alice', sessionId: 'p2p-u1' })).to.deep.equal(history);
     const b = ledger.account('alice', { device: 'b' });
     const total = await b.getTotalUnread();
@@ -74,10 +75,10 @@ describe('durability and rebuilds [sqlite]', () => {
     await workload(fx.ledger, fx.clock);
     const ledger = await fx.reopen(); // wrote a snapshot on close
     await ledger.account('alice', { device: 'b' }).receiveMessage(p2p('late', 'alice', ++fx.clock.now));
-    const expected = allViews(ledger.projections.projection);
-    await ledger.projections.snapshot();
+    const expected = allViews(ledger.reader);
+    await projectionRunnerOf(ledger).snapshot();
     const again = await fx.reopen();
-    expect(allViews(again.projections.projection)).to.deep.equal(expected);
+    expect(allViews(again.reader)).to.deep.equal(expected);
   });
 });
 
@@ -87,11 +88,11 @@ for (const kind of ['memory', 'sqlite'] as const) {
       const fx = await openFixture(kind);
       try {
         await workload(fx.ledger, fx.clock);
-        const live = allViews(fx.ledger.projections.projection);
+        const live = allViews(fx.ledger.reader);
         const store = (fx.ledger as unknown as { store: EventStore }).store;
-        expect(allViews(await rebuild(store))).to.deep.equal(live);
-        const snapshotRoundTrip = SessionListProjection.fromSnapshot(JSON.parse(JSON.stringify(fx.ledger.projections.projection.toSnapshot())))!;
-        expect(allViews(snapshotRoundTrip)).to.deep.equal(live);
+        expect(allViews((await rebuild(store)).reader)).to.deep.equal(live);
+        const snapshotRoundTrip = SessionListProjection.fromSnapshot(JSON.parse(JSON.stringify(projectionRunnerOf(fx.ledger).currentProjection.toSnapshot())))!;
+        expect(allViews(snapshotRoundTrip.reader)).to.deep.equal(live);
       } finally {
         await fx.close();
       }
@@ -101,9 +102,9 @@ for (const kind of ['memory', 'sqlite'] as const) {
       try {
         await workload(fx.ledger, fx.clock);
         const store = (fx.ledger as unknown as { store: EventStore }).store;
-        const once = allViews(fx.ledger.projections.projection);
-        fx.ledger.projections.apply(await store.readAll({ fromPosition: START }));
-        expect(allViews(fx.ledger.projections.projection)).to.deep.equal(once);
+        const once = allViews(fx.ledger.reader);
+        projectionRunnerOf(fx.ledger).apply(await store.readAll({ fromPosition: START }));
+        expect(allViews(fx.ledger.reader)).to.deep.equal(once);
       } finally {
         await fx.close();
       }
@@ -116,8 +117,8 @@ describe('snapshots of another format version [sqlite]', () => {
     const fx = await openFixture('sqlite');
     try {
       await workload(fx.ledger, fx.clock);
-      const live = allViews(fx.ledger.projections.projection);
-      const position = fx.ledger.projections.position;
+      const live = allViews(fx.ledger.reader);
+      const position = projectionRunnerOf(fx.ledger).position;
       await fx.ledger.close();
       // What an older version left: a snapshot without a version tag, and with a field missing.
       const store = await openStore(fx.storeUrl);
@@ -125,7 +126,7 @@ describe('snapshots of another format version [sqlite]', () => {
       await store.writeCheckpoint('session-list', { position, state: old });
       await store.close();
       const ledger = await fx.reopen();
-      expect(allViews(ledger.projections.projection)).to.deep.equal(live);
+      expect(allViews(ledger.reader)).to.deep.equal(live);
       const b = ledger.account('alice', { device: 'b' });
       const total = await b.getTotalUnread();
       await b.receiveMessage(p2p('u0', 'alice', ++fx.clock.now));

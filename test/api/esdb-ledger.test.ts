@@ -2,16 +2,16 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Ledger } from '../../application/api/ledger.js';
+import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js';
 import { createLedger } from '../../infrastructure/create-ledger.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
-import { p2p } from '../support/messages.js';
+import { p2p, messageIds } from '../support/messages.js';
 
 /** Resolves once `check()` holds, re-checking after every batch the ledger's projections apply. */
 function until(ledger: Ledger, check: () => boolean): Promise<void> {
   if (check()) return Promise.resolve();
   return new Promise((resolve) => {
-    const sub = ledger.projections.applied$.subscribe(() => {
+    const sub = projectionRunnerOf(ledger).applied$.subscribe(() => {
       if (check()) {
         sub.unsubscribe();
         resolve();
@@ -20,7 +20,7 @@ function until(ledger: Ledger, check: () => boolean): Promise<void> {
   });
 }
 
-const total = (ledger: Ledger, account: string, device = 'default') => ledger.projections.projection.totalUnread(account, device);
+const total = (ledger: Ledger, account: string, device = 'default') => ledger.reader.totalUnread(account, device);
 
 describe('ledger on EventStoreDB (test server)', function () {
   this.timeout(30_000);
@@ -56,7 +56,7 @@ describe('ledger on EventStoreDB (test server)', function () {
     await until(ledger, () => total(ledger, 'alice') === 5);
     expect(total(ledger, 'alice')).to.equal(5);
     const history = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
-    expect(history.map((e) => e.data.message.idClient)).to.deep.equal(['m1', 'm2', 'm3', 'm4']);
+    expect(messageIds(history)).to.deep.equal(['m1', 'm2', 'm3', 'm4']);
   });
 
   it('an outage: a p2p send fails whole (neither list has it), and its retry reaches both lists once', async () => {
@@ -71,8 +71,8 @@ describe('ledger on EventStoreDB (test server)', function () {
     expect((await bob.getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(1);
     await alice.sendMessage(p2p('alice', 'bob', 2, { idClient: 's2' }));
     expect((await bob.getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(2);
-    expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['s1', 's2']);
-    expect((await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).map((e) => e.data.message.idClient)).to.deep.equal(['s1', 's2']);
+    expect(messageIds(await ledger.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['s1', 's2']);
+    expect(messageIds(await ledger.history({ account: 'alice', sessionId: 'p2p-bob' }))).to.deep.equal(['s1', 's2']);
   });
 
   it('state and history survive reopening, and a second ledger catches up from the stored checkpoint', async () => {
@@ -80,10 +80,10 @@ describe('ledger on EventStoreDB (test server)', function () {
     const v = first.account('alice', { device: 'pc', syncSessionUnread: true });
     await v.syncMessages({ roaming: [p2p('bob', 'alice', 1)], offline: [p2p('carol', 'alice', 2)] });
     await v.resetSessionUnread('p2p-bob');
-    const before = first.projections.projection.allSessions('alice', 'pc');
+    const before = first.reader.allSessions('alice', 'pc');
     await first.close();
     const second = await open();
-    expect(second.projections.projection.allSessions('alice', 'pc')).to.deep.equal(before);
+    expect(second.reader.allSessions('alice', 'pc')).to.deep.equal(before);
     expect((await second.history({ account: 'alice', sessionId: 'p2p-bob' })).map((e) => e.type)).to.deep.equal(['MessageReceived', 'SessionReset']);
   });
 

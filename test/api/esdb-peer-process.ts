@@ -1,3 +1,4 @@
+import { projectionRunnerOf } from '../../application/api/ledger.js';
 // A second ledger process for the two-process test: reads commands on stdin, answers on stdout.
 import { createInterface } from 'node:readline';
 import { createLedger } from '../../infrastructure/create-ledger.js';
@@ -8,10 +9,10 @@ for await (const line of createInterface({ input: process.stdin })) {
   const [verb, account, n] = line.split(' ');
   if (verb === 'expect') {
     const want = Number(n);
-    const seen = () => ledger.projections.projection.totalUnread(account!, 'default') === want;
+    const seen = () => ledger.reader.totalUnread(account!, 'default') === want;
     if (!seen()) {
       await new Promise<void>((resolve) => {
-        const sub = ledger.projections.applied$.subscribe(() => {
+        const sub = projectionRunnerOf(ledger).applied$.subscribe(() => {
           if (seen()) {
             sub.unsubscribe();
             resolve();

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { sessionDecider } from '../../application/write/deciders.js';
-import { StreamPipeline } from '../../application/write/command-handler.js';
+import { sessionDecider } from '../../domain/session-decider.js';
+import { SessionRef } from '../../domain/session-ref.js';
+import { CommandHandler } from '../../application/write/command-handler.js';
 import { Ledger } from '../../application/api/ledger.js';
 import { PeerDeliveryError } from '../../application/reactors/peer-delivery.js';
 import { SendMessage } from '../../application/write/commands/index.js';
 import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
-import { sessionStream } from '../../domain/identity.js';
 import { openStore } from '../../infrastructure/create-ledger.js';
-import { p2p } from '../support/messages.js';
+import { p2p, messageIds } from '../support/messages.js';
 import { openFixture } from '../support/ledger-fixture.js';
 
 describe('peer delivery: a p2p message reaches the peer\'s list exactly once', () => {
@@ -19,15 +19,18 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       await fx.ledger.close();
       // What a process that died right after the sender's append leaves behind: MessageSent, no peer copy.
       const store = await openStore(fx.storeUrl);
-      await new StreamPipeline(store).run(sessionStream('alice', 'p2p-bob'), sessionDecider('alice'),
-        { type: 'RecordMessages', device: 'phone', messages: [{ message: p2p('alice', 'bob', 2, { idClient: 'crashed' }), delivery: 'online' }] },
-        { commandId: 'c1', commandType: 'SendMessage', correlationId: 'c1', causationId: 'c1', account: 'alice', device: 'phone', at: 2 });
+      const ref = SessionRef.of('alice', 'p2p', 'bob');
+      await new CommandHandler(store).handle({
+        stream: ref.stream, decider: sessionDecider(ref),
+        command: { type: 'RecordMessages', device: 'phone', messages: [{ message: p2p('alice', 'bob', 2, { idClient: 'crashed' }), delivery: 'online' }] },
+        meta: { commandId: 'c1', commandType: 'SendMessage', correlationId: 'c1', causationId: 'c1', account: 'alice', device: 'phone', at: 2 },
+      });
       await store.close();
       const ledger = await fx.reopen();
       const bob = await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' });
       expect(bob).to.deep.include({ unread: 2 });
       expect(bob!.lastMsg).to.deep.include({ idClient: 'crashed' });
-      expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['before', 'crashed']);
+      expect(messageIds(await ledger.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['before', 'crashed']);
     } finally {
       await fx.close();
     }
@@ -65,7 +68,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       expect(second).to.equal('ok');
       await faulty.close();
       const ledger = await fx.reopen();
-      expect((await ledger.history({ account: 'bob', sessionId: 'p2p-alice' })).map((e) => e.data.message.idClient)).to.deep.equal(['refused-too', 'refused']);
+      expect(messageIds(await ledger.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['refused-too', 'refused']);
     } finally {
       await fx.close();
     }

@@ -109,7 +109,7 @@ onEachStore('S3 sync at login', ({ fx }) => {
     const [s] = await view.syncMessages({ roaming: [both, p2p('bob', 'alice', 9)], offline: [both] });
     expect(s!.unread).to.equal(1);
     const history = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
-    expect(history.map((e) => [e.type, e.data.delivery])).to.deep.equal([['MessageReceived', 'roaming'], ['MessageReceived', 'offline']]);
+    expect(history.map((e) => [e.type, 'delivery' in e.data ? e.data.delivery : undefined])).to.deep.equal([['MessageReceived', 'roaming'], ['MessageReceived', 'offline']]);
   });
   it('S3.3 a new view of an account with sessions gets its most recent 100, ascending; an empty list is not sent', async () => {
     const { ledger } = fx();

@@ -4,7 +4,7 @@ import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, 
 import type { AnyCommand } from '../../application/write/command-bus.js';
 import { GetLocalSessions } from '../../application/read/session-queries.js';
 import { EventTypes } from '../../domain/events.js';
-import { p2p, team } from '../support/messages.js';
+import { p2p, team, messageIds } from '../support/messages.js';
 import { onEachStore, record } from '../support/ledger-fixture.js';
 
 onEachStore('S6 queries', ({ fx }) => {
@@ -315,10 +315,13 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'pc', message: p2p('bob', 'alice', 2) }), { commandId: 'c-1', correlationId: 'corr-9', causationId: 'cause-3' });
     const [, second] = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
     expect(second!.type).to.equal('MessageReceived');
-    expect(second!.metadata).to.deep.equal({
+    const { idempotencyKey, ...metadata } = second!.metadata;
+    expect(metadata).to.deep.equal({
       schemaVersion: 1, at: clock.now, account: 'alice', device: 'pc',
       commandId: 'c-1', commandType: 'ReceiveMessage', correlationId: 'corr-9', causationId: 'cause-3',
     });
+    // One key per (command, stream, step): a retry finds it and appends nothing.
+    expect(idempotencyKey).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
   it('S10.2 retrying a command with the same commandId never doubles its effect', async () => {
     const { ledger } = fx();
@@ -333,7 +336,7 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     await ledger.commands.dispatch(new SendMessage({ account: 'bob', message: p2p('bob', 'alice', 2, { idClient: 'b1' }) }), { commandId: 'cmd-1' });
     await ledger.commands.dispatch(new ReceiveMessage({ account: 'bob', message: p2p('alice', 'bob', 3, { idClient: 'a2' }) }), { commandId: 'cmd-1' });
     await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'tablet', message: p2p('bob', 'alice', 4, { idClient: 'b2' }) }), { commandId: 'cmd-1' });
-    const ids = async (account: string, id: string) => (await ledger.history({ account, sessionId: id })).map((e) => e.data.message.idClient);
+    const ids = async (account: string, id: string) => messageIds(await ledger.history({ account, sessionId: id }));
     expect(await ids('bob', 'p2p-alice')).to.deep.equal(['a1', 'b1', 'a2']);
     expect(await ids('alice', 'p2p-bob')).to.deep.equal(['a1', 'b1', 'b2']);
   });
@@ -342,7 +345,7 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     const phone = ledger.account('alice', { device: 'phone', syncSessionUnread: true });
     await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'phone', message: p2p('bob', 'alice', 1) }));
     await phone.ready;
-    const mode = (device: string) => ledger.projections.projection.deviceMode('alice', device)!.mode;
+    const mode = (device: string) => ledger.reader.deviceMode('alice', device)!.mode;
     expect(mode('phone')).to.equal('A');
     await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'phone', message: p2p('bob', 'alice', 2) }));
     expect(mode('phone')).to.equal('A');

@@ -1,18 +1,16 @@
 import { expect } from 'chai';
 import type { SessionEvent } from '../../domain/events.js';
-import { accountStream, parseSessionId, parseStream, sessionOfMessage, sessionStream } from '../../domain/identity.js';
+import { accountStream, parseSessionId, parseStream, sessionStream } from '../../domain/identity.js';
+import { SessionRef } from '../../domain/session-ref.js';
 import { isCounting, isOutgoing, messageKey } from '../../domain/message.js';
 import { given } from '../support/decider-spec.js';
 import { p2p, team } from '../support/messages.js';
 
 const A = 'alice';
 const S = 'p2p-bob';
-const received = (m: ReturnType<typeof p2p>, extra: Partial<{ delivery: 'online' | 'roaming' | 'offline'; device: string; devices: string[]; accountWide: boolean }> = {}): SessionEvent => ({
+const received = (m: ReturnType<typeof p2p>, extra: Partial<{ delivery: 'online' | 'roaming' | 'offline'; device: string }> = {}): SessionEvent => ({
   type: 'MessageReceived',
-  data: {
-    sessionId: S, message: m, delivery: extra.delivery ?? 'online', device: extra.device ?? 'd1',
-    counting: m.isUnreadable !== false, readBy: { devices: extra.devices ?? [], accountWide: extra.accountWide ?? false },
-  },
+  data: { sessionId: S, message: m, delivery: extra.delivery ?? 'online', device: extra.device ?? 'd1', counting: m.isUnreadable !== false },
 });
 const record = (m: ReturnType<typeof p2p>, delivery: 'online' | 'roaming' | 'offline' = 'online', device = 'd1') =>
   ({ type: 'RecordMessages', device, messages: [{ message: m, delivery }] }) as const;
@@ -27,9 +25,9 @@ describe('domain: session decider', () => {
     });
     it('S1.2 a p2p message belongs to the peer\'s session on both ends; team messages to the team', () => {
       const m = p2p('alice', 'bob', 1);
-      expect(sessionOfMessage('alice', m).id).to.equal('p2p-bob');
-      expect(sessionOfMessage('bob', m).id).to.equal('p2p-alice');
-      expect(sessionOfMessage('carol', team('alice', 't1', 1)).id).to.equal('team-t1');
+      expect(SessionRef.fromMessage('alice', m).id).to.equal('p2p-bob');
+      expect(SessionRef.fromMessage('bob', m).id).to.equal('p2p-alice');
+      expect(SessionRef.fromMessage('carol', team('alice', 't1', 1)).id).to.equal('team-t1');
     });
     it('S1.3 a message is outgoing for the account that sent it and incoming for everyone else', () => {
       const m = p2p('alice', 'bob', 1);
@@ -79,21 +77,8 @@ describe('domain: session decider', () => {
       given(A, S, [received(m2), received(m1)]).when({ type: 'ResetUnread', device: 'd1', scope: 'device' })
         .then([{ type: 'SessionReset', data: { sessionId: S, device: 'd1', scope: 'device', mark: 20 } }]);
     });
-    it('S4.6 resetting or setting current an unknown session does nothing', () => {
+    it('S4.6 resetting an unknown session does nothing', () => {
       given(A, S).when({ type: 'ResetUnread', device: 'd1', scope: 'account' }).thenNothingHappened();
-      given(A, S).when({ type: 'SetCurrent', device: 'd1', scope: 'device' }).thenNothingHappened();
-    });
-    it('S4.2 setCurrSession records the device and the mark; later messages name it in readBy', () => {
-      const set: SessionEvent = { type: 'CurrentSessionSet', data: { sessionId: S, device: 'd1', scope: 'account', mark: 10 } };
-      given(A, S, [received(m1)]).when({ type: 'SetCurrent', device: 'd1', scope: 'account' }).then([set]);
-      given(A, S, [received(m1), set]).when(record(m2, 'online', 'd2')).then([received(m2, { device: 'd2', devices: ['d1'], accountWide: true })]);
-    });
-    it('S4.5 clearing the current session stops naming the device in readBy', () => {
-      const set: SessionEvent = { type: 'CurrentSessionSet', data: { sessionId: S, device: 'd1', scope: 'device', mark: 10 } };
-      const cleared: SessionEvent = { type: 'CurrentSessionCleared', data: { sessionId: S, device: 'd1' } };
-      given(A, S, [received(m1), set]).when({ type: 'ClearCurrent', device: 'd1' }).then([cleared]);
-      given(A, S, [received(m1), set, cleared]).when(record(m2)).then([received(m2)]);
-      given(A, S, [received(m1)]).when({ type: 'ClearCurrent', device: 'd1' }).thenNothingHappened();
     });
   });
 

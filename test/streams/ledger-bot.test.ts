@@ -92,7 +92,7 @@ onEachStore('M4 bots on the ledger', ({ fx }) => {
     await handled;
     expect((await view.getLocalSession({ sessionId: 'p2p-ann' }))!.lastMsg!.text).to.equal('second');
     const history = await ledger.history({ account: 'helpdesk', sessionId: 'p2p-ann' });
-    expect(history.map((e) => e.data.message.text)).to.deep.equal(['first', 'second']);
+    expect(history.map((e) => (e.type === 'MessageReceived' ? e.data.message.text : e.type))).to.deep.equal(['first', 'second']);
   });
 
   it('M4.2 closing the ledger closes its bots: pending get() rejects with StreamClosedError', async () => {

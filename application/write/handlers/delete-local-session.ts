@@ -1,11 +1,10 @@
-import { parseSessionId } from '../../../domain/identity.js';
-import type { CommandMeta } from '../command-meta.js';
-import type { DeleteLocalSession } from '../commands/list-commands.js';
-import type { HandlerContext } from '../handler-context.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import { DeleteLocalSession } from '../commands/list-commands.js';
+import { defineCommand } from '../command-definition.js';
 
 /** S7.3: this device only; unknown ids succeed. */
-export async function deleteLocalSession(c: DeleteLocalSession, ctx: HandlerContext, meta: CommandMeta): Promise<void> {
+export const deleteLocalSession = defineCommand([DeleteLocalSession], async (c, ctx, meta): Promise<void> => {
   await ctx.ensureDevice(meta);
-  const ids = [...new Set(c.ids)].filter((id) => parseSessionId(id) !== null);
-  await Promise.all(ids.map((id) => ctx.session(c.account, id, { type: 'Delete', scope: 'local', device: meta.device, at: meta.at }, meta)));
-}
+  const refs = [...new Set(c.ids)].map((id) => SessionRef.fromId(c.account, id)).filter((ref): ref is SessionRef => ref !== null);
+  await Promise.all(refs.map((ref) => ctx.session(ref, { type: 'Delete', scope: 'local', device: meta.device, at: meta.at }, meta)));
+});

@@ -1,12 +1,11 @@
-import { sessionIdOf } from '../../../domain/identity.js';
-import type { CommandMeta } from '../command-meta.js';
-import type { DeleteSession, DeleteSessions } from '../commands/list-commands.js';
-import type { HandlerContext } from '../handler-context.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import { DeleteSession, DeleteSessions } from '../commands/list-commands.js';
+import { defineCommand } from '../command-definition.js';
 
 /** S7.4: every device; messages at or before the ledger clock never revive it. */
-export async function deleteSessions(c: DeleteSession | DeleteSessions, ctx: HandlerContext, meta: CommandMeta): Promise<void> {
+export const deleteSessions = defineCommand<DeleteSession | DeleteSessions, void>([DeleteSession, DeleteSessions], async (c, ctx, meta) => {
   await ctx.ensureDevice(meta);
-  const refs = 'sessions' in c ? c.sessions : [{ scene: c.scene, to: c.to }];
-  const ids = [...new Set(refs.map((r) => sessionIdOf(r.scene, r.to)))];
-  await Promise.all(ids.map((id) => ctx.session(c.account, id, { type: 'Delete', scope: 'server', device: meta.device, at: meta.at }, meta)));
-}
+  const given = 'sessions' in c ? c.sessions : [{ scene: c.scene, to: c.to }];
+  const refs = new Map(given.map((s) => SessionRef.of(c.account, s.scene, s.to)).map((ref) => [ref.id, ref]));
+  await Promise.all([...refs.values()].map((ref) => ctx.session(ref, { type: 'Delete', scope: 'server', device: meta.device, at: meta.at }, meta)));
+});

@@ -1,14 +1,14 @@
-import { sessionOfMessage } from '../../../domain/identity.js';
-import type { Session } from '../../../projections/read-model.js';
-import type { CommandMeta } from '../command-meta.js';
-import type { ReceiveMessage } from '../commands/message-commands.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import type { Session } from '../../../projections/session-list/model.js';
+import { ReceiveMessage } from '../commands/message-commands.js';
 import { plainMessage } from '../commands/message-input.js';
-import type { HandlerContext } from '../handler-context.js';
+import { defineCommand } from '../command-definition.js';
 
-export async function receiveMessage(c: ReceiveMessage, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
+/** S2.1: an incoming (or outgoing) message recorded online on this device. */
+export const receiveMessage = defineCommand([ReceiveMessage], async (c, ctx, meta): Promise<Session | null> => {
   await ctx.ensureDevice(meta);
   const message = plainMessage(c.message);
-  const { id } = sessionOfMessage(c.account, message);
-  await ctx.session(c.account, id, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
-  return ctx.read.getSession(c.account, meta.device, id);
-}
+  const ref = SessionRef.fromMessage(c.account, message);
+  await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
+  return ctx.read.getSession(ref.account, meta.device, ref.id);
+});

@@ -1,10 +1,9 @@
 import { DEFAULT_DEVICE_OPTIONS } from '../../../domain/events.js';
-import type { CommandMeta } from '../command-meta.js';
-import type { RegisterDevice } from '../commands/device-commands.js';
-import type { HandlerContext } from '../handler-context.js';
+import { RegisterDevice } from '../commands/device-commands.js';
+import { defineCommand } from '../command-definition.js';
 
 /** S10.3: the device's options enter the history when its view is first created with them. */
-export async function registerDevice(c: RegisterDevice, ctx: HandlerContext, meta: CommandMeta): Promise<void> {
+export const registerDevice = defineCommand([RegisterDevice], async (c, ctx, meta): Promise<void> => {
   // S4: each handle chooses its mode by its own options; those left out take the seed's defaults.
   const options = {
     db: c.db ?? DEFAULT_DEVICE_OPTIONS.db,
@@ -12,4 +11,4 @@ export async function registerDevice(c: RegisterDevice, ctx: HandlerContext, met
     autoMarkRead: c.autoMarkRead ?? DEFAULT_DEVICE_OPTIONS.autoMarkRead,
   };
   await ctx.account(c.account, { type: 'RegisterDevice', device: meta.device, options }, meta);
-}
+});

@@ -1,11 +1,17 @@
-import type { CommandMeta } from '../command-meta.js';
-import type { ResetAllSessionUnread } from '../commands/unread-commands.js';
-import type { HandlerContext } from '../handler-context.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import { ResetAllSessionUnread } from '../commands/unread-commands.js';
+import { defineCommand } from '../command-definition.js';
 
-/** S4.4: only sessions with unread > 0 change; resolves their ids. */
-export async function resetAllSessionUnread(c: ResetAllSessionUnread, ctx: HandlerContext, meta: CommandMeta): Promise<string[]> {
+/**
+ * S4.4: only sessions with unread > 0 change; resolves their ids. The choice is recorded on the
+ * account stream first, so a retry resets the sessions chosen then, not those unread since.
+ */
+export const resetAllSessionUnread = defineCommand([ResetAllSessionUnread], async (c, ctx, meta): Promise<string[]> => {
   const scope = await ctx.markScope(meta);
-  const ids = ctx.read.unreadSessionIds(c.account, meta.device);
-  await Promise.all(ids.map((id) => ctx.session(c.account, id, { type: 'ResetUnread', device: meta.device, scope }, meta)));
-  return ids;
-}
+  const sessionIds = ctx.read.unreadSessionIds(c.account, meta.device);
+  const { events } = await ctx.account(c.account, { type: 'ResetAllUnread', device: meta.device, sessionIds }, meta);
+  const chosen = events.flatMap((e) => (e.type === 'AllSessionUnreadReset' ? e.data.sessionIds : []));
+  const refs = chosen.map((id) => SessionRef.fromId(c.account, id)).filter((ref): ref is SessionRef => ref !== null);
+  await Promise.all(refs.map((ref) => ctx.session(ref, { type: 'ResetUnread', device: meta.device, scope }, meta)));
+  return [...chosen];
+});

@@ -1,12 +1,8 @@
-import type { CommandMeta } from '../command-meta.js';
-import type { ResetCurrentSession } from '../commands/unread-commands.js';
-import type { HandlerContext } from '../handler-context.js';
+import { ResetCurrentSession } from '../commands/unread-commands.js';
+import { defineCommand } from '../command-definition.js';
 
-/** S4.5 */
-export async function resetCurrentSession(c: ResetCurrentSession, ctx: HandlerContext, meta: CommandMeta): Promise<void> {
+/** S4.5, on the account stream, which owns the current session. */
+export const resetCurrentSession = defineCommand([ResetCurrentSession], async (c, ctx, meta): Promise<void> => {
   await ctx.ensureDevice(meta);
-  await ctx.exclusive(['current', c.account, meta.device], async () => {
-    const current = ctx.read.currentSession(c.account, meta.device);
-    if (current !== undefined) await ctx.session(c.account, current, { type: 'ClearCurrent', device: meta.device }, meta);
-  });
-}
+  await ctx.account(c.account, { type: 'ClearCurrent', device: meta.device }, meta);
+});

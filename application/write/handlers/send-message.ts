@@ -1,18 +1,15 @@
-import { sessionOfMessage } from '../../../domain/identity.js';
-import type { Session } from '../../../projections/read-model.js';
-import type { CommandMeta } from '../command-meta.js';
-import type { SendMessage } from '../commands/message-commands.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import type { Session } from '../../../projections/session-list/model.js';
+import { SendMessage } from '../commands/message-commands.js';
 import { plainMessage } from '../commands/message-input.js';
-import type { HandlerContext } from '../handler-context.js';
+import { defineCommand } from '../command-definition.js';
 
-export async function sendMessage(c: SendMessage, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
+/** S2.1: one append, to the sender's stream; it resolves once the peer's list has the copy too. */
+export const sendMessage = defineCommand([SendMessage], async (c, ctx, meta): Promise<Session | null> => {
   await ctx.ensureDevice(meta);
   const message = plainMessage(c.message);
-  const { id } = sessionOfMessage(c.account, message);
-  const record = { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] } as const;
-  // One append, to the sender's stream; the peer's copy follows from it (PeerDelivery), and the
-  // command resolves once it is in the peer's list as well.
-  const { position } = await ctx.session(c.account, id, record, meta);
+  const ref = SessionRef.fromMessage(c.account, message);
+  const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
   if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position, c.account, message, meta);
-  return ctx.read.getSession(c.account, meta.device, id);
-}
+  return ctx.read.getSession(ref.account, meta.device, ref.id);
+});

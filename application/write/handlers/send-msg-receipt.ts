@@ -1,12 +1,11 @@
-import { sessionIdOf } from '../../../domain/identity.js';
-import type { CommandMeta } from '../command-meta.js';
-import type { SendMsgReceipt } from '../commands/receipt-commands.js';
-import type { HandlerContext } from '../handler-context.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import { SendMsgReceipt } from '../commands/receipt-commands.js';
+import { defineCommand } from '../command-definition.js';
 
 /** S5.1: recorded on the sender's session with the reader; resolves whether it changed anything. */
-export async function sendMsgReceipt(c: SendMsgReceipt, ctx: HandlerContext, meta: CommandMeta): Promise<boolean> {
-  const { msg } = c;
+export const sendMsgReceipt = defineCommand([SendMsgReceipt], async (c, ctx, meta): Promise<boolean> => {
   await ctx.ensureDevice(meta);
-  const { appended } = await ctx.session(msg.from, sessionIdOf('p2p', c.account), { type: 'RecordReceipt', reader: c.account, msgReceiptTime: msg.time }, meta);
-  return appended > 0;
-}
+  const ref = SessionRef.of(c.msg.from, 'p2p', c.account);
+  const { position } = await ctx.session(ref, { type: 'RecordReceipt', reader: c.account, msgReceiptTime: c.msg.time }, meta);
+  return position !== undefined;
+});

@@ -1,4 +1,4 @@
-import type { CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } from './read-model.js';
+import type { CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } from './model.js';
 
 /** The mark a message must be later than to count on this device view (S4 table, S7.3, S7.4). */
 export function effectiveMark(device: DeviceModel, session: SessionModel, view: DeviceSessionModel): number {

@@ -1,6 +1,7 @@
-import type { DeviceOptions, UnreadMode } from '../domain/events.js';
-import type { Delivery, Message, Scene } from '../domain/message.js';
-import { SortedIndex } from './sorted-index.js';
+import type { DeviceOptions, UnreadMode } from '../../domain/events.js';
+import type { Delivery, Message, Scene } from '../../domain/message.js';
+import { isShown } from '../../domain/visibility.js';
+import { OrderedIndex } from './ordered-index.js';
 
 /** The session object users see, with the seed's field names (S2.4). */
 export interface Session {
@@ -71,13 +72,26 @@ export interface DeviceModel {
   current: string | undefined;
   totalUnread: number;
   readonly views: Map<string, DeviceSessionModel>;
-  readonly index: SortedIndex;
+  /** the visible sessions by (updateTime, id) */
+  readonly index: OrderedIndex;
 }
 
 export interface AccountModel {
   readonly id: string;
   readonly sessions: Map<string, SessionModel>;
   readonly devices: Map<string, DeviceModel>;
+  /** per message type, the sessions by (time of their newest message of that type, id) (S6.3) */
+  readonly byType: Map<string, OrderedIndex>;
+  /** greatest updateTime any device has seen in the account, kept as events arrive (S7.1) */
+  maxUpdateTime: number;
+}
+
+export function newAccountModel(id: string): AccountModel {
+  return { id, sessions: new Map(), devices: new Map(), byType: new Map(), maxUpdateTime: -Infinity };
+}
+
+export function newDeviceModel(id: string, mode: UnreadMode, options: DeviceOptions): DeviceModel {
+  return { id, mode, options, epochSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
 }
 
 export function newSessionModel(id: string, scene: Scene, to: string): SessionModel {
@@ -101,11 +115,11 @@ export function newDeviceSessionModel(): DeviceSessionModel {
 
 /** Visible through its messages, as the domain's isVisibleOn decides without inserts. */
 export function isShownByMessages(session: SessionModel, view: DeviceSessionModel): boolean {
-  return session.exists && !session.hiddenEverywhere && !view.hidden;
+  return isShown({ exists: session.exists, hiddenEverywhere: session.hiddenEverywhere, hiddenHere: view.hidden, insertedHere: false });
 }
 
 export function isVisible(session: SessionModel, view: DeviceSessionModel): boolean {
-  return isShownByMessages(session, view) || view.insertedUpdateTime !== undefined;
+  return isShown({ exists: session.exists, hiddenEverywhere: session.hiddenEverywhere, hiddenHere: view.hidden, insertedHere: view.insertedUpdateTime !== undefined });
 }
 
 /** The updateTime this device sees: its own for a session it inserted, else the session's. */
