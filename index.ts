@@ -3,6 +3,8 @@ export { createLedger, type CreateLedgerOptions } from './infrastructure/create-
 export { Ledger } from './application/api/ledger.js';
 export { DeviceView, type DeviceViewOptions } from './application/api/device-view.js';
 export type { Done } from './application/api/done-callback.js';
+export type { Logger } from './application/ports/logger.js';
+export type { SessionListReader, PageOptions, ByTypeOptions } from './projections/session-list/reader.js';
 export type { HistoryEntry, TimelineEntry } from './application/read/audit.js';
 export type { DispatchOptions } from './application/write/command-meta.js';
 export * from './application/write/commands/index.js';
@@ -12,9 +14,13 @@ export {
 } from './application/errors.js';
 export {
   EventTypes, MessageReceived, MessageSent, SessionReset, CurrentSessionSet, CurrentSessionCleared, ReceiptReceived,
-  SessionInserted, LocalCustomUpdated, SessionDeleted, OfflineBatchSynced, DeviceRegistered, DeviceSyncStarted,
+  SessionInserted, LocalCustomUpdated, SessionDeleted, OfflineBatchSynced, DeviceRegistered, DeviceSyncStarted, AllSessionUnreadReset,
   SCHEMA_VERSION, unreadModeOf,
-  type EventType, type LedgerEvent, type SessionEvent, type AccountEvent, type EventMetadata, type DeviceOptions, type UnreadMode,
+  type EventType, type EventOfType, type LedgerEvent, type SessionEvent, type AccountEvent, type EventMetadata, type DeviceOptions, type UnreadMode,
+  type MarkScope, type MessageReceivedEvent, type MessageSentEvent, type SessionResetEvent, type CurrentSessionSetEvent,
+  type CurrentSessionClearedEvent, type ReceiptReceivedEvent, type SessionInsertedEvent, type LocalCustomUpdatedEvent,
+  type SessionDeletedEvent, type OfflineBatchSyncedEvent, type DeviceRegisteredEvent, type DeviceSyncStartedEvent,
+  type AllSessionUnreadResetEvent,
 } from './domain/events.js';
 export type { Message, Scene, Delivery } from './domain/message.js';
 export { sessionIdOf, parseSessionId } from './domain/identity.js';

@@ -17,8 +17,8 @@ export type AccountCommand =
   /** options left out keep what the device has, or the seed's defaults for a new device (a command's implicit registration gives none) */
   | { readonly type: 'RegisterDevice'; readonly device: string; readonly options: Partial<DeviceOptions> }
   | { readonly type: 'StartSync'; readonly device: string }
-  /** S4.2: the caller checked that the session is in the device's list */
-  | { readonly type: 'SetCurrent'; readonly device: string; readonly sessionId: string }
+  /** S4.2: the caller checked that the session is in the device's list, and read its newest message time */
+  | { readonly type: 'SetCurrent'; readonly device: string; readonly sessionId: string; readonly mark: number }
   | { readonly type: 'ClearCurrent'; readonly device: string }
   /** S4.4: records the sessions a reset of all chose */
   | { readonly type: 'ResetAllUnread'; readonly device: string; readonly sessionIds: readonly string[] };
@@ -48,7 +48,7 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
     case 'SetCurrent': {
       // Set again, it marks the session read again (S4.2).
       const scope = markScopeOf(unreadModeOf(state.devices.get(command.device) ?? DEFAULT_DEVICE_OPTIONS));
-      return [{ type: 'CurrentSessionSet', data: { sessionId: command.sessionId, device: command.device, scope } }];
+      return [{ type: 'CurrentSessionSet', data: { sessionId: command.sessionId, device: command.device, scope, mark: command.mark } }];
     }
     case 'ClearCurrent': {
       const sessionId = state.current.get(command.device);

@@ -85,12 +85,13 @@ export type SessionResetEvent = Ev<'SessionReset', {
 }>;
 /**
  * S4.2, on the account stream: the device's current session is now `sessionId` (any other stops
- * being current); its read mark moves to the session's newest message, as the log has it here.
+ * being current), and its read mark moves to `mark` (the newest message's time).
  */
 export type CurrentSessionSetEvent = Ev<'CurrentSessionSet', {
   readonly sessionId: string;
   readonly device: string;
   readonly scope: MarkScope;
+  readonly mark: number;
 }>;
 /** S4.5, on the account stream: the device has no current session any more. */
 export type CurrentSessionClearedEvent = Ev<'CurrentSessionCleared', {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Ledger } from '../application/api/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
+import type { Logger } from '../application/ports/logger.js';
 
 export interface CreateLedgerOptions {
   /**
@@ -14,6 +15,8 @@ export interface CreateLedgerOptions {
   readonly clock?: Clock;
   /** write a read-model snapshot every this many events (default 20000) */
   readonly snapshotEvery?: number;
+  /** where the ledger reports what it cannot throw to a caller (a callback that threw, a snapshot it could not save); default: nowhere, the library writes nothing to the console */
+  readonly logger?: Logger;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/ledger.sqlite';
@@ -42,7 +45,12 @@ export async function createLedger(options: CreateLedgerOptions = {}): Promise<L
   const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
   const store = await openStore(url);
   try {
-    return await Ledger.open({ store, clock: options.clock ?? Date.now, runner: { ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }) } });
+    return await Ledger.open({
+      store,
+      clock: options.clock ?? Date.now,
+      runner: { ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }) },
+      ...(options.logger !== undefined && { logger: options.logger }),
+    });
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

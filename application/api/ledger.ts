@@ -48,6 +48,8 @@ export class Ledger {
   private readonly runner: ProjectionRunner;
   private readonly peers: PeerDelivery;
   private readonly logger: Logger;
+  /** the logger the user gave, if any: bots without one report unheard errors as process warnings (M2.6) */
+  private readonly givenLogger: Logger | undefined;
   /** the open view of each (account, device), handed out again to calls without callbacks */
   private readonly views = new Map<string, DeviceView>();
   private readonly others = new Set<DeviceView>();
@@ -62,6 +64,7 @@ export class Ledger {
     this.runner = runner;
     this.peers = peers;
     this.logger = logger;
+    this.givenLogger = parts.logger;
     const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock });
     this.commands = new CommandBus(ctx);
     this.queries = new QueryBus(() => runner.reader);
@@ -167,7 +170,11 @@ export class Ledger {
     this.assertOpen();
     if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.bot(accountId): accountId must be a non-empty string');
     this.prune();
-    const engine = createBot({ runner: this.runner, commands: this.commands, clock: this.clock, account: accountId, ...(options.bufferSize !== undefined && { bufferSize: options.bufferSize }) });
+    const engine = createBot({
+      runner: this.runner, commands: this.commands, clock: this.clock, account: accountId,
+      ...(options.bufferSize !== undefined && { bufferSize: options.bufferSize }),
+      ...(this.givenLogger && { logger: this.givenLogger }),
+    });
     this.bots.add(engine);
     return engine;
   }

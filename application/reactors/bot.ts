@@ -5,6 +5,7 @@ import { counterpartOf, parseStream } from '../../domain/identity.js';
 import type { CommandBus } from '../write/command-bus.js';
 import { SendMessage } from '../write/commands/message-commands.js';
 import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
 import type { ProjectionRunner } from '../read/projection-runner.js';
 import { SessionEngine } from '../streams/session-engine.js';
 import type { IncomingMessage, SessionContext } from '../streams/types.js';
@@ -46,10 +47,11 @@ export function replyThroughLedger(commands: CommandBus, clock: Clock): (ctx: Se
   };
 }
 
-export function createBot({ runner, commands, clock, account, bufferSize }: {
-  runner: ProjectionRunner; commands: CommandBus; clock: Clock; account: string; bufferSize?: number;
+export function createBot({ runner, commands, clock, account, bufferSize, logger }: {
+  runner: ProjectionRunner; commands: CommandBus; clock: Clock; account: string; bufferSize?: number; logger?: Logger;
 }): SessionEngine {
   return new SessionEngine({
+    ...(logger && { logger }),
     source$: committedIncoming(runner, account, clock()),
     reply: replyThroughLedger(commands, clock),
     ...(bufferSize !== undefined && { bufferSize }),

@@ -1,3 +1,4 @@
+import { WARNING_LOGGER, type Logger } from '../ports/logger.js';
 import { asyncScheduler, EMPTY, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { StreamClosedError, StreamOverflowError, StreamTimeoutError, type StreamCloseReason } from './errors.js';
 import { isPromiseLike, type MaybePromise } from './promise-like.js';
@@ -17,6 +18,8 @@ export interface MessageStreamOptions {
   readonly scheduler?: SchedulerLike;
   /** told about every dropped-oldest overflow; without it the error is logged */
   readonly onOverflow?: (error: StreamOverflowError) => void;
+  /** where an overflow goes without `onOverflow`; default: a Node process warning */
+  readonly logger?: Logger;
   /** called once when the stream closes, whatever the reason */
   readonly onClose?: (reason: StreamCloseReason) => void;
 }
@@ -53,6 +56,7 @@ export class MessageStream<T> {
   private readonly bufferSize: number;
   private readonly scheduler: SchedulerLike;
   private readonly onOverflow: ((error: StreamOverflowError) => void) | undefined;
+  private readonly logger: Logger;
   private readonly onClose: ((reason: StreamCloseReason) => void) | undefined;
   private buffer: T[] = [];
   private readers: Reader<T>[] = [];
@@ -67,6 +71,7 @@ export class MessageStream<T> {
     this.bufferSize = checkBufferSize(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 'MessageStream');
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.onOverflow = options.onOverflow;
+    this.logger = options.logger ?? WARNING_LOGGER;
     this.onClose = options.onClose;
   }
 
@@ -285,6 +290,6 @@ export class MessageStream<T> {
 
   private reportOverflow(error: StreamOverflowError): void {
     if (this.onOverflow) this.onOverflow(error);
-    else console.error(error);
+    else this.logger.warn(error.message, { error });
   }
 }

@@ -1,3 +1,4 @@
+import { WARNING_LOGGER, type Logger } from '../ports/logger.js';
 import { asyncScheduler, Observable, Subject, takeUntil, type SchedulerLike } from 'rxjs';
 import type { Message } from '../../domain/message.js';
 import { StreamClosedError } from './errors.js';
@@ -26,6 +27,7 @@ export class SessionEngine {
   /** handler errors, trigger/identifier errors, stream overflows; completes on close() */
   readonly errors$: Observable<Error>;
   private readonly errors = new Subject<Error>();
+  private readonly logger: Logger;
   private readonly stop$ = new Subject<void>();
   private readonly managers = new Map<string, SessionManager>();
   private readonly streams = new Set<MessageStream<Message>>();
@@ -51,6 +53,7 @@ export class SessionEngine {
     this.bufferSize = checkBufferSize(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 'new SessionEngine');
     this.replyFunction = options.reply;
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.logger = options.logger ?? WARNING_LOGGER;
     this.errors$ = this.errors.asObservable();
     this.host = this.makeHost();
     for (const [name, idOf] of Object.entries(BUILT_IN_IDENTIFIERS)) {
@@ -283,11 +286,11 @@ export class SessionEngine {
     }
   }
 
-  /** errors$ when someone listens, the console otherwise: an error is never swallowed (M2.6). */
+  /** errors$ when someone listens, the logger otherwise: an error is never swallowed (M2.6). */
   private report(error: unknown): void {
     const reported =
       error instanceof Error ? error : new Error('a session handler threw a value that is not an Error', { cause: error });
     if (this.errors.observed) this.errors.next(reported);
-    else console.error('[session-ledger streams]', reported);
+    else this.logger.error(`a session handler failed: ${reported.message}`, { error: reported });
   }
 }

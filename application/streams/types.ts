@@ -1,3 +1,4 @@
+import type { Logger } from '../ports/logger.js';
 import type { SchedulerLike, Subscribable } from 'rxjs';
 import type { Message } from '../../domain/message.js';
 import type { GetOptions, MessageFilter, MessageStream } from './message-stream.js';
@@ -54,6 +55,8 @@ export interface SessionEngineOptions {
   readonly bufferSize?: number;
   /** runs get() timeouts; default rxjs asyncScheduler */
   readonly scheduler?: SchedulerLike;
+  /** where errors go when nobody subscribes to errors$; default: a Node process warning */
+  readonly logger?: Logger;
 }
 
 /** Removes a registration; instances already running go on until they end. */

@@ -2,7 +2,7 @@ import type { AccountEvent, EventOfType, LedgerEvent, MarkScope, SessionEvent } 
 import { messageKey } from '../../domain/message.js';
 import { revives } from '../../domain/visibility.js';
 import { NO_MARK, isShownByMessages, isVisible, type AccountModel, type DeviceModel, type SessionModel } from './model.js';
-import { countsOn, effectiveMark, insertRecord, recount } from './unread.js';
+import { countsOn, effectiveMark, hasRecord, insertRecord, recount } from './unread.js';
 import type { ViewUpkeep } from './upkeep.js';
 
 /** An event as projections consume it: the ledger event plus where it sits in the global log. */
@@ -95,6 +95,11 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
   if (accountWide) session.accountMark = Math.max(session.accountMark, message.time);
   if (!counting) return 'all';
   const rec = { time: message.time, kind: delivery, seq: f.seq, key: messageKey(message) };
+  if (hasRecord(session.counting, rec)) {
+    // Folded again: nothing new to count; the views' unread follows from the facts.
+    for (const device of account.devices.values()) up.recount(device, session, up.view(device, session.id));
+    return 'all';
+  }
   insertRecord(session.counting, rec);
   for (const device of account.devices.values()) {
     const view = up.view(device, session.id);
@@ -111,8 +116,7 @@ const SESSION_HANDLERS: SessionHandlers = {
   SessionReset: (f, e) => moveMark(f, e.data.device, e.data.scope, e.data.mark),
   CurrentSessionSet(f, e) {
     f.up.device(f.account, e.data.device).current = f.session.id;
-    // The mark moves to the newest message the log has for the session at this event.
-    return moveMark(f, e.data.device, e.data.scope, f.session.lastMsg?.time ?? 0);
+    return moveMark(f, e.data.device, e.data.scope, e.data.mark);
   },
   CurrentSessionCleared(f, e) {
     const device = f.up.device(f.account, e.data.device);

@@ -46,6 +46,14 @@ export function recount(device: DeviceModel, session: SessionModel, view: Device
   return n;
 }
 
+/** Whether the message `rec` records is among the records already (an event folded again). */
+export function hasRecord(records: readonly CountingRecord[], rec: CountingRecord): boolean {
+  for (let i = firstAfter(records, rec.time) - 1; i >= 0 && records[i]!.time === rec.time; i--) {
+    if (records[i]!.key === rec.key) return true;
+  }
+  return false;
+}
+
 export function insertRecord(records: CountingRecord[], rec: CountingRecord): void {
   // Messages mostly arrive in time order: appending is the common case.
   const at = firstAfter(records, rec.time);

@@ -17,15 +17,15 @@ const registered = (device: string, syncSessionUnread = false): AccountEvent => 
   type: 'DeviceRegistered',
   data: { device, options: { db: true, syncSessionUnread, autoMarkRead: false }, mode: syncSessionUnread ? 'A' : 'B' },
 });
-const current = (sessionId: string, device = 'pc', scope: 'device' | 'account' = 'device'): AccountEvent => ({ type: 'CurrentSessionSet', data: { sessionId, device, scope } });
+const current = (sessionId: string, device = 'pc', scope: 'device' | 'account' = 'device'): AccountEvent => ({ type: 'CurrentSessionSet', data: { sessionId, device, scope, mark: 7 } });
 
 describe('domain: account decider', () => {
   it('S4.2 setCurrSession is one event on the account stream, with the mark scope of the device\'s mode', () => {
-    given([registered('pc')]).when({ type: 'SetCurrent', device: 'pc', sessionId: 'p2p-bob' }).then([current('p2p-bob')]);
-    given([registered('pc', true)]).when({ type: 'SetCurrent', device: 'pc', sessionId: 'p2p-bob' }).then([current('p2p-bob', 'pc', 'account')]);
+    given([registered('pc')]).when({ type: 'SetCurrent', device: 'pc', sessionId: 'p2p-bob', mark: 7 }).then([current('p2p-bob')]);
+    given([registered('pc', true)]).when({ type: 'SetCurrent', device: 'pc', sessionId: 'p2p-bob', mark: 7 }).then([current('p2p-bob', 'pc', 'account')]);
   });
   it('S4.2 another session set current replaces the first in the same one event', () => {
-    given([registered('pc'), current('p2p-bob')]).when({ type: 'SetCurrent', device: 'pc', sessionId: 'p2p-carol' }).then([current('p2p-carol')]);
+    given([registered('pc'), current('p2p-bob')]).when({ type: 'SetCurrent', device: 'pc', sessionId: 'p2p-carol', mark: 7 }).then([current('p2p-carol')]);
   });
   it('S4.5 resetCurrSession clears the device\'s current session, and does nothing without one', () => {
     given([registered('pc'), current('p2p-bob')]).when({ type: 'ClearCurrent', device: 'pc' })
