@@ -16,10 +16,16 @@ export function checkAuditQuery(name: string, query: unknown, needs: { sessionId
   if (problems.length > 0) throw new ValidationError(name, problems);
 }
 
-/** A position from `ledger.position()`: the log's commit position as a decimal string. */
-export function parsePosition(position: unknown): Position {
+/** `ledger.position()` of the read models at `applied`: its commit position plus one, '0' before any. */
+export function positionAfter(applied: Position): string {
+  return (applied.commit + 1n).toString();
+}
+
+/** The last event a position from `ledger.position()` covers (START for '0'); a bad one is refused. */
+export function positionBefore(position: unknown): Position | undefined {
   if (typeof position !== 'string' || !/^\d+$/.test(position)) {
     throw new ValidationError('waitForPosition', [fieldProblem('position', position, 'isPosition', "must be a decimal string from ledger.position(), such as '0' or '1234'")]);
   }
-  return { commit: BigInt(position), prepare: 0n };
+  const commit = BigInt(position) - 1n;
+  return commit < 0n ? undefined : { commit, prepare: 0n };
 }

@@ -6,7 +6,7 @@ import { CommandHandler } from '../write/command-handler.js';
 import { HandlerContext } from '../write/handler-context.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
 import { LedgerClosedError } from '../errors.js';
-import { checkAuditQuery, parsePosition } from './ledger-queries.js';
+import { checkAuditQuery, positionAfter, positionBefore } from './ledger-queries.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/event-store.js';
 import { SILENT_LOGGER, type Logger } from '../ports/logger.js';
@@ -116,17 +116,18 @@ export class Ledger {
   }
 
   /**
-   * The position in the store's log that the read models reflect, as a decimal string: a query
-   * answered now includes every event up to it. '0' while nothing was applied.
+   * How far in the store's log the read models are, as a decimal string: every event before this
+   * position is applied, so a query answered now includes them. '0' while nothing was applied;
+   * it only grows (the last applied event's commit position plus one).
    */
   position(): string {
-    return this.runner.position.commit.toString();
+    return positionAfter(this.runner.position);
   }
 
   /** Resolves true once the read models reached `position` (from `position()`), false after `timeoutMs`. */
   async waitForPosition(position: string, options: { timeoutMs?: number } = {}): Promise<boolean> {
     this.assertOpen();
-    const target = parsePosition(position);
+    const target = positionBefore(position);
     const reached = this.runner.waitFor(target).then(() => true);
     if (options.timeoutMs === undefined) return reached;
     let timer: NodeJS.Timeout | undefined;
