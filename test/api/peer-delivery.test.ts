@@ -9,6 +9,7 @@ import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store
 import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p, messageIds } from '../support/messages.js';
 import { openFixture } from '../support/ledger-fixture.js';
+import { once, refusingStore } from '../support/refusing-store.js';
 
 describe('peer delivery: a p2p message reaches the peer\'s list exactly once', () => {
   it('S2.1 a crash between the sender\'s append and the peer\'s copy loses nothing: the next ledger delivers it', async () => {
@@ -40,21 +41,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
     const fx = await openFixture('sqlite');
     try {
       await fx.ledger.close();
-      const inner = await openStore(fx.storeUrl);
-      let refused = false;
-      const store = new Proxy(inner, {
-        get(target, key) {
-          const value = Reflect.get(target, key, target);
-          if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
-          return (stream: string, ...rest: unknown[]) => {
-            if (!refused && stream.startsWith('ledger/bob/')) {
-              refused = true;
-              return Promise.reject(new Error('refused by the store'));
-            }
-            return (value as (...a: unknown[]) => unknown).call(target, stream, ...rest);
-          };
-        },
-      });
+      const store = refusingStore(await openStore(fx.storeUrl), 'ledger/bob/', once());
       const faulty = await Ledger.open({ store, clock: () => fx.clock.now });
       const error = await faulty.account('alice').sendMessage(p2p('alice', 'bob', 1, { idClient: 'refused' })).catch((e) => e);
       expect(error).to.be.instanceOf(PeerDeliveryError);
@@ -62,7 +49,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       // Only that send failed: delivery goes on for everyone else.
       await faulty.account('alice').sendMessage(p2p('alice', 'carol', 2, { idClient: 'fine' }));
       expect((await faulty.account('carol').getLocalSession({ sessionId: 'p2p-alice' }))!.unread).to.equal(1);
-      refused = true; // (already) the store accepts bob's stream again
+      // the store accepts bob's stream again
       const second = await faulty.account('alice').sendMessage(p2p('alice', 'bob', 3, { idClient: 'refused-too', }))
         .then(() => 'ok', (e) => e.name);
       expect(second).to.equal('ok');
@@ -75,21 +62,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
   });
 
   it('S2.1 sending a refused message again (a retry) puts it in the peer\'s list before it resolves', async () => {
-    const store = new MemoryEventStore();
-    let refuse = true;
-    const flaky = new Proxy(store, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target);
-        if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
-        return (stream: string, ...rest: unknown[]) => {
-          if (refuse && stream.startsWith('ledger/bob/')) {
-            refuse = false;
-            return Promise.reject(new Error('refused by the store'));
-          }
-          return (value as (...a: unknown[]) => unknown).call(target, stream, ...rest);
-        };
-      },
-    });
+    const flaky = refusingStore(new MemoryEventStore(), 'ledger/bob/', once());
     const ledger = await Ledger.open({ store: flaky, clock: () => 1000 });
     try {
       const m = p2p('alice', 'bob', 1, { idClient: 'again' });

@@ -7,6 +7,7 @@ import { sessionDecider, type SessionCommand } from '../../domain/session-decide
 import { SessionRef } from '../../domain/session-ref.js';
 import { p2p } from '../support/messages.js';
 import { onEachStore } from '../support/ledger-fixture.js';
+import { once, refusingStore } from '../support/refusing-store.js';
 
 // Regressions for the defects found in review (issue 7, item 7); each failed before its fix.
 onEachStore('S10.2 a retried command never has a second effect', ({ fx }) => {
@@ -108,21 +109,7 @@ describe('S10.2 every decision of a command gets its own event id', () => {
 describe('S2.1 peer-delivery dead letters', () => {
   it('a dead letter delivered by a retried send leaves the checkpoint', async () => {
     const store = new MemoryEventStore();
-    let refuse = true;
-    const flaky = new Proxy(store, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target);
-        if (key === 'close') return async () => undefined;
-        if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
-        return (stream: string, ...rest: unknown[]) => {
-          if (refuse && stream.startsWith('ledger/bob/')) {
-            refuse = false;
-            return Promise.reject(new Error('refused by the store'));
-          }
-          return (value as (...a: unknown[]) => unknown).call(target, stream, ...rest);
-        };
-      },
-    });
+    const flaky = refusingStore(store, 'ledger/bob/', once(), { keepOpen: true });
     const ledger = await Ledger.open({ store: flaky, clock: () => 1000 });
     const m = p2p('alice', 'bob', 1, { idClient: 'parked' });
     expect(await ledger.commands.dispatch(new SendMessage({ account: 'alice', message: m }), { commandId: 's' }).then(() => 'ok', (e) => e.name)).to.equal('PeerDeliveryError');

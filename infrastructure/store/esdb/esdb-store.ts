@@ -1,46 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import {
-  ANY,
-  BACKWARDS,
-  END,
-  FORWARDS,
-  NO_STREAM,
-  START as ESDB_START,
-  STREAM_EXISTS,
-  StreamNotFoundError,
-  eventTypeFilter,
-  excludeSystemEvents,
-  streamNameFilter,
-  type AllStreamSubscription,
-  type AppendExpectedRevision,
-  type ExpectedRevision as ClientExpectedRevision,
-  type EventStoreDBClient,
-  type Filter,
-  type ReadRevision,
-  type ResolvedEvent,
-  type AllStreamResolvedEvent,
+  ANY, BACKWARDS, END, FORWARDS, NO_STREAM, START as ESDB_START, StreamNotFoundError,
+  type AllStreamSubscription, type ExpectedRevision as ClientExpectedRevision, type EventStoreDBClient,
+  type ReadRevision, type ResolvedEvent, type AllStreamResolvedEvent,
 } from '@eventstore/db-client';
 import {
-  START,
-  StoreClosedError,
-  WrongExpectedVersionError,
-  comparePositions,
-  type AppendResult,
-  type BatchHandler,
-  type EventStore,
-  type EventToAppend,
-  type ExpectedRevision,
-  type Position,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StoredCheckpoint,
-  type SubscribeOptions,
-  type Subscription,
+  START, StoreClosedError, WrongExpectedVersionError, comparePositions,
+  type AppendResult, type BatchHandler, type EventStore, type EventToAppend, type ExpectedRevision, type Position,
+  type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { leaseClient, type ClientLease } from './esdb-connection.js';
 import { translateError, withDeadline } from './esdb-errors.js';
-import { CHECKPOINT_EVENT_TYPE, checkpointStream, isLedgerEvent, toEventData, toRecordedEvent } from './esdb-events.js';
+import { EsdbCheckpoints } from './esdb-checkpoints.js';
+import { isLedgerEvent, toEventData, toRecordedEvent } from './esdb-events.js';
+import { countLimit, serverFilter, toClientExpected } from './esdb-requests.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { validateAppend, validateTarget } from '../shared/append-rules.js';
@@ -68,7 +40,6 @@ const PAGE_SIZE = 1_000;
  */
 export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<EsdbSubscription>();
-  private readonly checkpointRevisions = new Map<string, bigint>();
   /** calls not settled yet: close() lets them finish (each is bounded by the deadline) */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
@@ -77,7 +48,17 @@ export class EsdbEventStore implements EventStore {
     private readonly lease: ClientLease,
     private readonly timeoutMs: number,
     private readonly reconnect: ReconnectPolicy,
-  ) {}
+  ) {
+    this.checkpoints = new EsdbCheckpoints({
+      endpoint: lease.endpoint,
+      timeoutMs,
+      client: () => this.client,
+      read: (stream, options) => this.read(stream, options),
+      append: (stream, events, options) => this.append(stream, events, options),
+    });
+  }
+
+  private readonly checkpoints: EsdbCheckpoints;
 
   /** Connects and checks the server answers, so a wrong address fails here and not at first use. */
   static async connect(connectionString: string, options: EsdbStoreOptions = {}): Promise<EsdbEventStore> {
@@ -118,11 +99,11 @@ export class EsdbEventStore implements EventStore {
   }
 
   readCheckpoint(name: string): Promise<StoredCheckpoint | null> {
-    return this.track(() => this.loadCheckpoint(name));
+    return this.track(() => this.checkpoints.load(name));
   }
 
   writeCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
-    return this.track(() => this.saveCheckpoint(name, checkpoint));
+    return this.track(() => this.checkpoints.save(name, checkpoint));
   }
 
   private async append(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> {
@@ -262,45 +243,6 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  private async loadCheckpoint(name: string): Promise<StoredCheckpoint | null> {
-    const [last] = await this.read(checkpointStream(name), { direction: 'backwards', maxCount: 1 });
-    if (!last) return null;
-    this.checkpointRevisions.set(name, last.revision);
-    const saved = last.data as { position: { commit: bigint; prepare: bigint }; state: unknown };
-    return { position: { commit: saved.position.commit, prepare: saved.position.prepare }, state: saved.state ?? null };
-  }
-
-  /**
-   * Appends the checkpoint with the revision this store last saw, so two processes writing the
-   * same projection's checkpoint conflict instead of overwriting each other. The stream keeps one
-   * event (`$maxCount: 1`).
-   */
-  private async saveCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
-    const stream = checkpointStream(name);
-    let expected: ExpectedRevision | undefined = this.checkpointRevisions.get(name);
-    if (expected === undefined) {
-      const [last] = await this.read(stream, { direction: 'backwards', maxCount: 1 });
-      expected = last ? last.revision : 'no_stream';
-    }
-    const context = { endpoint: this.lease.endpoint, operation: `writing checkpoint ${name}` };
-    try {
-      if (expected === 'no_stream') {
-        await withDeadline(this.timeoutMs, context, () => this.client.setStreamMetadata(stream, { maxCount: 1 }, { deadline: this.timeoutMs }));
-      }
-      const { position, state } = checkpoint;
-      const result = await this.append(
-        stream,
-        [{ id: randomUUID(), type: CHECKPOINT_EVENT_TYPE, data: { position: { commit: position.commit, prepare: position.prepare }, state }, metadata: {} }],
-        { expectedRevision: expected },
-      );
-      this.checkpointRevisions.set(name, result.nextExpectedRevision);
-    } catch (error) {
-      // the outcome may be unknown (a timeout): read the revision again next time
-      this.checkpointRevisions.delete(name);
-      throw translateError(error, context);
-    }
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -365,40 +307,4 @@ export class EsdbEventStore implements EventStore {
     return { nextExpectedRevision: revision === 0n ? -1n : revision, position: START };
   }
 
-}
-
-function toClientExpected(expected: ExpectedRevision): AppendExpectedRevision {
-  switch (expected) {
-    case 'any':
-      return ANY;
-    case 'no_stream':
-      return NO_STREAM;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    default:
-      return expected;
-  }
-}
-
-/**
- * The server-side part of the port's filter: one of stream prefixes or event-type prefixes (the
- * other, and the exclusion of system events, apply again client-side), else "no system events".
- */
-function serverFilter(
-  filter: SubscribeOptions['filter'],
-  onCheckpoint: (subscription: AllStreamSubscription, position: Position) => void,
-): Filter {
-  const checkpointReached = (subscription: unknown, position: Position) => onCheckpoint(subscription as AllStreamSubscription, position);
-  // an empty list keeps nothing: the client-side check drops everything, the server sends checkpoints
-  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes], checkpointReached });
-  if (filter?.eventTypePrefixes?.length) return eventTypeFilter({ prefixes: [...filter.eventTypePrefixes], checkpointReached });
-  return excludeSystemEvents({ checkpointReached });
-}
-
-function countLimit(maxCount: number | undefined): number {
-  if (maxCount === undefined) return Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(maxCount) || maxCount < 0) {
-    throw new RangeError(`maxCount ${maxCount} is not a non-negative integer: pass a count like 100, or omit it`);
-  }
-  return maxCount;
 }
