@@ -121,7 +121,10 @@ export class PeerDelivery {
     const peer = SessionRef.fromMessage(message.to, message);
     const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
     // Its own command id, from the message: the peer's own commands can never collide with it.
-    const deliveryMeta = { ...meta, commandId: `peer-delivery:${letterKey(message)}`, commandType: 'PeerDelivery', causationId: meta.commandId };
+    const deliveryMeta: CommandMeta = {
+      commandId: `peer-delivery:${letterKey(message)}`, commandType: 'PeerDelivery',
+      correlationId: meta.correlationId, causationId: meta.commandId, account: meta.account, device: meta.device, at: meta.at,
+    };
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       try {
         const { position } = await this.handler.handle({ stream: peer.stream, decider: sessionDecider(peer), command, meta: deliveryMeta });

@@ -85,10 +85,7 @@ export class CommandHandler {
       }
       if (decision instanceof DomainRejection) throw new CommandRejectedError(decision.code, decision.message);
       if (decision.length === 0) return { events: decision, position: undefined };
-      const metadata: EventMetadata = {
-        schemaVersion: SCHEMA_VERSION, at: meta.at, account: meta.account, device: meta.device, commandId: meta.commandId,
-        commandType: meta.commandType, correlationId: meta.correlationId, causationId: meta.causationId, idempotencyKey: key,
-      };
+      const metadata: EventMetadata = { ...meta, schemaVersion: SCHEMA_VERSION, idempotencyKey: key };
       const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: { ...metadata } }));
       try {
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: entry.revision ?? 'no_stream' });

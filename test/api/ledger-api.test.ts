@@ -77,9 +77,9 @@ describe('API logger and Symbol.asyncDispose', () => {
   it('`await using` closes the ledger at the end of its block', async () => {
     let kept: Ledger | undefined;
     {
-      const ledger = await Ledger.open({ store: new MemoryEventStore(), clock: () => 1000 });
+      await using ledger = await Ledger.open({ store: new MemoryEventStore(), clock: () => 1000 });
       kept = ledger;
-      await ledger[Symbol.asyncDispose]();
+      await ledger.account('alice').ready;
     }
     expect(() => kept!.account('alice')).to.throw('closed');
   });
