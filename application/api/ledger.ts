@@ -146,21 +146,21 @@ export class Ledger {
   async history(query: { account: string; sessionId: string }): Promise<HistoryEntry[]> {
     this.assertOpen();
     checkAuditQuery('history', query, { sessionId: true });
-    return history(this.store, query.account, query.sessionId);
+    return history(this.store, query);
   }
 
   /** S10.3: a device's list as it was at ledger time `at`, most recent first, rebuilt by replay. */
   async sessionsAt(query: { account: string; device?: string; at: number }): Promise<Session[]> {
     this.assertOpen();
     checkAuditQuery('sessionsAt', query, { at: true });
-    return sessionsAt(this.store, query.account, query.device ?? 'default', query.at);
+    return sessionsAt(this.store, { ...query, device: query.device ?? 'default' });
   }
 
   /** Every event of a session with the device's unread after it (the CLI's `history`). */
   async timeline(query: { account: string; sessionId: string; device?: string }): Promise<TimelineEntry[]> {
     this.assertOpen();
     checkAuditQuery('timeline', query, { sessionId: true });
-    return timeline(this.store, query.account, query.sessionId, query.device ?? 'default');
+    return timeline(this.store, { ...query, device: query.device ?? 'default' });
   }
 
   /**

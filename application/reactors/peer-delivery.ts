@@ -106,18 +106,21 @@ export class PeerDelivery {
     const owner = SessionRef.fromStream(event.streamName);
     const { message, device } = event.data as MessageSentEvent['data'];
     if (!owner || message.scene !== 'p2p' || message.to === owner.account) return;
-    await this.record(owner.account, message, device, event.metadata as unknown as CommandMeta);
+    const { account, commandId, correlationId, at } = event.metadata as unknown as CommandMeta;
+    await this.record(message, { account, device, commandId, commandType: 'SendMessage', correlationId, causationId: commandId, at });
   }
 
   /**
    * For a send that appended nothing (a retry, or the same message again): make sure the peer has
    * it, under the id the reactor uses for it, so this is a no-op when it was delivered already.
    */
-  async deliverAgain(sender: string, message: Message, meta: CommandMeta): Promise<void> {
-    await this.record(sender, message, meta.device, meta);
+  async deliverAgain(message: Message, meta: CommandMeta): Promise<void> {
+    await this.record(message, meta);
   }
 
-  private async record(sender: string, message: Message, device: string, meta: CommandMeta): Promise<void> {
+  /** Records the message in the peer's list, for the send `meta` describes (the sender is its account). */
+  private async record(message: Message, meta: CommandMeta): Promise<void> {
+    const { account: sender, device } = meta;
     const peer = SessionRef.fromMessage(message.to, message);
     const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
     // Its own command id, from the message: the peer's own commands can never collide with it.

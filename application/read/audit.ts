@@ -40,20 +40,20 @@ async function replay(store: EventStore, account: string, keep: (e: RecordedEven
 }
 
 /** S10.3: the session's events with their metadata, in the order of the log. */
-export async function history(store: EventStore, account: string, sessionId: string): Promise<HistoryEntry[]> {
+export async function history(store: EventStore, { account, sessionId }: { account: string; sessionId: string }): Promise<HistoryEntry[]> {
   const [own, about] = await Promise.all([store.readStream(sessionStream(account, sessionId)), store.readStream(accountStream(account))]);
   const events = about.length === 0 ? own : [...own, ...about.filter((e) => isAbout(e, account, sessionId))].sort((a, b) => comparePositions(a.position, b.position));
   return events.map(entryOf);
 }
 
 /** S10.3: a device's list as it was at ledger time `at`, rebuilt by replay; most recent first. */
-export async function sessionsAt(store: EventStore, account: string, device: string, at: number): Promise<Session[]> {
+export async function sessionsAt(store: EventStore, { account, device, at }: { account: string; device: string; at: number }): Promise<Session[]> {
   const projection = await replay(store, account, (e) => (e.metadata as EventMetadata).at <= at);
   return projection.reader.allSessions(account, device);
 }
 
 /** The audit timeline of one session: every event with the device's unread right after it. */
-export async function timeline(store: EventStore, account: string, sessionId: string, device: string): Promise<TimelineEntry[]> {
+export async function timeline(store: EventStore, { account, sessionId, device }: { account: string; sessionId: string; device: string }): Promise<TimelineEntry[]> {
   const out: TimelineEntry[] = [];
   await replay(store, account, () => true, (projection, e) => {
     if (!isAbout(e, account, sessionId)) return;

@@ -21,7 +21,7 @@ export interface ReadModels {
 /** What the write side needs from peer delivery (the reactor that copies sent p2p messages). */
 export interface PeerCopies {
   waitFor(position: Position): Promise<void>;
-  deliverAgain(sender: string, message: Message, meta: CommandMeta): Promise<void>;
+  deliverAgain(message: Message, meta: CommandMeta): Promise<void>;
 }
 
 export interface HandlerContextParts {
@@ -70,8 +70,8 @@ export class HandlerContext {
    * Resolves once a sent p2p message is in the peer's list too: by the reactor when the send
    * appended it, else (a retry, the same message again) by delivering it now, idempotently.
    */
-  peerDelivered(position: Position | undefined, sender: string, message: Message, meta: CommandMeta): Promise<void> {
-    return position ? this.parts.peers.waitFor(position) : this.parts.peers.deliverAgain(sender, message, meta);
+  peerDelivered(position: Position | undefined, message: Message, meta: CommandMeta): Promise<void> {
+    return position ? this.parts.peers.waitFor(position) : this.parts.peers.deliverAgain(message, meta);
   }
 
   /**

@@ -47,7 +47,7 @@ interface DeviceChanges {
 }
 
 /** A read mark moved to `mark`: the device's own, or the account-wide one its mode A peers share. */
-function moveMark(f: SessionFold, deviceId: string, scope: MarkScope, mark: number): 'some' {
+function moveMark(f: SessionFold, { device: deviceId, scope, mark }: { device: string; scope: MarkScope; mark: number }): 'some' {
   const { up, account, session } = f;
   const device = up.device(account, deviceId);
   if (scope === 'account') {
@@ -113,10 +113,10 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
 const SESSION_HANDLERS: SessionHandlers = {
   MessageReceived: receive,
   MessageSent: recordMessage,
-  SessionReset: (f, e) => moveMark(f, e.data.device, e.data.scope, e.data.mark),
+  SessionReset: (f, e) => moveMark(f, e.data),
   CurrentSessionSet(f, e) {
     f.up.device(f.account, e.data.device).current = f.session.id;
-    return moveMark(f, e.data.device, e.data.scope, e.data.mark);
+    return moveMark(f, e.data);
   },
   CurrentSessionCleared(f, e) {
     const device = f.up.device(f.account, e.data.device);

@@ -10,6 +10,6 @@ export const sendMessage = defineCommand([SendMessage], async (c, ctx, meta): Pr
   const message = plainMessage(c.message);
   const ref = SessionRef.fromMessage(c.account, message);
   const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
-  if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position, c.account, message, meta);
+  if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position, message, meta);
   return ctx.read.getSession(ref.account, meta.device, ref.id);
 });
