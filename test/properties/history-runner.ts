@@ -66,7 +66,7 @@ export const historyArb: fc.Arbitrary<History> = fc.record({
     { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteLocal' as const), dev, session }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteServer' as const), dev, session }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.nat({ max: 3 }) }) },
-  ), { minLength: 10, maxLength: 60, size: 'max' }),
+  ), { maxLength: 60, size: 'max' }),
 });
 
 export const MODE_OPTIONS: Record<Mode, { db: boolean; syncSessionUnread?: boolean; autoMarkRead?: boolean }> = {

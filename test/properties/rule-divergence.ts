@@ -27,7 +27,7 @@ if (!result.failed) {
   const outcome = await play(fixture.ledger, fixture.clock, history);
   await fixture.close();
   console.log(`seed ${seed}: diverged after ${result.numRuns} histories; shrunk counterexample:`);
-  console.log(JSON.stringify({ modes: history.modes, ops: history.ops }, null, 1));
+  console.log(JSON.stringify(history));
   console.log(JSON.stringify(outcome, null, 1));
   process.exitCode = 1;
 }
