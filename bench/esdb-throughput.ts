@@ -1,11 +1,12 @@
 /**
- * A quick figure, not a benchmark: appends per second through EsdbEventStore against the test
- * server, one at a time and with 64 in flight. Run after a build:
- *   node dist/test/esdb-server/throughput.js [sequential=2000] [concurrent=20000]
+ * A quick figure, not part of `npm run bench`: appends per second through EsdbEventStore against
+ * the wire-compatible test server (test/esdb-server/), one at a time and with 64 in flight. Run
+ * after a build:
+ *   node dist/bench/esdb-throughput.js [sequential=2000] [concurrent=20000]
  */
 import { randomUUID } from 'node:crypto';
-import { EsdbEventStore } from '../../infrastructure/store/esdb-store.js';
-import { startTestServer } from './server.js';
+import { EsdbEventStore } from '../infrastructure/store/esdb-store.js';
+import { startTestServer } from '../test/esdb-server/server.js';
 
 const sequential = Number(process.argv[2] ?? 2_000);
 const concurrent = Number(process.argv[3] ?? 20_000);

@@ -1,0 +1,36 @@
+/** Streams/Delete (soft) and Streams/Tombstone (hard): the same checks, different response types. */
+import type * as grpc from '@grpc/grpc-js';
+import { expectedRevisionOf, streamNameOf, streamsPb, type DeleteReq, type DeleteResp, type StreamsPb, type TombstoneReq, type TombstoneResp } from './protocol.js';
+import type { RpcContext } from './rpc-context.js';
+import { invalidArgument, streamDeleted, wrongExpectedVersionError, type ServiceError } from './rpc-errors.js';
+
+/** The position of the delete, or the error EventStoreDB raises. */
+function deleteStream(context: RpcContext, options: StreamsPb.DeleteReq.Options | StreamsPb.TombstoneReq.Options | undefined, hard: boolean): ServiceError | bigint {
+  if (!options) return invalidArgument('options are required');
+  const name = streamNameOf(options.getStreamIdentifier());
+  const expected = expectedRevisionOf(options, options.hasRevision() ? options.getRevision() : undefined);
+  const outcome = context.data.deleteStream(name, expected, hard);
+  if (outcome.kind === 'stream-deleted') return streamDeleted(name);
+  if (outcome.kind === 'wrong-expected-version') {
+    return wrongExpectedVersionError(hard ? 'Tombstone' : 'Delete', name, expected, outcome.current);
+  }
+  return outcome.position!;
+}
+
+export function softDelete(context: RpcContext, call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>): void {
+  const result = deleteStream(context, call.request.getOptions(), false);
+  if (typeof result !== 'bigint') return callback(result);
+  const position = new streamsPb.DeleteResp.Position();
+  position.setCommitPosition(result.toString());
+  position.setPreparePosition(result.toString());
+  callback(null, new streamsPb.DeleteResp().setPosition(position));
+}
+
+export function tombstone(context: RpcContext, call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>): void {
+  const result = deleteStream(context, call.request.getOptions(), true);
+  if (typeof result !== 'bigint') return callback(result);
+  const position = new streamsPb.TombstoneResp.Position();
+  position.setCommitPosition(result.toString());
+  position.setPreparePosition(result.toString());
+  callback(null, new streamsPb.TombstoneResp().setPosition(position));
+}
