@@ -17,20 +17,26 @@ function deleteStream(context: RpcContext, options: StreamsPb.DeleteReq.Options 
   return outcome.position!;
 }
 
+interface PositionMessage {
+  setCommitPosition(value: string): unknown;
+  setPreparePosition(value: string): unknown;
+}
+
+/** The delete's position (commit and prepare are equal here) set on the response's own Position type. */
+function at<P extends PositionMessage>(position: P, result: bigint): P {
+  position.setCommitPosition(result.toString());
+  position.setPreparePosition(result.toString());
+  return position;
+}
+
 export function softDelete(context: RpcContext, call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>): void {
   const result = deleteStream(context, call.request.getOptions(), false);
   if (typeof result !== 'bigint') return callback(result);
-  const position = new streamsPb.DeleteResp.Position();
-  position.setCommitPosition(result.toString());
-  position.setPreparePosition(result.toString());
-  callback(null, new streamsPb.DeleteResp().setPosition(position));
+  callback(null, new streamsPb.DeleteResp().setPosition(at(new streamsPb.DeleteResp.Position(), result)));
 }
 
 export function tombstone(context: RpcContext, call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>): void {
   const result = deleteStream(context, call.request.getOptions(), true);
   if (typeof result !== 'bigint') return callback(result);
-  const position = new streamsPb.TombstoneResp.Position();
-  position.setCommitPosition(result.toString());
-  position.setPreparePosition(result.toString());
-  callback(null, new streamsPb.TombstoneResp().setPosition(position));
+  callback(null, new streamsPb.TombstoneResp().setPosition(at(new streamsPb.TombstoneResp.Position(), result)));
 }
