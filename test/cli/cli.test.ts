@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,6 @@ describe('command line', () => {
     const typo = await cli(['sessions', 'user000', '--store', `sqlite:${missing}`]);
     expect(typo.code).to.equal(1);
     expect(typo.stderr).to.contain(`no store at ${missing}`);
-    const { existsSync } = await import('node:fs');
     expect(existsSync(join(dir, 'typo'))).to.equal(false);
     const device = await cli(['history', 'user000', 'p2p-user001', '--device', 'nope', '--store', store]);
     expect([device.code, device.stderr.includes('known: phone')]).to.deep.equal([1, true]);
@@ -142,6 +141,17 @@ describe('command line: help, version and clear errors', () => {
     const fresh = await cli(['demo', '--accounts', '5', '--messages', '40', '--fresh', '--store', store]);
     expect(fresh.code, fresh.stderr).to.equal(0);
     expect(fresh.stdout).not.to.contain('adding to');
+    expect(await events()).to.equal(once);
+    // a store another process has open is never deleted under it
+    const { createLedger } = await import('../../index.js');
+    const holder = await createLedger({ store });
+    try {
+      const refused = await cli(['demo', '--accounts', '5', '--messages', '40', '--fresh', '--store', store]);
+      expect(refused.code).to.equal(1);
+      expect(existsSync(file)).to.equal(true);
+    } finally {
+      await holder.close();
+    }
     expect(await events()).to.equal(once);
     const esdb = await cli(['demo', '--fresh', '--store', 'esdb://127.0.0.1:1?tls=false']);
     expect([esdb.code, esdb.stderr.split('\n')[0]]).to.deep.equal([1, 'session-ledger demo: --fresh empties a sqlite store only; esdb://127.0.0.1:1?tls=false is kept as it is (start a new server, or leave out --fresh)']);

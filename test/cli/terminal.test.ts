@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { table, timesOf, truncate } from '../../infrastructure/cli/terminal.js';
+import { table, terminalWidth, timesOf, truncate } from '../../infrastructure/cli/terminal.js';
 
 describe('command-line tables', () => {
   const headers = ['id', 'count', 'text', 'note'];
@@ -27,5 +27,14 @@ describe('command-line tables', () => {
     const two = timesOf([Date.UTC(2026, 11, 1), Date.UTC(2026, 11, 2)]);
     expect([two.day, two.format(Date.UTC(2026, 11, 2))]).to.deep.equal([undefined, '2026-12-02 00:00:00.000']);
     expect(truncate('abcdef', 4)).to.equal('abc…');
+  });
+});
+
+describe('the width command-line tables fit', () => {
+  it('is the terminal\'s columns on a terminal, else 80', () => {
+    const stream = (fields: object) => fields as NodeJS.WriteStream;
+    expect(terminalWidth(stream({ isTTY: true, columns: 132 }))).to.equal(132);
+    expect(terminalWidth(stream({ isTTY: false, columns: 132 }))).to.equal(80);
+    expect(terminalWidth(stream({ isTTY: undefined }))).to.equal(80);
   });
 });
