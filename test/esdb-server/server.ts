@@ -3,7 +3,7 @@
  * served by @grpc/grpc-js on 127.0.0.1, insecure (`esdb://127.0.0.1:PORT?tls=false`), with the
  * data in an EsdbData object that survives stop() and start() on the same port.
  *
- * It implements what the adapter (infrastructure/store/esdb-store.ts) uses, one file per RPC family:
+ * It implements what the EventStoreDB store adapter uses, one file per RPC family:
  * features.ts (ServerFeatures/GetSupportedMethods, and Gossip/Read with one live leader, itself,
  * so `esdb+discover://` works too), append.ts (Streams/Append, Streams/BatchAppend), read.ts
  * (Streams/Read of streams and `$all`, and filtered catch-up subscriptions to `$all`), delete.ts
