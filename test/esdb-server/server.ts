@@ -20,6 +20,9 @@ import { gossipGrpc, serverFeaturesGrpc, streamsGrpc } from './protocol.js';
 import { read } from './read.js';
 import type { RpcContext } from './rpc-context.js';
 
+/** EventStoreDB's largest log record: what its gRPC endpoints accept before its own limits apply. */
+const MAX_GRPC_MESSAGE = 16 * 1024 * 1024;
+
 export { EsdbData } from './esdb-data.js';
 
 export interface TestServerOptions {
@@ -96,7 +99,10 @@ class EsdbTestServer implements TestServer {
   async start(): Promise<void> {
     if (this.closed) throw new Error('the test server was closed; start a new one with the same data');
     if (this.server) return;
-    const server = new grpc.Server();
+    // EventStoreDB takes gRPC messages up to its largest log record (about 16 MiB) and refuses an
+    // oversized append itself, with MaximumAppendSizeExceeded; gRPC's 4 MB default would instead cut
+    // the connection (RESOURCE_EXHAUSTED), which a client cannot tell from an outage.
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_GRPC_MESSAGE });
     server.addService(serverFeaturesGrpc.ServerFeaturesService, {
       getSupportedMethods: this.rpc('getSupportedMethods', (_context, _call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, supportedMethods())),
     });

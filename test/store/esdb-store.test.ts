@@ -209,6 +209,20 @@ describe('EsdbEventStore', () => {
     }
   });
 
+  it('an append of several MB is refused for its size as a real server refuses it, not reported as an outage', async () => {
+    // EventStoreDB accepts gRPC messages far above gRPC's default 4 MB and answers with its append limit
+    const store = await EsdbEventStore.connect(server.url);
+    try {
+      const stream = unique('huge');
+      const error = await rejection(store.appendToStream(stream, [{ ...anEvent(), data: { text: 'x'.repeat(6 * 1024 * 1024) } }]));
+      expect(error).to.be.instanceOf(RangeError);
+      expect((error as Error).message).to.match(/maximum append size of 1048576 bytes/);
+      expect(await store.readStream(stream)).to.deep.equal([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('connection faults', () => {
     it('connect fails with StoreUnavailableError naming the address when nothing listens there', async () => {
       const gone = await startTestServer();
