@@ -15,6 +15,7 @@ import { isLedgerEvent, toEventData, toRecordedEvent } from './esdb-events.js';
 import { countLimit, serverFilter, toClientExpected } from './esdb-requests.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 import { matchesFilter } from '../shared/event-filter.js';
+import { SubscriptionSet } from '../shared/subscription-set.js';
 import { validateAppend, validateTarget } from '../shared/append-rules.js';
 
 export interface EsdbStoreOptions {
@@ -39,7 +40,7 @@ const PAGE_SIZE = 1_000;
  * deadline, and resubscribes after a dropped connection.
  */
 export class EsdbEventStore implements EventStore {
-  private readonly subscriptions = new Set<EsdbSubscription>();
+  private readonly subscriptions = new SubscriptionSet<EsdbSubscription>();
   /** calls not settled yet: close() lets them finish (each is bounded by the deadline) */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
@@ -184,8 +185,8 @@ export class EsdbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
-    const subscription = new EsdbSubscription(
-      {
+    return this.subscriptions.open(new EsdbSubscription({
+      source: {
         open: (after, onCheckpoint) => this.openSubscription(after, options.filter, onCheckpoint),
         endOfLog: async () => {
           const [last] = await this.readPage('finding the end of $all', () =>
@@ -194,19 +195,12 @@ export class EsdbEventStore implements EventStore {
           return last?.event?.position;
         },
       },
-      options.fromPosition,
-      options.filter,
+      fromPosition: options.fromPosition,
+      filter: options.filter,
       handler,
-      this.reconnect,
-      (ended) => this.subscriptions.delete(ended),
-    );
-    if (this.closed) {
-      subscription.fail(new StoreClosedError());
-      return subscription;
-    }
-    this.subscriptions.add(subscription);
-    subscription.start();
-    return subscription;
+      policy: this.reconnect,
+      onEnd: (ended) => this.subscriptions.forget(ended),
+    }));
   }
 
   private async softDelete(stream: string, options: { expectedRevision?: ExpectedRevision }): Promise<void> {
@@ -246,8 +240,7 @@ export class EsdbEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const subscription of [...this.subscriptions]) subscription.fail(new StoreClosedError());
-    this.subscriptions.clear();
+    this.subscriptions.close();
     await Promise.allSettled([...this.inFlight]);
     await this.lease.release();
   }

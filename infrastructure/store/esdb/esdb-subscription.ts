@@ -66,14 +66,25 @@ export class EsdbSubscription implements Subscription {
   /** whether the current connection delivered anything: a drop after progress reconnects at once */
   private progressed = false;
 
-  constructor(
-    private readonly source: SubscriptionSource,
-    fromPosition: Position | undefined,
-    private readonly filter: EventFilter | undefined,
-    private readonly handler: BatchHandler,
-    private readonly policy: ReconnectPolicy,
-    private readonly onEnd: (subscription: EsdbSubscription) => void,
-  ) {
+  private readonly source: SubscriptionSource;
+  private readonly filter: EventFilter | undefined;
+  private readonly handler: BatchHandler;
+  private readonly policy: ReconnectPolicy;
+  private readonly onEnd: (subscription: EsdbSubscription) => void;
+
+  constructor({ source, fromPosition, filter, handler, policy, onEnd }: {
+    source: SubscriptionSource;
+    fromPosition: Position | undefined;
+    filter: EventFilter | undefined;
+    handler: BatchHandler;
+    policy: ReconnectPolicy;
+    onEnd: (subscription: EsdbSubscription) => void;
+  }) {
+    this.source = source;
+    this.filter = filter;
+    this.handler = handler;
+    this.policy = policy;
+    this.onEnd = onEnd;
     this.caughtUp = new Promise<void>((resolve, reject) => {
       this.settleCaughtUp = (error) => (error === undefined ? resolve() : reject(error));
     });
