@@ -1,19 +1,7 @@
 import {
-  START,
-  StoreClosedError,
-  StreamDeletedError,
-  type AppendResult,
-  type BatchHandler,
-  type EventFilter,
-  type EventStore,
-  type EventToAppend,
-  type ExpectedRevision,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StoredCheckpoint,
-  type SubscribeOptions,
-  type Subscription,
+  START, StoreClosedError, StreamDeletedError,
+  type AppendResult, type BatchHandler, type EventFilter, type EventStore, type EventToAppend, type ExpectedRevision,
+  type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget, type StreamState } from '../shared/append-rules.js';

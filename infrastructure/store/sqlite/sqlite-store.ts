@@ -1,20 +1,8 @@
 import type Database from 'better-sqlite3';
 import {
-  START,
-  StoreClosedError,
-  StreamDeletedError,
-  type AppendResult,
-  type BatchHandler,
-  type EventFilter,
-  type EventStore,
-  type EventToAppend,
-  type ExpectedRevision,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type StoredCheckpoint,
-  type SubscribeOptions,
-  type Subscription,
+  START, StoreClosedError, StreamDeletedError,
+  type AppendResult, type BatchHandler, type EventFilter, type EventStore, type EventToAppend, type ExpectedRevision,
+  type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget, type StreamState } from '../shared/append-rules.js';
 import { GroupCommit } from '../shared/group-commit.js';
