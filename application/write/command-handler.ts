@@ -44,8 +44,9 @@ export function idempotencyKey(meta: CommandMeta, stream: string, step: string):
   return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]), NAMESPACE);
 }
 
+/** The step's first event takes the key itself as its id (one hash per step); the others derive theirs from it. */
 function eventId(key: string, index: number): string {
-  return uuidv5(`${key}\n${index}`, NAMESPACE);
+  return index === 0 ? key : uuidv5(`${key}\n${index}`, NAMESPACE);
 }
 
 function remember(applied: Map<string, readonly Event[]>, key: unknown, events: readonly Event[]): void {
