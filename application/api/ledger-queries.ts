@@ -16,16 +16,16 @@ export function checkAuditQuery(name: string, query: unknown, needs: { sessionId
   if (problems.length > 0) throw new ValidationError(name, problems);
 }
 
-/** `ledger.position()` of the read models at `applied`: its commit position plus one, '0' before any. */
-export function positionAfter(applied: Position): string {
-  return (applied.commit + 1n).toString();
+/** `ledger.position()` of the read models at `applied`: the last applied event's commit position, '-1' before any. */
+export function positionText(applied: Position): string {
+  return applied.commit.toString();
 }
 
-/** The last event a position from `ledger.position()` covers (START for '0'); a bad one is refused. */
-export function positionBefore(position: unknown): Position | undefined {
-  if (typeof position !== 'string' || !/^\d+$/.test(position)) {
-    throw new ValidationError('waitForPosition', [fieldProblem('position', position, 'isPosition', "must be a decimal string from ledger.position(), such as '0' or '1234'")]);
+/** A position from `ledger.position()` (or an event's commit position) to wait for; a bad one is refused. */
+export function positionOf(position: unknown): Position {
+  if (typeof position !== 'string' || !/^-?\d+$/.test(position)) {
+    throw new ValidationError('waitForPosition', [fieldProblem('position', position, 'isPosition', "must be a decimal string from ledger.position(), such as '-1' or '1234'")]);
   }
-  const commit = BigInt(position) - 1n;
-  return commit < 0n ? undefined : { commit, prepare: 0n };
+  // prepare -1: any event of that commit, or a later one, reaches it
+  return { commit: BigInt(position), prepare: -1n };
 }

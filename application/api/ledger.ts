@@ -6,7 +6,7 @@ import { CommandHandler } from '../write/command-handler.js';
 import { HandlerContext } from '../write/handler-context.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
 import { LedgerClosedError } from '../errors.js';
-import { checkAuditQuery, positionAfter, positionBefore } from './ledger-queries.js';
+import { checkAuditQuery, positionOf, positionText } from './ledger-queries.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/event-store.js';
 import { SILENT_LOGGER, type Logger } from '../ports/logger.js';
@@ -34,6 +34,7 @@ interface Wiring {
 }
 
 const RUNNERS = new WeakMap<Ledger, ProjectionRunner>();
+const DEFAULT_WAIT_MS = 2000;
 
 /** Internal, for benches and tests (not exported by the package): the ledger's projection runner. */
 export function projectionRunnerOf(ledger: Ledger): ProjectionRunner {
@@ -116,23 +117,24 @@ export class Ledger {
   }
 
   /**
-   * How far in the store's log the read models are, as a decimal string: every event before this
-   * position is applied, so a query answered now includes them. '0' while nothing was applied;
-   * it only grows (the last applied event's commit position plus one).
+   * The log position the read models reflect, as a decimal string: the commit position of the last
+   * event they applied, so a query answered now includes every event up to it. It only grows;
+   * '-1' while nothing was applied (a store's first event may sit at position 0).
    */
   position(): string {
-    return positionAfter(this.runner.position);
+    return positionText(this.runner.position);
   }
 
-  /** Resolves true once the read models reached `position` (from `position()`), false after `timeoutMs`. */
+  /**
+   * Resolves true once the read models reflect `position` (from `position()`, or an event's commit
+   * position), false after `timeoutMs` (default 2000).
+   */
   async waitForPosition(position: string, options: { timeoutMs?: number } = {}): Promise<boolean> {
     this.assertOpen();
-    const target = positionBefore(position);
-    const reached = this.runner.waitFor(target).then(() => true);
-    if (options.timeoutMs === undefined) return reached;
+    const reached = this.runner.waitFor(positionOf(position)).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), options.timeoutMs);
+      timer = setTimeout(() => resolve(false), options.timeoutMs ?? DEFAULT_WAIT_MS);
       timer.unref();
     });
     try {

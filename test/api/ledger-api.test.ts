@@ -15,10 +15,11 @@ function recordingLogger(): Logger & { lines: { level: string; message: string; 
 }
 
 describe('API ledger.position() and waitForPosition()', () => {
-  it('position() is the decimal log position the read models reflect, "0" when empty, and grows with each command', async () => {
+  it('position() is the decimal log position the read models reflect, "-1" when empty, and grows with each command', async () => {
     const ledger = await Ledger.open({ store: new MemoryEventStore(), clock: () => 1000 });
     try {
-      expect(ledger.position()).to.equal('0');
+      expect(ledger.position()).to.equal('-1');
+      expect(await ledger.waitForPosition('-1', { timeoutMs: 10 })).to.equal(true);
       await ledger.account('alice').receiveMessage(p2p('bob', 'alice', 1));
       const first = ledger.position();
       expect(first).to.match(/^\d+$/);
