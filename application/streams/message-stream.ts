@@ -1,4 +1,5 @@
-import { WARNING_LOGGER, type Logger } from '../ports/logger.js';
+import type { Logger } from '../ports/logger.js';
+import { WARNING_LOGGER } from './warning-logger.js';
 import { asyncScheduler, EMPTY, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { StreamClosedError, StreamOverflowError, StreamTimeoutError, type StreamCloseReason } from './errors.js';
 import { isPromiseLike, type MaybePromise } from './promise-like.js';

@@ -1,4 +1,5 @@
-import { WARNING_LOGGER, type Logger } from '../ports/logger.js';
+import type { Logger } from '../ports/logger.js';
+import { WARNING_LOGGER } from './warning-logger.js';
 import { asyncScheduler, Observable, Subject, takeUntil, type SchedulerLike } from 'rxjs';
 import type { Message } from '../../domain/message.js';
 import { StreamClosedError } from './errors.js';
