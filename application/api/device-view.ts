@@ -3,7 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import { DEFAULT_DEVICE_OPTIONS } from '../../domain/events.js';
 import { isOutgoing, type Message } from '../../domain/message.js';
 import { SessionRef } from '../../domain/session-ref.js';
-import type { ViewChange } from '../../projections/session-list/fold.js';
+import type { CommandChange } from '../read/event-log.js';
 import type { Session } from '../../projections/session-list/model.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { errorText, type Logger } from '../ports/logger.js';
@@ -109,7 +109,7 @@ export class DeviceView {
     return MODE_OPTIONS.every((k) => (options[k] ?? DEFAULT_DEVICE_OPTIONS[k]) === (this.options[k] ?? DEFAULT_DEVICE_OPTIONS[k]));
   }
 
-  private onChanges(changes: readonly ViewChange[]): void {
+  private onChanges(changes: readonly CommandChange[]): void {
     const updated = new Set<string>();
     for (const change of changes) {
       const sync = change.commandId !== undefined ? this.syncing.get(change.commandId) : undefined;

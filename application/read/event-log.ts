@@ -1,5 +1,10 @@
 import { parseStream } from '../../domain/identity.js';
 import type { ViewChange } from '../../projections/session-list/fold.js';
+
+/** A view change with the command that caused it: a view groups a sync's changes by it (S3.1). */
+export interface CommandChange extends ViewChange {
+  readonly commandId: string | undefined;
+}
 import type { SessionListProjection } from '../../projections/session-list/projection.js';
 import { START, type EventFilter, type EventStore, type Position, type RecordedEvent } from '../ports/event-store.js';
 
@@ -17,8 +22,11 @@ export async function* readLog(store: EventStore, filter: EventFilter, pageSize 
 }
 
 /** Folds one committed event into a projection; events outside the ledger's streams change nothing. */
-export function applyRecorded(projection: SessionListProjection, event: RecordedEvent): ViewChange[] {
+export function applyRecorded(projection: SessionListProjection, event: RecordedEvent): CommandChange[] {
   const stream = parseStream(event.streamName);
   if (!stream) return [];
-  return projection.apply({ type: event.type, data: event.data, metadata: event.metadata, account: stream.account, seq: Number(event.position.commit) });
+  const changes = projection.apply({ type: event.type, data: event.data, account: stream.account, seq: Number(event.position.commit) });
+  if (changes.length === 0) return [];
+  const commandId = typeof event.metadata['commandId'] === 'string' ? event.metadata['commandId'] : undefined;
+  return changes.map((change) => ({ ...change, commandId }));
 }

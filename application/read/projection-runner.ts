@@ -1,9 +1,8 @@
 import { Observable, Subject } from 'rxjs';
 import { STREAM_ROOT } from '../../domain/identity.js';
-import { applyRecorded } from './event-log.js';
+import { applyRecorded, type CommandChange } from './event-log.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
-import type { ViewChange } from '../../projections/session-list/fold.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { SILENT_LOGGER, errorText, type Logger } from '../ports/logger.js';
@@ -14,7 +13,7 @@ export const SESSION_LIST_CHECKPOINT = 'session-list';
 /** One applied batch: the committed events and the device views they changed. */
 export interface AppliedBatch {
   readonly events: readonly RecordedEvent[];
-  readonly changes: readonly ViewChange[];
+  readonly changes: readonly CommandChange[];
 }
 
 export interface RunnerOptions {
@@ -71,7 +70,7 @@ export class ProjectionRunner {
 
   /** Folds committed events; those at or before the checkpoint were applied already and are skipped. */
   apply(events: readonly RecordedEvent[]): void {
-    const changes: ViewChange[] = [];
+    const changes: CommandChange[] = [];
     const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
     if (fresh.length === 0) return;
     events = fresh;

@@ -1,8 +1,8 @@
 import type { Subscription } from 'rxjs';
-import type { ViewChange } from '../../projections/session-list/fold.js';
+import type { CommandChange } from './event-log.js';
 import type { ProjectionRunner } from './projection-runner.js';
 
-type Listener = (changes: readonly ViewChange[]) => void;
+type Listener = (changes: readonly CommandChange[]) => void;
 
 /** Hands each applied batch's changes to the device views they concern, in O(changes). */
 export class ViewChangeRouter {
@@ -13,8 +13,8 @@ export class ViewChangeRouter {
     this.subscription = runner.applied$.subscribe(({ changes }) => this.route(changes));
   }
 
-  private route(changes: readonly ViewChange[]): void {
-    const byView = new Map<string, ViewChange[]>();
+  private route(changes: readonly CommandChange[]): void {
+    const byView = new Map<string, CommandChange[]>();
     for (const change of changes) {
       const key = keyOf(change.account, change.device);
       if (!this.listeners.has(key)) continue;

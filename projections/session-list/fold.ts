@@ -9,7 +9,6 @@ import type { ViewUpkeep } from './upkeep.js';
 export interface ProjectedEvent {
   readonly type: string;
   readonly data: any;
-  readonly metadata: { readonly [k: string]: unknown };
   /** the list's owner: the account in the event's stream name */
   readonly account: string;
   /** global order (commit position as a number) */
@@ -21,7 +20,6 @@ export interface ViewChange {
   readonly account: string;
   readonly device: string;
   readonly sessionId: string;
-  readonly commandId: string | undefined;
 }
 
 /** Events about one session: the session stream's, and the current-session events of the account stream. */
@@ -204,22 +202,16 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
 
 const SESSION_SCOPED = new Set<string>(Object.keys(SESSION_HANDLERS));
 
-function commandIdOf(event: ProjectedEvent): string | undefined {
-  const id = event.metadata['commandId'];
-  return typeof id === 'string' ? id : undefined;
-}
-
 /** Folds one event into the models; returns the device views it changed. */
 export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
   const account = up.account(event.account);
-  const commandId = commandIdOf(event);
   const e = { type: event.type, data: event.data } as LedgerEvent;
   if (!SESSION_SCOPED.has(e.type)) {
     const handler = ACCOUNT_HANDLERS[e.type as AccountScoped['type']] as AccountHandlers[AccountScoped['type']] | undefined;
     if (!handler) return []; // an event type from a newer version: nothing we can fold
     const out = handler(up, account, e as never, event.seq);
     if (!out) return [];
-    return out.sessionIds.map((sessionId) => ({ account: account.id, device: out.device.id, sessionId, commandId }));
+    return out.sessionIds.map((sessionId) => ({ account: account.id, device: out.device.id, sessionId }));
   }
   const session = up.session(account, (e as SessionScoped).data.sessionId);
   const before = new Map<DeviceModel, boolean>();
@@ -235,7 +227,7 @@ export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
     if (visible !== wasVisible) up.setUnread(device, view, visible ? recount(device, session, view) : 0);
     up.reindex(device, session, view, visible);
     if (visible && (f.changed.has(device) || touched === 'all' || !wasVisible)) {
-      out.push({ account: account.id, device: device.id, sessionId: session.id, commandId });
+      out.push({ account: account.id, device: device.id, sessionId: session.id });
     }
   }
   return out;

@@ -21,7 +21,7 @@ export function allViews(reader: SessionListReader): Record<string, unknown> {
  */
 export function given(account: string, events: readonly LedgerEvent[]) {
   const fold = (projection: SessionListProjection) => {
-    events.forEach((e, i) => projection.apply({ type: e.type, data: e.data, metadata: { commandId: `c${i}` }, account, seq: i + 1 }));
+    events.forEach((e, i) => projection.apply({ type: e.type, data: e.data, account, seq: i + 1 }));
     return projection;
   };
   return {

@@ -27,7 +27,7 @@ describe('projection: what a query costs', () => {
     const m = p2p(`u${i}`, 'alice', 1000 - i, { type: i % 3 === 0 ? 'image' : 'text' });
     events.push({ type: 'MessageReceived', data: { sessionId: `p2p-u${i}`, message: m, delivery: 'online', device: 'pc', counting: true } });
   }
-  events.forEach((e, i) => projection.apply({ type: e.type, data: e.data, metadata: {}, account: 'alice', seq: i + 1 }));
+  events.forEach((e, i) => projection.apply({ type: e.type, data: e.data, account: 'alice', seq: i + 1 }));
   const r = projection.reader;
 
   it('S6.1 and S6.3 paging a list, by update time or by message type, sorts nothing', () => {
