@@ -16,7 +16,7 @@ import { countLimit, serverFilter, toClientExpected } from './esdb-requests.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { SubscriptionSet } from '../shared/subscription-set.js';
-import { validateAppend, validateTarget } from '../shared/append-rules.js';
+import { validateAppend, checkedTarget } from '../shared/append-rules.js';
 
 export interface EsdbStoreOptions {
   /**
@@ -204,8 +204,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async softDelete(stream: string, options: { expectedRevision?: ExpectedRevision }): Promise<void> {
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     const context = { endpoint: this.lease.endpoint, operation: `deleting ${stream}`, stream, expected };
     try {
       // the client cannot send 'stream_exists' with a delete: pin the revision that exists now instead
@@ -224,8 +223,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async tombstone(stream: string, options: { expectedRevision?: ExpectedRevision }): Promise<void> {
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     const context = { endpoint: this.lease.endpoint, operation: `tombstoning ${stream}`, stream, expected };
     try {
       await withDeadline(this.timeoutMs, context, () =>

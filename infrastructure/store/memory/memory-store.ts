@@ -4,7 +4,7 @@ import {
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { matchesFilter } from '../shared/event-filter.js';
-import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget, type StreamState } from '../shared/append-rules.js';
+import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
@@ -94,8 +94,7 @@ export class MemoryEventStore implements EventStore {
   /** Soft delete: hides the events written so far; the events stay in the global log. */
   async deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     this.ensureOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     const existing = this.streams.get(stream);
     checkDeleteExpectation(stream, expected, stateOf(existing));
     if (existing && streamExists(stateOf(existing))) existing.visibleFrom = BigInt(existing.events.length);
@@ -103,8 +102,7 @@ export class MemoryEventStore implements EventStore {
 
   async tombstoneStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     this.ensureOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     const existing = this.streams.get(stream);
     checkDeleteExpectation(stream, expected, stateOf(existing));
     (existing ?? this.createStream(stream)).tombstoned = true;

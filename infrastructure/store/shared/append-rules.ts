@@ -90,6 +90,13 @@ export function validateTarget(stream: string, expected: ExpectedRevision): void
   }
 }
 
+/** A delete's or tombstone's expectation ('any' when none is given), checked with validateTarget. */
+export function checkedTarget(stream: string, options: { expectedRevision?: ExpectedRevision }): ExpectedRevision {
+  const expected = options.expectedRevision ?? 'any';
+  validateTarget(stream, expected);
+  return expected;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function expectationHolds(state: StreamState, expected: ExpectedRevision): boolean {

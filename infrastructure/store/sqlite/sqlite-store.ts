@@ -4,7 +4,7 @@ import {
   type AppendResult, type BatchHandler, type EventFilter, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
-import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget, type StreamState } from '../shared/append-rules.js';
+import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
@@ -84,8 +84,7 @@ export class SqliteEventStore implements EventStore {
   /** Soft delete: hides the events written so far; they stay in the global log. */
   async deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     this.ensureOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     return this.commits.submit(() => {
       const state = this.streamState(stream);
       checkDeleteExpectation(stream, expected, state);
@@ -95,8 +94,7 @@ export class SqliteEventStore implements EventStore {
 
   async tombstoneStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     this.ensureOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     return this.commits.submit(() => {
       checkDeleteExpectation(stream, expected, this.streamState(stream));
       this.sql(`INSERT INTO streams (name, last_revision, tombstoned) VALUES (?, -1, 1)
