@@ -19,6 +19,8 @@ usage:
   session-ledger rebuild    rebuild the read models from position 0
   session-ledger bot-demo [--timeout 1500]
                             a two-question survey bot answering simulated users
+  session-ledger serve [--port 8080] [--host 127.0.0.1] [--demo]
+                            the HTTP API, live updates and the web inbox at /
 
 options for every command:
   --store <url>             'memory', 'sqlite:<path>' or 'esdb://…'
@@ -182,7 +184,8 @@ async function botDemo(args: string[]): Promise<void> {
   await runBotDemo(storeOf(values), timeout);
 }
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { demo, sessions, history, rebuild, 'bot-demo': botDemo };
+const serve = async (args: string[]) => (await import('./serve.js')).serve(args);
+const commands: Record<string, (args: string[]) => Promise<void>> = { demo, sessions, history, rebuild, 'bot-demo': botDemo, serve };
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

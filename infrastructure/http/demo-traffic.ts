@@ -7,8 +7,8 @@ import { random } from '../cli/demo-workload.js';
 export const DEMO_ACCOUNTS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 export const DEMO_DEVICE = 'phone';
 const TEAMS = [
-  { id: 'team-1', members: ['alice', 'bob', 'carol', 'dave'] },
-  { id: 'team-2', members: ['alice', 'erin', 'frank'] },
+  { id: '101', members: ['alice', 'bob', 'carol', 'dave'] },
+  { id: '102', members: ['alice', 'erin', 'frank'] },
 ];
 const TEXTS = ['hi!', 'lunch?', 'see you at 3', 'ok', 'sent the file', 'on my way', 'thanks!', 'meeting moved to 4', 'lol', 'good night'];
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
-import type { DeviceView } from '../../application/device-view.js';
+import type { DeviceView, DeviceViewOptions } from '../../application/device-view.js';
 import type { Ledger } from '../../application/ledger.js';
 import { GetLocalSessions, GetTotalUnread } from '../../application/queries/session-queries.js';
 import type { Session } from '../../projections/read-model.js';
@@ -14,8 +14,16 @@ export interface LiveOptions {
   readonly maxViews?: number;
   /** a connection whose unsent output passes this is dropped, to resume later (default 1 MiB) */
   readonly maxPendingBytes?: number;
+  /** how long a Last-Event-ID ahead of this process waits for its read models (default 2 s) */
+  readonly aheadWaitMs?: number;
   /** comment lines keep idle connections open through proxies (default 15 s) */
   readonly heartbeatMs?: number;
+}
+
+/** The view a connection follows; the mode options open it as the device's SDK handle would (S4). */
+export interface LiveView extends Pick<DeviceViewOptions, 'db' | 'syncSessionUnread' | 'autoMarkRead'> {
+  readonly account: string;
+  readonly device: string;
 }
 
 interface Entry {
@@ -47,8 +55,13 @@ class ViewFeed {
   /** every write goes through this chain, so each connection sees events in log order */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ledger: Ledger, readonly account: string, readonly device: string, private readonly feeds: LiveFeeds) {
-    this.view = ledger.account(account, { device });
+  readonly account: string;
+  readonly device: string;
+
+  constructor(private readonly ledger: Ledger, { account, ...options }: LiveView, private readonly feeds: LiveFeeds) {
+    this.account = account;
+    this.device = options.device;
+    this.view = ledger.account(account, options);
     this.floor = BigInt(ledger.position());
     this.subscription = this.view.updates$.subscribe((session) => this.onUpdate(session));
   }
@@ -116,9 +129,9 @@ export class LiveFeeds {
   }
 
   /** Takes over `res` for the life of the connection. */
-  async connect(res: ServerResponse, account: string, device: string, lastEventId: string | undefined): Promise<void> {
+  async connect(res: ServerResponse, view: LiveView, lastEventId: string | undefined): Promise<void> {
     if (this.closed) throw new Error('the live feeds are closed');
-    const feed = this.feedOf(account, device);
+    const feed = this.feedOf(view);
     await feed.view.ready;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 1000\n\n');
@@ -127,7 +140,7 @@ export class LiveFeeds {
     const resumeFrom = lastEventId !== undefined && /^-?\d{1,30}$/.test(lastEventId.trim()) ? BigInt(lastEventId.trim()) : undefined;
     if (lastEventId === undefined) return this.start(feed, client);
     // A position ahead of this process (another copy answered it): wait for the read models briefly.
-    if (resumeFrom !== undefined && resumeFrom > BigInt(this.ledger.position())) await this.ledger.waitForPosition(resumeFrom.toString(), { timeoutMs: 2000 });
+    if (resumeFrom !== undefined && resumeFrom > BigInt(this.ledger.position())) await this.ledger.waitForPosition(resumeFrom.toString(), { timeoutMs: this.options.aheadWaitMs ?? 2000 });
     return this.resume(feed, client, resumeFrom, lastEventId);
   }
 
@@ -178,12 +191,12 @@ export class LiveFeeds {
     if (feed.clients.size === 0) feed.idleSince = Date.now();
   }
 
-  private feedOf(account: string, device: string): ViewFeed {
-    const key = JSON.stringify([account, device]);
+  private feedOf(view: LiveView): ViewFeed {
+    const key = JSON.stringify([view.account, view.device, view.db, view.syncSessionUnread, view.autoMarkRead]);
     let feed = this.feeds.get(key);
     if (!feed) {
       this.evictIdle(this.options.maxViews ?? 5000);
-      feed = new ViewFeed(this.ledger, account, device, this);
+      feed = new ViewFeed(this.ledger, view, this);
       this.feeds.set(key, feed);
     }
     return feed;

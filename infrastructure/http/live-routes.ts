@@ -14,12 +14,13 @@ export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       const principal = principalOf(req, ctx.secret, true);
       const { account } = req.params as { account: string };
       assertAccount(principal, account);
-      const device = deviceFor(principal, account, (req.query as { device?: string }).device);
+      const { device: asked, access_token: _token, ...mode } = req.query as { device?: string; access_token?: string; db?: boolean; syncSessionUnread?: boolean; autoMarkRead?: boolean };
+      const device = deviceFor(principal, account, asked);
       const header = req.headers['last-event-id'];
       const lastEventId = typeof header === 'string' ? header : undefined;
       reply.hijack();
       ctx.logger.debug('live connection', { account, device, lastEventId });
-      await ctx.live.connect(reply.raw, account, device, lastEventId).catch((error) => {
+      await ctx.live.connect(reply.raw, { account, device, ...mode }, lastEventId).catch((error) => {
         ctx.logger.warn('live connection failed', { account, device, error: String(error) });
         reply.raw.destroy();
       });

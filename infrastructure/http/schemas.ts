@@ -73,7 +73,15 @@ export const byTypeQuery = {
 export const deviceQuery = { type: 'object', additionalProperties: false, properties: readQuery } as const;
 export const historyQuery = { type: 'object', additionalProperties: false, properties: { minPosition: position } } as const;
 export const sessionsAtQuery = { type: 'object', additionalProperties: false, required: ['at'], properties: { ...readQuery, at: { type: 'integer', description: 'ledger time in ms' } } } as const;
-export const liveQuery = { type: 'object', additionalProperties: false, properties: { device: str, access_token: { type: 'string', description: 'for EventSource, which cannot set headers' } } } as const;
+export const deviceOptions = {
+  db: { type: 'boolean', description: 'S4 mode, as the device\'s SDK handle is opened (default true)' },
+  syncSessionUnread: { type: 'boolean', description: 'S4 (default false)' },
+  autoMarkRead: { type: 'boolean', description: 'S4 (default false)' },
+} as const;
+export const liveQuery = {
+  type: 'object', additionalProperties: false,
+  properties: { device: str, ...deviceOptions, access_token: { type: 'string', description: 'for EventSource, which cannot set headers' } },
+} as const;
 
 const withPosition = (properties: Record<string, unknown>, required: string[]) => ({ type: 'object', required: [...required, 'position'], properties: { ...properties, position } });
 

@@ -45,12 +45,13 @@ export class ObservedEventStore implements EventStore {
 
   appendToStream(stream: string, events: readonly EventToAppend[], options?: Parameters<EventStore['appendToStream']>[2]) {
     return inSpan('ledger.append', { 'ledger.stream': stream, 'ledger.events': events.length }, async (span) => {
-      const result = await this.inner.appendToStream(stream, events, options);
-      span.setAttribute('ledger.position', result.position.commit.toString());
-      if (result.position.commit > this.last) this.last = result.position.commit;
+      // Noted before the append: a store may deliver to subscribers before the append resolves.
       const at = performance.now();
       for (const e of events) this.appended.set(e.id, { span: span.spanContext(), at, delivered: false });
       while (this.appended.size > this.remember) this.appended.delete(this.appended.keys().next().value!);
+      const result = await this.inner.appendToStream(stream, events, options);
+      span.setAttribute('ledger.position', result.position.commit.toString());
+      if (result.position.commit > this.last) this.last = result.position.commit;
       return result;
     });
   }

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { signToken } from '../../infrastructure/http/auth.js';
+import { DemoTraffic } from '../../infrastructure/http/demo-traffic.js';
 import { silentLogger } from '../../infrastructure/http/logger.js';
 import { createService, openServiceLedger, type Service, type ServiceOptions } from '../../infrastructure/http/server.js';
 import type { Ledger } from '../../application/ledger.js';
@@ -19,10 +20,12 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
-export async function openHttpFixture(options: Partial<ServiceOptions> & { store?: string } = {}): Promise<HttpFixture> {
+export async function openHttpFixture(options: Partial<ServiceOptions> & { store?: string; demoTraffic?: boolean } = {}): Promise<HttpFixture> {
   const clock = { now: 1_700_000_000_000 };
-  const { ledger, store } = await openServiceLedger(options.store ?? 'memory', () => clock.now);
-  const service = await createService({ ledger, store, auth: { secret: SECRET, development: false }, logger: silentLogger, defaultMetrics: false, ...options });
+  const { store: storeUrl, demoTraffic, ...rest } = options;
+  const { ledger, store } = await openServiceLedger(storeUrl ?? "memory", () => clock.now);
+  const demo = demoTraffic ? { demo: new DemoTraffic(ledger, () => clock.now) } : {};
+  const service = await createService({ ledger, store, auth: { secret: SECRET, development: false }, logger: silentLogger, defaultMetrics: false, ...demo, ...rest });
   const url = await service.listen(0, '127.0.0.1');
   const token = (sub: string, extra: { device?: string; admin?: boolean } = {}) => signToken(SECRET, { sub, ...extra });
   const fixture: HttpFixture = {
