@@ -82,7 +82,31 @@ async function main(): Promise<void> {
     const { url } = await ask<{ url: string }>(child, 'none', 'ready');
     const token = signToken(SECRET, { sub: 'user1', device: 'phone' });
     const auth = { authorization: `Bearer ${token}` };
-    console.log('HTTP load (autocannon on 127.0.0.1)');
+    const probe = () => ask<{ memory: Memory; connections: number }>(child, 'memory', 'memory');
+    const closers: (() => void)[] = [];
+    const started = performance.now();
+    const deadline = started + 60_000;
+    /** Opens connections up to `count`, 100 at a time, the i-th on view user(i mod ACCOUNTS). */
+    const openUpTo = async (count: number) => {
+      while (closers.length < count && performance.now() < deadline) {
+        const from = closers.length;
+        closers.push(...(await Promise.all(Array.from({ length: Math.min(100, count - from) }, (_, k) => openLive(url, `user${(from + k) % ACCOUNTS}`)))));
+      }
+    };
+    const before = await probe();
+    await openUpTo(ACCOUNTS); // one per device view: what a followed view costs
+    const views = await probe();
+    await openUpTo(Math.max(sseTarget, ACCOUNTS + 1));
+    const after = await probe();
+    const kib = (bytes: number, per: number) => (bytes / per / 1024).toFixed(1);
+    const extra = after.connections - views.connections;
+    console.log('live SSE connections in one process (measured first, before load grows the heap)');
+    console.log(`  ${after.connections} connections over ${ACCOUNTS} device views opened in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`  server memory: rss ${(before.memory.rss / 2 ** 20).toFixed(0)} → ${(after.memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(before.memory.heapUsed / 2 ** 20).toFixed(0)} → ${(after.memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+    console.log(`  per followed view (its first connection): ${kib(views.memory.heapUsed - before.memory.heapUsed, ACCOUNTS)} KiB heap, ${kib(views.memory.rss - before.memory.rss, ACCOUNTS)} KiB rss`);
+    console.log(`  per further connection: ${kib(after.memory.heapUsed - views.memory.heapUsed, extra)} KiB heap, ${kib(after.memory.rss - views.memory.rss, extra)} KiB rss`);
+    for (const close of closers) close();
+    console.log('\nHTTP load (autocannon on 127.0.0.1)');
     await load('GET sessions (limit 20)', { url: `${url}/v1/accounts/user1/sessions?limit=20`, headers: auth });
     let n = 0;
     await load('POST /v1/commands/SendMessage', {
@@ -90,20 +114,6 @@ async function main(): Promise<void> {
       requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ message: { scene: 'p2p', from: 'user1', to: `user${2 + (n % 150)}`, idClient: `bench-${n++}`, type: 'text', text: 'load', time: 1_800_000_000_000 + n } }) }) }],
     });
 
-    const before = await ask<{ memory: Memory }>(child, 'memory', 'memory');
-    const closers: (() => void)[] = [];
-    const started = performance.now();
-    const deadline = started + 60_000;
-    for (let i = 0; i < sseTarget && performance.now() < deadline; i += 100) {
-      closers.push(...(await Promise.all(Array.from({ length: Math.min(100, sseTarget - i) }, (_, k) => openLive(url, `user${(i + k) % ACCOUNTS}`)))));
-    }
-    const after = await ask<{ memory: Memory; connections: number }>(child, 'memory', 'memory');
-    const perConnection = (key: keyof Memory) => ((after.memory[key] - before.memory[key]) / after.connections / 1024).toFixed(1);
-    console.log('\nlive SSE connections in one process');
-    console.log(`  ${after.connections} connections over ${ACCOUNTS} device views opened in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    console.log(`  server memory: rss ${(before.memory.rss / 2 ** 20).toFixed(0)} → ${(after.memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(before.memory.heapUsed / 2 ** 20).toFixed(0)} → ${(after.memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
-    console.log(`  per connection: ${perConnection('rss')} KiB rss, ${perConnection('heapUsed')} KiB heap`);
-    for (const close of closers) close();
   } finally {
     child.send({ type: 'stop' });
     await new Promise((r) => child.once('exit', r));
