@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { authFromEnvironment, demoTokens, type AuthSettings } from '../http/auth.js';
-import { DEMO_ACCOUNTS, DEMO_DEVICE, DemoTraffic } from '../http/demo-traffic.js';
+import { DEMO_ACCOUNTS, DEMO_DEVICE, DEMO_VIEWS, DemoTraffic } from '../http/demo-traffic.js';
 import { jsonLogger, type Logger } from '../http/logger.js';
 import { createService, openServiceLedger } from '../http/server.js';
 import type { Ledger } from '../../application/ledger.js';
@@ -61,7 +61,7 @@ function printWelcome(url: string, storeUrl: string, auth: AuthSettings): void {
   if (auth.development) {
     console.log('\nLEDGER_AUTH_SECRET is not set: tokens are signed with a development secret that changes every start.');
     console.log('demo tokens (valid until this process stops):');
-    for (const t of demoTokens(auth.secret, DEMO_ACCOUNTS.slice(0, 3), DEMO_DEVICE)) console.log(`  ${t.label.padEnd(16)} ${t.token}`);
+    for (const t of demoTokens(auth.secret, [...DEMO_VIEWS.slice(0, 3), DEMO_VIEWS.at(-1)!])) console.log(`  ${t.label.padEnd(16)} ${t.token}`);
   }
   console.log('\nCtrl-C stops the service.\n');
 }

@@ -81,9 +81,9 @@ export interface DemoToken {
   readonly token: string;
 }
 
-/** Tokens for the demo workload's featured accounts, and one admin. */
-export function demoTokens(secret: string, accounts: readonly string[], device = 'phone'): DemoToken[] {
-  const users = accounts.map((sub) => ({ label: `${sub} on ${device}`, sub, device, admin: false }));
+/** Tokens for the demo's device views, and one admin. */
+export function demoTokens(secret: string, views: readonly { sub: string; device: string }[]): DemoToken[] {
+  const users = views.map((v) => ({ label: `${v.sub} on ${v.device}`, sub: v.sub, device: v.device, admin: false }));
   const all = [...users, { label: 'admin', sub: 'admin', device: 'default', admin: true }];
   return all.map((c) => ({ ...c, token: signToken(secret, { sub: c.sub, device: c.device, ...(c.admin && { admin: true }) }) }));
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { demoTokens } from './auth.js';
-import { DEMO_ACCOUNTS, DEMO_DEVICE, type DemoTraffic } from './demo-traffic.js';
+import { DEMO_VIEWS, type DemoTraffic } from './demo-traffic.js';
 import { HttpError } from './errors.js';
 import { addRoute } from './openapi.js';
 import { principalOf } from './request-context.js';
@@ -12,7 +12,7 @@ export function demoRoutes(app: FastifyInstance, ctx: ServiceContext, traffic: D
     method: 'GET', url: '/v1/demo/tokens', summary: 'demo tokens (only while the server runs on its development secret)', auth: false,
     handler: async () => {
       if (!development) throw new HttpError(404, 'not_found', 'demo tokens are offered only when LEDGER_AUTH_SECRET is unset');
-      return { tokens: demoTokens(ctx.secret, DEMO_ACCOUNTS, DEMO_DEVICE) };
+      return { tokens: demoTokens(ctx.secret, DEMO_VIEWS) };
     },
   });
   let running: Promise<number> | undefined;

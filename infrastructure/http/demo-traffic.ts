@@ -6,6 +6,8 @@ import { random } from '../cli/demo-workload.js';
 /** The demo's people and teams: the inbox offers a token for each person, on device `phone`. */
 export const DEMO_ACCOUNTS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 export const DEMO_DEVICE = 'phone';
+/** The views the inbox offers: everyone's phone, and alice's laptop (a second device of one account). */
+export const DEMO_VIEWS = [...DEMO_ACCOUNTS.map((sub) => ({ sub, device: DEMO_DEVICE })), { sub: 'alice', device: 'laptop' }];
 const TEAMS = [
   { id: '101', members: ['alice', 'bob', 'carol', 'dave'] },
   { id: '102', members: ['alice', 'erin', 'frank'] },
