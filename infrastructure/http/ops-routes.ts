@@ -6,6 +6,9 @@ import type { ServiceContext } from './service-context.js';
 const web = (file: string) => new URL(`../../../infrastructure/http/web/${file}`, import.meta.url);
 const compiled = (file: string) => new URL(`./web/${file}`, import.meta.url);
 
+/** The inbox loads only its own script and style, and talks only to this origin. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /** The inbox's files, read once: index.html and inbox.css from the source tree, inbox.js as compiled. */
 function inboxAssets(): Record<string, { type: string; body: string }> {
   return {
@@ -34,7 +37,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServiceContext, state: { re
   for (const [url, asset] of Object.entries(assets)) {
     addRoute(app, ctx.docs, {
       method: 'GET', url, summary: url === '/' ? 'the web inbox' : `the web inbox's ${url.slice(1)}`, auth: false,
-      handler: async (_req, reply) => reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body),
+      handler: async (_req, reply) => reply.type(asset.type).headers({ 'cache-control': 'no-cache', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' }).send(asset.body),
     });
   }
 }

@@ -16,7 +16,7 @@ import { ServiceMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limit.js';
 import { readRoutes } from './read-routes.js';
-import { beginRequest, bearerOf, endRequest } from './request-context.js';
+import { beginRequest, bearerOf, correlationIdOf, endRequest } from './request-context.js';
 import type { ServiceContext } from './service-context.js';
 import { ObservedEventStore } from './tracing.js';
 
@@ -88,10 +88,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
+    const correlationId = correlationIdOf(req);
     const seconds = endRequest(req, reply.statusCode, route);
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.requestSeconds.observe({ method: req.method, route }, seconds);
-    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id });
+    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id, correlationId });
   });
   app.setErrorHandler(async (error, req, reply) => {
     const e = toHttpError(error);

@@ -159,12 +159,12 @@ async function openSession(sessionId: string): Promise<void> {
   await loadSession(sessionId);
 }
 
-/** Total unread at a dozen times from the oldest session's time to now, from sessionsAt. */
+/** Total unread at a dozen times from the oldest to the newest session's time, from sessionsAt. */
 async function drawChart(): Promise<void> {
   const times = [...state.sessions.values()].map((s) => s.updateTime);
   if (times.length === 0) return;
   const from = Math.min(...times);
-  const to = Math.max(Date.now(), ...times);
+  const to = Math.max(from + 1, ...times);
   const steps = 12;
   const at = Array.from({ length: steps }, (_, i) => Math.round(from + ((to - from) * i) / (steps - 1)));
   const totals = await Promise.all(at.map(async (t) => {
