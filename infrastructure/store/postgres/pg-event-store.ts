@@ -20,7 +20,7 @@ import { decodeJson, encodeJson } from '../store-json.js';
 import { logRange, streamRange } from '../store-read-ranges.js';
 import { positionAt } from '../store-records.js';
 import { describeEndpoint, translatePgError } from './pg-errors.js';
-import { EVENT_COLUMNS, fromRow, logHead, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
+import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { CommitNotifier } from './pg-notifier.js';
 import { MAX_EVENTS_PER_TRANSACTION, TRANSACTION_BASE, ensureSchema } from './pg-schema.js';
 import { PgSubscription, type PollPolicy } from './pg-subscription.js';
@@ -53,14 +53,19 @@ export class PgEventStore implements EventStore {
   private closed = false;
 
   static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
-    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true } as pg.PoolConfig);
     // an idle client that loses its connection must not crash the process; the next query reports it
     pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       try {
         const schema = await ensureSchema(client);
-        return new PgEventStore(pool, connectionString, `session_ledger:${schema}`, options);
+        const store = new PgEventStore(pool, connectionString, `session_ledger:${schema}`, options);
+        await store.notifier.listen().catch(async (error: unknown) => {
+          await store.notifier.close();
+          throw error;
+        });
+        return store;
       } finally {
         client.release();
       }
@@ -75,7 +80,7 @@ export class PgEventStore implements EventStore {
   private constructor(private readonly pool: pg.Pool, connectionString: string, channel: string, options: PgStoreOptions) {
     this.endpoint = describeEndpoint(connectionString);
     this.poll = { ...DEFAULT_POLL, ...options.poll };
-    this.notifier = new CommitNotifier(pool, connectionString, channel, () => this.wakeAll());
+    this.notifier = new CommitNotifier(connectionString, channel, () => this.wakeAll());
   }
 
   async appendToStream(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
@@ -88,12 +93,12 @@ export class PgEventStore implements EventStore {
     // encode now, so data that cannot be JSON rejects this append alone
     const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
     return this.transaction(`appending to ${stream}`, async (db) => {
-      const state = await lockStream(db, stream);
       const ids = encoded.map((event) => event.id);
-      const written = ids.length === 0 ? new Map<string, bigint>() : await revisionsOf(db, stream, ids);
+      // pipelined: the lookup runs once the lock is held, so it sees every write before ours
+      const [state, written] = await Promise.all([lockStream(db, stream), ids.length === 0 ? new Map<string, bigint>() : revisionsOf(db, stream, ids)]);
       const decision = decideAppend(stream, ids, expected, state, (id) => written.get(id));
-      if (decision.kind === 'unchanged') return resultAt(db, stream, decision.lastRevision);
-      const { rows } = await db.query<{ position: string }>(
+      if (decision.kind === 'unchanged') return commitAfter(db, resultAt(db, stream, decision.lastRevision));
+      const { rows } = await commitAfter(db, db.query<{ position: string }>(prepared(
         `WITH written AS (
            INSERT INTO events (global_position, stream, revision, id, type, data, metadata)
            SELECT ${TRANSACTION_BASE} + e.ord - 1, $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata
@@ -104,7 +109,7 @@ export class PgEventStore implements EventStore {
          )
          SELECT max(global_position)::text AS position FROM written`,
         [stream, decision.firstRevision.toString(), ids, encoded.map((e) => e.type), encoded.map((e) => e.data), encoded.map((e) => e.metadata)],
-      );
+      )));
       const last = decision.firstRevision + BigInt(ids.length) - 1n;
       return { nextExpectedRevision: last, position: positionAt(BigInt(rows[0]!.position)) };
     });
@@ -117,11 +122,11 @@ export class PgEventStore implements EventStore {
       if (state.tombstoned) throw new StreamDeletedError(stream);
       const range = streamRange(options, state);
       if (range.low > range.high || range.limit === 0) return [];
-      const { rows } = await this.pool.query<EventRow>(
+      const { rows } = await this.pool.query<EventRow>(prepared(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = $1 AND revision BETWEEN $2 AND $3
          ORDER BY events.revision ${range.forwards ? 'ASC' : 'DESC'} LIMIT $4`,
         [stream, range.low.toString(), range.high.toString(), sqlLimit(range.limit)],
-      );
+      ));
       return rows.map(fromRow);
     });
   }
@@ -144,7 +149,6 @@ export class PgEventStore implements EventStore {
       return subscription;
     }
     this.subscriptions.add(subscription);
-    this.notifier.listen();
     subscription.start();
     return subscription;
   }
@@ -157,7 +161,7 @@ export class PgEventStore implements EventStore {
     await this.transaction(`deleting ${stream}`, async (db) => {
       const state = await lockStream(db, stream);
       checkDeleteExpectation(stream, expected, state);
-      if (streamExists(state)) await db.query('UPDATE streams SET visible_from = last_revision + 1 WHERE name = $1', [stream]);
+      await commitAfter(db, streamExists(state) ? db.query('UPDATE streams SET visible_from = last_revision + 1 WHERE name = $1', [stream]) : undefined);
     });
   }
 
@@ -167,7 +171,7 @@ export class PgEventStore implements EventStore {
     validateTarget(stream, expected);
     await this.transaction(`tombstoning ${stream}`, async (db) => {
       checkDeleteExpectation(stream, expected, await lockStream(db, stream));
-      await db.query('UPDATE streams SET tombstoned = true WHERE name = $1', [stream]);
+      await commitAfter(db, db.query('UPDATE streams SET tombstoned = true WHERE name = $1', [stream]));
     });
   }
 
@@ -207,19 +211,22 @@ export class PgEventStore implements EventStore {
     await this.pool.end();
   }
 
-  /** Runs `work` in one transaction on its own connection; after the commit, wakes the followers. */
+  /**
+   * Runs `work` in one transaction on a connection of its own; `work` ends with commitAfter. The
+   * connections are pipelined: BEGIN goes out with the first statement, COMMIT with the last.
+   * After the commit, wakes this process's subscriptions and tells the other processes.
+   */
   private transaction<T>(operation: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.guard(operation, async () => {
       const client = await this.pool.connect();
       let broken: unknown;
       try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
+        const [, result] = await Promise.all([client.query('BEGIN'), work(client)]);
         this.wakeAll();
         this.notifier.committed();
         return result;
       } catch (error) {
+        // after a failed statement COMMIT has already ended the transaction; ROLLBACK then only warns
         await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
         throw error;
       } finally {
@@ -248,18 +255,26 @@ export class PgEventStore implements EventStore {
   }
 }
 
+/** Sends COMMIT right behind `last`, so both take one round trip; resolves with `last`'s result once committed. */
+async function commitAfter<T>(db: pg.PoolClient, last: Promise<T>): Promise<T>;
+async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined>;
+async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined> {
+  const [result] = await Promise.all([last, db.query('COMMIT')]);
+  return result;
+}
+
 /** Locks the stream's row for the rest of the transaction (creating it if new) and returns its state. */
 async function lockStream(db: pg.PoolClient, stream: string): Promise<StreamState> {
-  const { rows } = await db.query<StreamRow>(
+  const { rows } = await db.query<StreamRow>(prepared(
     `INSERT INTO streams (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name
      RETURNING last_revision::text, visible_from::text, tombstoned`,
     [stream],
-  );
+  ));
   return toState(rows[0]!);
 }
 
 async function streamState(db: pg.Pool, stream: string): Promise<StreamState> {
-  const { rows } = await db.query<StreamRow>('SELECT last_revision::text, visible_from::text, tombstoned FROM streams WHERE name = $1', [stream]);
+  const { rows } = await db.query<StreamRow>(prepared('SELECT last_revision::text, visible_from::text, tombstoned FROM streams WHERE name = $1', [stream]));
   return rows[0] ? toState(rows[0]) : NEW_STREAM;
 }
 
@@ -268,12 +283,12 @@ function toState(row: StreamRow): StreamState {
 }
 
 async function revisionsOf(db: pg.PoolClient, stream: string, ids: readonly string[]): Promise<Map<string, bigint>> {
-  const { rows } = await db.query<{ id: string; revision: string }>('SELECT id, revision::text AS revision FROM events WHERE stream = $1 AND id = ANY($2::text[])', [stream, ids]);
+  const { rows } = await db.query<{ id: string; revision: string }>(prepared('SELECT id, revision::text AS revision FROM events WHERE stream = $1 AND id = ANY($2::text[])', [stream, ids]));
   return new Map(rows.map((row) => [row.id, BigInt(row.revision)]));
 }
 
 async function resultAt(db: pg.PoolClient, stream: string, revision: bigint): Promise<AppendResult> {
   if (revision < 0n) return { nextExpectedRevision: revision, position: START };
-  const { rows } = await db.query<{ position: string }>('SELECT global_position::text AS position FROM events WHERE stream = $1 AND revision = $2', [stream, revision.toString()]);
+  const { rows } = await db.query<{ position: string }>(prepared('SELECT global_position::text AS position FROM events WHERE stream = $1 AND revision = $2', [stream, revision.toString()]));
   return { nextExpectedRevision: revision, position: rows[0] ? positionAt(BigInt(rows[0].position)) : START };
 }

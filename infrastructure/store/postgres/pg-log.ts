@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EventFilter, RecordedEvent } from '../../../application/ports/event-store.js';
 import type { LogRange } from '../store-read-ranges.js';
@@ -29,6 +30,18 @@ export function fromRow(row: EventRow): RecordedEvent {
   });
 }
 
+const names = new Map<string, string>();
+
+/** A named statement: each connection parses and plans it once, then only binds values. */
+export function prepared(text: string, values: unknown[] = []): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `session_ledger_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+}
+
 /** null is LIMIT ALL to PostgreSQL */
 export function sqlLimit(limit: number): number | null {
   return Number.isFinite(limit) ? limit : null;
@@ -52,20 +65,20 @@ export async function readLogPage(db: pg.Pool, range: LogRange, filter: EventFil
     where.push(`EXISTS (SELECT 1 FROM unnest($${params.length}::text[]) AS p(prefix) WHERE starts_with(${column}, p.prefix))`);
   }
   params.push(sqlLimit(range.limit));
-  const { rows } = await db.query<EventRow & { horizon: string }>(
+  const { rows } = await db.query<EventRow & { horizon: string }>(prepared(
     `WITH h AS (SELECT ${HORIZON} AS horizon)
      SELECT h.horizon::text AS horizon, e.* FROM h LEFT JOIN LATERAL (
        SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
        ORDER BY global_position ${range.forwards ? 'ASC' : 'DESC'} LIMIT $${params.length}
      ) e ON true`,
     params,
-  );
+  ));
   const horizon = BigInt(rows[0]!.horizon);
   return { events: rows.filter((row) => row.position !== null).map(fromRow), horizon };
 }
 
 /** position of the last committed event, -1n for an empty log */
 export async function logHead(db: pg.Pool): Promise<bigint> {
-  const { rows } = await db.query<{ head: string }>('SELECT coalesce(max(global_position), -1)::text AS head FROM events');
+  const { rows } = await db.query<{ head: string }>(prepared('SELECT coalesce(max(global_position), -1)::text AS head FROM events'));
   return BigInt(rows[0]!.head);
 }

@@ -2,51 +2,55 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * Wake-ups across processes by LISTEN/NOTIFY. A NOTIFY takes a database-wide lock at commit, so
- * it is never sent from a write transaction: after a commit, `committed()` sends one on its own,
- * and commits that happen while one is on its way share the next. The listener ignores the
- * notifications this store sent itself (it already woke its subscriptions directly).
+ * Wake-ups across processes by LISTEN/NOTIFY, on one connection of its own. A NOTIFY takes a
+ * database-wide lock at commit, so it is never sent from a write transaction: after a commit,
+ * `committed()` sends one on its own (without waiting for a disk flush: a lost wake-up is covered
+ * by the subscriptions' poll), and commits that happen while one is on its way share the next.
+ * The listener ignores the notifications this store sent itself (it woke its subscriptions directly).
  */
 export class CommitNotifier {
   private readonly origin = randomUUID();
   private sending = false;
   private again = false;
-  private listener: pg.Client | undefined;
-  private listening: Promise<void> | undefined;
+  private client: pg.Client | undefined;
+  private ready = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly pool: pg.Pool,
     private readonly connectionString: string,
     private readonly channel: string,
     private readonly onRemoteCommit: () => void,
   ) {}
 
-  /** Tells other processes that something committed; best effort (their subscriptions also poll). */
+  /** Tells other processes that something committed; best effort, sent once the connection is back. */
   committed(): void {
+    const client = this.client;
     if (this.closed) return;
-    if (this.sending) {
+    if (this.sending || !client || !this.ready) {
       this.again = true;
       return;
     }
     this.sending = true;
     this.again = false;
-    this.pool.query('SELECT pg_notify($1, $2)', [this.channel, this.origin]).catch(() => undefined).finally(() => {
+    client.query('SELECT pg_notify($1, $2)', [this.channel, this.origin]).catch(() => undefined).finally(() => {
       this.sending = false;
       if (this.again) this.committed();
     });
   }
 
-  /** Starts listening (once); a lost listener reconnects after a pause, and polling covers the gap. */
-  listen(): void {
-    if (this.closed || this.listening) return;
+  /**
+   * Connects and listens; resolves once listening. A lost connection reconnects after a pause;
+   * each time it listens again, the subscriptions read what came meanwhile.
+   */
+  listen(): Promise<void> {
+    if (this.closed || this.client) return Promise.resolve();
     const client = new pg.Client({ connectionString: this.connectionString });
-    this.listener = client;
+    this.client = client;
     const lost = () => {
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      this.listening = undefined;
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.ready = false;
       client.end().catch(() => undefined);
       if (!this.closed) this.retry = setTimeout(() => this.listen(), 1000);
       // anything committed while nobody listened is found by reading now
@@ -57,14 +61,24 @@ export class CommitNotifier {
     client.on('notification', (message) => {
       if (message.payload !== this.origin) this.onRemoteCommit();
     });
-    this.listening = client.connect().then(() => client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`)).then(() => undefined, lost);
+    const listening = client
+      .connect()
+      .then(() => client.query(`SET synchronous_commit = off; LISTEN ${client.escapeIdentifier(this.channel)}`))
+      .then(() => {
+        if (this.client !== client) return;
+        this.ready = true;
+        this.onRemoteCommit();
+        if (this.again) this.committed();
+      });
+    listening.catch(lost);
+    return listening;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
-    const client = this.listener;
-    this.listener = undefined;
+    const client = this.client;
+    this.client = undefined;
     if (client) await client.end().catch(() => undefined);
   }
 }
