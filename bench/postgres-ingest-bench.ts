@@ -8,9 +8,10 @@
  * set, otherwise starts an embedded PostgreSQL with its durable defaults (fsync on).
  */
 import pg from 'pg';
-import type { Message } from '../domain/message.js';
 import { createLedger } from '../infrastructure/create-ledger.js';
 import { PgEventStore } from '../infrastructure/store/postgres/pg-event-store.js';
+import { EVENT_COLUMNS, type EventRow } from '../infrastructure/store/postgres/pg-log.js';
+import { accountViews, messages } from './ingest-bench.js';
 import { startEmbeddedPostgres, withClient, type Server } from '../test/support/postgres.js';
 
 export interface PostgresIngestFigures {
@@ -20,25 +21,10 @@ export interface PostgresIngestFigures {
   readonly raw: { readonly sequentialPerSecond: number; readonly inFlight64PerSecond: number };
 }
 
-interface Row {
-  readonly global_position: string;
-  readonly stream: string;
-  readonly revision: string;
-  readonly id: string;
-  readonly type: string;
-  readonly data: string;
-  readonly metadata: string;
-}
+type Row = EventRow;
 
 const IN_FLIGHT = 64;
 const POOL_SIZE = 10;
-
-/** Incoming messages spread over 200 accounts and 50 peers each, as in ingest-bench. */
-function messages(n: number, tag: string): Message[] {
-  return Array.from({ length: n }, (_, i) => ({
-    scene: 'p2p', from: `peer${i % 50}`, to: `acct${i % 200}`, idClient: `${tag}-${i}`, type: 'text', text: 'hello', time: 1_700_000_000_000 + i,
-  }));
-}
 
 /** Runs `work` over `items`, `width` at a time; returns items per second. */
 async function timed<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>): Promise<number> {
@@ -60,20 +46,14 @@ async function freshSchema(base: string, name: string): Promise<string> {
 async function ledgerIngest(url: string, n: number): Promise<{ sequentialPerSecond: number; inFlight64PerSecond: number; rows: { seq: Row[]; par: Row[] } }> {
   const ledger = await createLedger({ store: url, clock: () => 1_700_000_000_000 });
   const rowsSince = async (after: string) => withClient(url, async (client) =>
-    (await client.query<Row>('SELECT global_position::text, stream, revision::text, id, type, data, metadata FROM events WHERE global_position > $1 ORDER BY global_position', [after])).rows);
+    (await client.query<Row>(`SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position`, [after])).rows);
   try {
-    const views = new Map<string, ReturnType<typeof ledger.account>>();
-    const view = (account: string) => {
-      let v = views.get(account);
-      if (!v) views.set(account, (v = ledger.account(account)));
-      return v;
-    };
-    await Promise.all(Array.from({ length: 200 }, (_, i) => view(`acct${i}`).ready));
-    const start = (await rowsSince('-1')).at(-1)?.global_position ?? '-1';
+    const view = await accountViews(ledger);
+    const start = (await rowsSince('-1')).at(-1)?.position ?? '-1';
     const sequentialPerSecond = await timed(messages(n, 'seq'), 1, (m) => view(m.to).receiveMessage(m));
     const seq = await rowsSince(start);
     const inFlight64PerSecond = await timed(messages(n, 'par'), IN_FLIGHT, (m) => view(m.to).receiveMessage(m));
-    const par = await rowsSince(seq.at(-1)?.global_position ?? start);
+    const par = await rowsSince(seq.at(-1)?.position ?? start);
     return { sequentialPerSecond, inFlight64PerSecond, rows: { seq, par } };
   } finally {
     await ledger.close();
@@ -87,7 +67,7 @@ async function rawInserts(url: string, rows: { seq: Row[]; par: Row[] }): Promis
   const insert = (row: Row) => pool.query({
     name: 'bench_raw_insert',
     text: 'INSERT INTO events (global_position, stream, revision, id, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    values: [row.global_position, row.stream, row.revision, row.id, row.type, row.data, row.metadata],
+    values: [row.position, row.stream, row.revision, row.id, row.type, row.data, row.metadata],
   });
   try {
     const sequentialPerSecond = await timed(rows.seq, 1, insert);

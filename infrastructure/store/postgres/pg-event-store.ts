@@ -146,10 +146,10 @@ export class PgEventStore implements EventStore {
     const subscription = new PgSubscription(source, options, handler, this.poll, (ended) => this.subscriptions.delete(ended));
     if (this.closed) {
       subscription.fail(new StoreClosedError());
-      return subscription;
+    } else {
+      this.subscriptions.add(subscription);
+      subscription.start();
     }
-    this.subscriptions.add(subscription);
-    subscription.start();
     return subscription;
   }
 

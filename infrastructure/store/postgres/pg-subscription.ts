@@ -1,4 +1,5 @@
 import type { BatchHandler, EventFilter, RecordedEvent, SubscribeOptions, Subscription } from '../../../application/ports/event-store.js';
+import { SubscriptionOutcome } from '../subscription-outcome.js';
 import { isTransientFailure } from './pg-errors.js';
 
 /** The reads a subscription makes; both are asynchronous, so it cannot use the in-process CatchUpSubscription. */
@@ -31,12 +32,9 @@ const PAGE_SIZE = 512;
  * resumes from its cursor.
  */
 export class PgSubscription implements Subscription {
-  readonly caughtUp: Promise<void>;
-  readonly done: Promise<void>;
-  private settleCaughtUp!: (error?: unknown) => void;
-  private settleDone!: (error?: unknown) => void;
-  private caughtUpSettled = false;
-  private finished = false;
+  private readonly outcome = new SubscriptionOutcome();
+  readonly caughtUp = this.outcome.caughtUp;
+  readonly done = this.outcome.done;
   /** every event at or below this position was handled or filtered out */
   private cursor: bigint;
   private target: bigint | undefined;
@@ -52,15 +50,6 @@ export class PgSubscription implements Subscription {
     private readonly policy: PollPolicy,
     private readonly onEnd: (subscription: PgSubscription) => void,
   ) {
-    this.caughtUp = new Promise<void>((resolve, reject) => {
-      this.settleCaughtUp = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    this.done = new Promise<void>((resolve, reject) => {
-      this.settleDone = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    // callers who never await these must not crash the process with an unhandled rejection
-    this.caughtUp.catch(() => undefined);
-    this.done.catch(() => undefined);
     this.cursor = options.fromPosition?.commit ?? -1n;
     this.filter = options.filter;
   }
@@ -86,7 +75,7 @@ export class PgSubscription implements Subscription {
   /** Ends the subscription for good: `done` (and `caughtUp`, if pending) reject with `error`. */
   fail(error: unknown): void {
     this.stop({ error });
-    this.finish();
+    this.outcome.end(this.stopping?.error);
   }
 
   private stop(reason: { error?: unknown }): void {
@@ -111,7 +100,7 @@ export class PgSubscription implements Subscription {
         retry = Math.min(retry * 2, this.policy.maxRetryMs);
       }
     }
-    this.finish();
+    this.outcome.end(this.stopping?.error);
   }
 
   /** Reads and delivers until stopped; throws when a read or the handler fails. */
@@ -153,20 +142,7 @@ export class PgSubscription implements Subscription {
   }
 
   private checkCaughtUp(): void {
-    if (this.caughtUpSettled || this.target === undefined || this.cursor < this.target) return;
-    this.caughtUpSettled = true;
-    this.settleCaughtUp();
-  }
-
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    const error = this.stopping?.error;
-    if (!this.caughtUpSettled) {
-      this.caughtUpSettled = true;
-      this.settleCaughtUp(error ?? new Error('the subscription was closed before it caught up'));
-    }
-    this.settleDone(error);
+    if (this.target !== undefined && this.cursor >= this.target) this.outcome.reachedCatchUp();
   }
 }
 
