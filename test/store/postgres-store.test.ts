@@ -8,6 +8,7 @@ import { freshPostgresUrl } from '../support/postgres.js';
 import { rejection } from '../support/rejection.js';
 import { eventStoreContract } from './contract.js';
 import pg from 'pg';
+import * as net from 'node:net';
 
 const urls = new WeakMap<EventStore, string>();
 
@@ -150,6 +151,32 @@ describe('PgEventStore', () => {
     });
   });
 
+  it('through a lost connection: calls fail with StoreUnavailableError, then work again; the subscription resumes, skipping and repeating nothing', async () => {
+    const proxy = await openProxy(new URL(await freshPostgresUrl()));
+    const store = await PgEventStore.connect(proxy.url, { poll: { minRetryMs: 5, maxRetryMs: 20 } });
+    try {
+      const collector = new Collector();
+      const subscription = store.subscribeToAll({}, collector.handler);
+      await subscription.caughtUp;
+      const before = anEvent();
+      await store.appendToStream('outage-1', [before]);
+      await collector.until(1, subscription);
+      proxy.down();
+      const refused = await rejection(store.appendToStream('outage-1', [anEvent()]));
+      expect(refused).to.be.instanceOf(StoreUnavailableError);
+      expect((refused as Error).message).to.match(/PostgreSQL at 127\.0\.0\.1:\d+\/postgres is unavailable while appending to outage-1/);
+      proxy.up();
+      const after = anEvent();
+      await store.appendToStream('outage-1', [after]);
+      await collector.until(2, subscription);
+      expect(collector.ids()).to.deep.equal([before.id, after.id]);
+      expect((await store.readStream('outage-1')).map((e) => e.id)).to.deep.equal([before.id, after.id]);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
   it('a server that cannot be reached is reported as StoreUnavailableError naming it', async () => {
     const error = await rejection(PgEventStore.connect('postgres://nobody:secret@127.0.0.1:1/ledger'));
     expect(error).to.be.instanceOf(StoreUnavailableError);
@@ -163,6 +190,43 @@ describe('PgEventStore', () => {
     expect(String(await rejection(PgEventStore.connect(base.toString())))).to.match(/schema/);
   });
 });
+
+/** A TCP proxy to the test server whose connections can be cut and refused, as in an outage. */
+async function openProxy(target: URL): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) return void client.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(a);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    down() {
+      refusing = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    up() {
+      refusing = false;
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
 
 /** Resolves once some other session of this database waits for a lock (bounded: 1000 looks). */
 async function waitedOnLock(client: pg.Client): Promise<void> {

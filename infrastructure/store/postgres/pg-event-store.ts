@@ -19,7 +19,7 @@ import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validat
 import { decodeJson, encodeJson } from '../store-json.js';
 import { logRange, streamRange } from '../store-read-ranges.js';
 import { positionAt } from '../store-records.js';
-import { describeEndpoint, translatePgError } from './pg-errors.js';
+import { describeEndpoint, isTransientFailure, translatePgError } from './pg-errors.js';
 import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { CommitNotifier } from './pg-notifier.js';
 import { MAX_EVENTS_PER_TRANSACTION, TRANSACTION_BASE, ensureSchema } from './pg-schema.js';
@@ -128,13 +128,13 @@ export class PgEventStore implements EventStore {
         [stream, range.low.toString(), range.high.toString(), sqlLimit(range.limit)],
       ));
       return rows.map(fromRow);
-    });
+    }, true);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
     const range = logRange(options);
-    return this.guard('reading the global log', async () => (await readLogPage(this.pool, range, options.filter)).events);
+    return this.guard('reading the global log', async () => (await readLogPage(this.pool, range, options.filter)).events, true);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
@@ -184,7 +184,7 @@ export class PgEventStore implements EventStore {
       );
       const row = rows[0];
       return row ? { position: { commit: BigInt(row.commit), prepare: BigInt(row.prepare) }, state: decodeJson(row.state) } : null;
-    });
+    }, true);
   }
 
   async writeCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
@@ -198,6 +198,7 @@ export class PgEventStore implements EventStore {
            prepare_position = excluded.prepare_position, state = excluded.state`,
         [name, commit.toString(), prepare.toString(), state],
       ),
+      true,
     );
   }
 
@@ -214,30 +215,54 @@ export class PgEventStore implements EventStore {
   /**
    * Runs `work` in one transaction on a connection of its own; `work` ends with commitAfter. The
    * connections are pipelined: BEGIN goes out with the first statement, COMMIT with the last.
-   * After the commit, wakes this process's subscriptions and tells the other processes.
+   * After the commit, wakes this process's subscriptions and tells the other processes. A
+   * connection found dead before COMMIT was sent (a pooled one the server dropped) wrote nothing,
+   * so the transaction runs once more on a fresh one; once COMMIT is sent, the outcome is unknown
+   * and the caller gets StoreUnavailableError (a retry with the same event ids is safe).
    */
   private transaction<T>(operation: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.guard(operation, async () => {
-      const client = await this.pool.connect();
-      let broken: unknown;
       try {
-        const [, result] = await Promise.all([client.query('BEGIN'), work(client)]);
-        this.wakeAll();
-        this.notifier.committed();
-        return result;
+        return await this.transactionOnce(work);
       } catch (error) {
-        // after a failed statement COMMIT has already ended the transaction; ROLLBACK then only warns
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
-        throw error;
-      } finally {
-        client.release(broken instanceof Error ? broken : undefined);
+        if (!(error instanceof BeforeCommit)) throw error;
+        return this.transactionOnce(work).catch((again: unknown) => {
+          throw again instanceof BeforeCommit ? again.error : again;
+        });
       }
     });
   }
 
-  /** Tracks the call for close(), and turns connection trouble into StoreUnavailableError. */
-  private guard<T>(operation: string, action: () => Promise<T>): Promise<T> {
-    const running = action().catch((error: unknown) => {
+  private async transactionOnce<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: unknown;
+    // a connection lost mid-transaction fails the statements; the event must not go unhandled
+    const lost = (error: unknown) => (broken = error);
+    client.on('error', lost);
+    try {
+      const [, result] = await Promise.all([client.query('BEGIN'), work(client)]);
+      this.wakeAll();
+      this.notifier.committed();
+      return result;
+    } catch (error) {
+      // after a failed statement COMMIT has already ended the transaction; ROLLBACK then only warns
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+      throw !committing.has(client) && isTransientFailure(error) ? new BeforeCommit(error) : error;
+    } finally {
+      committing.delete(client);
+      client.off('error', lost);
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  /**
+   * Tracks the call for close(), and turns connection trouble into StoreUnavailableError. A
+   * `retryable` call (a read, or a write that is the same when done twice) runs once more when
+   * its connection turns out to be lost.
+   */
+  private guard<T>(operation: string, action: () => Promise<T>, retryable = false): Promise<T> {
+    const attempt = retryable ? () => action().catch((error: unknown) => (isTransientFailure(error) ? action() : Promise.reject(error))) : action;
+    const running = attempt().catch((error: unknown) => {
       throw translatePgError(error, { endpoint: this.endpoint, operation });
     });
     this.inFlight.add(running);
@@ -255,10 +280,19 @@ export class PgEventStore implements EventStore {
   }
 }
 
+/** A transaction that failed on a lost connection before its COMMIT was sent: it wrote nothing. */
+class BeforeCommit {
+  constructor(readonly error: unknown) {}
+}
+
+/** the connections whose transaction has sent its COMMIT */
+const committing = new WeakSet<pg.PoolClient>();
+
 /** Sends COMMIT right behind `last`, so both take one round trip; resolves with `last`'s result once committed. */
 async function commitAfter<T>(db: pg.PoolClient, last: Promise<T>): Promise<T>;
 async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined>;
 async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined> {
+  committing.add(db);
   const [result] = await Promise.all([last, db.query('COMMIT')]);
   return result;
 }
