@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
-  START,
   StoreClosedError,
   StreamDeletedError,
   type AppendResult,
@@ -15,13 +15,14 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../../application/ports/event-store.js';
-import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget, type StreamState } from '../store-append-rules.js';
+import { checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget } from '../store-append-rules.js';
 import { decodeJson, encodeJson } from '../store-json.js';
 import { logRange, streamRange } from '../store-read-ranges.js';
 import { positionAt } from '../store-records.js';
 import { describeEndpoint, isTransientFailure, translatePgError } from './pg-errors.js';
 import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { CommitNotifier } from './pg-notifier.js';
+import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
 import { MAX_EVENTS_PER_TRANSACTION, TRANSACTION_BASE, ensureSchema } from './pg-schema.js';
 import { PgSubscription, type PollPolicy } from './pg-subscription.js';
 
@@ -32,12 +33,6 @@ export interface PgStoreOptions {
 }
 
 const DEFAULT_POLL: PollPolicy = { idleMs: 500, minRetryMs: 100, maxRetryMs: 5000 };
-
-interface StreamRow {
-  readonly last_revision: string;
-  readonly visible_from: string;
-  readonly tombstoned: boolean;
-}
 
 /**
  * The event store on PostgreSQL (`pg`), for many ledger processes on one database. Each append is
@@ -60,7 +55,7 @@ export class PgEventStore implements EventStore {
       const client = await pool.connect();
       try {
         const schema = await ensureSchema(client);
-        const store = new PgEventStore(pool, connectionString, `session_ledger:${schema}`, options);
+        const store = new PgEventStore(pool, connectionString, channelOf(schema), options);
         await store.notifier.listen().catch(async (error: unknown) => {
           await store.notifier.close();
           throw error;
@@ -280,6 +275,12 @@ export class PgEventStore implements EventStore {
   }
 }
 
+/** The NOTIFY channel of a schema's ledger: a name of at most 63 bytes, as PostgreSQL requires. */
+function channelOf(schema: string): string {
+  const channel = `session_ledger:${schema}`;
+  return Buffer.byteLength(channel) <= 63 ? channel : `session_ledger:${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
+}
+
 /** A transaction that failed on a lost connection before its COMMIT was sent: it wrote nothing. */
 class BeforeCommit {
   constructor(readonly error: unknown) {}
@@ -295,34 +296,4 @@ async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): 
   committing.add(db);
   const [result] = await Promise.all([last, db.query('COMMIT')]);
   return result;
-}
-
-/** Locks the stream's row for the rest of the transaction (creating it if new) and returns its state. */
-async function lockStream(db: pg.PoolClient, stream: string): Promise<StreamState> {
-  const { rows } = await db.query<StreamRow>(prepared(
-    `INSERT INTO streams (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = excluded.name
-     RETURNING last_revision::text, visible_from::text, tombstoned`,
-    [stream],
-  ));
-  return toState(rows[0]!);
-}
-
-async function streamState(db: pg.Pool, stream: string): Promise<StreamState> {
-  const { rows } = await db.query<StreamRow>(prepared('SELECT last_revision::text, visible_from::text, tombstoned FROM streams WHERE name = $1', [stream]));
-  return rows[0] ? toState(rows[0]) : NEW_STREAM;
-}
-
-function toState(row: StreamRow): StreamState {
-  return { lastRevision: BigInt(row.last_revision), visibleFrom: BigInt(row.visible_from), tombstoned: row.tombstoned };
-}
-
-async function revisionsOf(db: pg.PoolClient, stream: string, ids: readonly string[]): Promise<Map<string, bigint>> {
-  const { rows } = await db.query<{ id: string; revision: string }>(prepared('SELECT id, revision::text AS revision FROM events WHERE stream = $1 AND id = ANY($2::text[])', [stream, ids]));
-  return new Map(rows.map((row) => [row.id, BigInt(row.revision)]));
-}
-
-async function resultAt(db: pg.PoolClient, stream: string, revision: bigint): Promise<AppendResult> {
-  if (revision < 0n) return { nextExpectedRevision: revision, position: START };
-  const { rows } = await db.query<{ position: string }>(prepared('SELECT global_position::text AS position FROM events WHERE stream = $1 AND revision = $2', [stream, revision.toString()]));
-  return { nextExpectedRevision: revision, position: rows[0] ? positionAt(BigInt(rows[0].position)) : START };
 }
