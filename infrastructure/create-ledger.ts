@@ -7,7 +7,8 @@ import type { EventStore } from '../application/ports/event-store.js';
 export interface CreateLedgerOptions {
   /**
    * 'memory', 'sqlite:<path>' (default 'sqlite:./data/ledger.sqlite', or $LEDGER_STORE), or an
-   * EventStoreDB connection string ('esdb://…', 'esdb+discover://…').
+   * EventStoreDB connection string ('esdb://…', 'esdb+discover://…'), or a PostgreSQL one
+   * ('postgres://…', 'postgresql://…').
    */
   readonly store?: string;
   /** the ledger clock in ms; default Date.now */
@@ -34,7 +35,11 @@ export async function openStore(url: string): Promise<EventStore> {
     const { EsdbEventStore } = await import('./store/esdb-store.js');
     return EsdbEventStore.connect(url);
   }
-  throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…'`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { PgEventStore } = await import('./store/postgres/pg-event-store.js');
+    return PgEventStore.connect(url);
+  }
+  throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…', 'postgres://…'`);
 }
 
 /** The composition root: a ledger on the chosen store, its read models caught up. */
