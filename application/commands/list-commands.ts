@@ -1,7 +1,7 @@
 import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { SCENES, type Scene } from '../../domain/message.js';
 import type { FieldError } from '../errors.js';
-import { assignInput, fieldProblem, isForbiddenKey, pathOf } from '../validation.js';
+import { assignInput, fieldProblem, isBoxed, isForbiddenKey, pathOf } from '../validation.js';
 import { DEVICE_KEYS, DeviceCommand } from './device-fields.js';
 
 const SCENE_MESSAGE = { message: 'scene must be one of p2p, team, superTeam' };
@@ -30,7 +30,7 @@ export class UpdateLocalSession extends DeviceCommand {
   constructor(init: { account: string; device?: string; id: string; localCustom: string }) {
     super();
     // S7.2: other fields are ignored, not rejected (dangerous keys are still refused).
-    const kept = init !== null && typeof init === 'object'
+    const kept = init !== null && typeof init === 'object' && !Array.isArray(init) && !isBoxed(init)
       ? Object.fromEntries(Object.entries(init).filter(([k]) => (UPDATE_KEYS as readonly string[]).includes(k) || isForbiddenKey(k)))
       : init;
     assignInput(this, kept, UPDATE_KEYS);
