@@ -3,7 +3,7 @@ import { history, sessionsAt, timeline, type HistoryEntry, type TimelineEntry } 
 import { CommandBus } from './command-bus.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
 import { LedgerClosedError, ValidationError, type FieldError } from './errors.js';
-import { checkViewArgs, fieldProblem, isIdString } from './validation.js';
+import { checkViewArgs, fieldProblem, isIdString, queryShapeProblems } from './validation.js';
 import { parseSessionId } from '../domain/identity.js';
 import { HandlerContext } from './handlers/handler-context.js';
 import type { Clock } from './ports/clock.js';
@@ -25,7 +25,7 @@ export interface LedgerParts {
 /** S10.1 for the audit queries: every bad field named. */
 function checkAuditQuery(name: string, query: unknown, needs: { sessionId?: boolean; at?: boolean }): void {
   const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const problems: FieldError[] = [];
+  const problems: FieldError[] = queryShapeProblems(query);
   if (!isIdString(q['account'])) problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
   if (q['device'] !== undefined && !isIdString(q['device'])) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
   if (needs.sessionId && (!isIdString(q['sessionId']) || !parseSessionId(q['sessionId']))) {

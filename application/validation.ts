@@ -224,3 +224,9 @@ export function doneOf<T extends Function>(options: unknown): T | undefined {
   const done = (options as { done?: unknown }).done;
   return typeof done === 'function' ? (done as T) : undefined;
 }
+
+/** S10.1 for the audit queries' argument: a plain object without dangerous keys. */
+export function queryShapeProblems(query: unknown): FieldError[] {
+  if (query === null || typeof query !== 'object' || Array.isArray(query) || isBoxed(query)) return [fieldProblem('query', query, 'isObject', 'must be a plain object')];
+  return Object.keys(query).filter((key) => FORBIDDEN_KEYS.has(key)).map((key) => fieldProblem(key, undefined, 'forbiddenKey', FORBIDDEN_TEXT));
+}

@@ -166,6 +166,11 @@ describe('S10.1 hostile input (fast-check, generated malformed input per entry p
     }, true);
   });
 
+  it('S10.1 ledger.history and ledger.sessionsAt: malformed queries reject naming the field, append nothing', async () => {
+    await hostile('ledger.history', mutant(obj({ account: id, sessionId: { k: 'const', value: 'p2p-bob' } }, 'ignored'), 'query'), (x) => ledger.history(x as never));
+    await hostile('ledger.sessionsAt', mutant(obj({ account: id, device: optId, at: { k: 'finite' } }, 'ignored'), 'query'), (x) => ledger.sessionsAt(x as never));
+  });
+
   it('S10.1 ledger.commands.dispatch: every command class with its input broken once rejects naming the field', async () => {
     const arb = fc.constantFrom(...commandEntries).chain(({ type, spec }) => mutant(spec, 'init')
       .filter((m) => type !== C.DeleteLocalSession || !stillValid(m))

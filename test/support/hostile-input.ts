@@ -5,7 +5,7 @@ import fc from 'fast-check';
  * break it in exactly one place, knowing which field the error must name (S10.1).
  */
 export type Spec =
-  | { k: 'id' | 'optId' | 'str' | 'optStr' | 'scene' | 'time' | 'optTime' | 'optInt' | 'optBool' | 'optFn' }
+  | { k: 'id' | 'optId' | 'str' | 'optStr' | 'scene' | 'time' | 'optTime' | 'optInt' | 'optBool' | 'optFn' | 'finite' }
   | { k: 'const'; value: unknown }
   | { k: 'obj'; fields: Record<string, Spec>; extra: 'refused' | 'scanned' | 'ignored'; optional?: boolean }
   | { k: 'arr'; of: Spec; optional?: boolean; nonEmpty?: boolean };
@@ -19,8 +19,15 @@ function deep(levels: number, array: boolean): unknown {
   return v;
 }
 
+function cyclic(): unknown {
+  const self: Record<string, unknown> = { n: 1 };
+  self['self'] = self;
+  return self;
+}
+
 const junk = fc.oneof(
   fc.constantFrom<unknown>(5, 1.5, -1, true, false, [], {}, ['a'], NaN, Infinity, 10n),
+  fc.constant(null).map(cyclic),
   fc.constant(null).map(() => [new String('a'), new Number(1), new Boolean(true), Symbol('s'), () => 'f', Object.create(null), new Date(0)]).chain((xs) => fc.constantFrom(...xs)),
   lone,
   fc.integer({ min: 17, max: 60 }).chain((n) => fc.boolean().map((a) => deep(n, a))),
@@ -39,6 +46,7 @@ function badLeaf(k: string): fc.Arbitrary<unknown> {
     case 'optInt': return fc.constantFrom<unknown>(1.5, NaN, '5', Infinity, new Number(5), true, 10n, {});
     case 'optBool': return fc.constantFrom<unknown>('true', 0, 1, new Boolean(true), 'false', {}, []);
     case 'optFn': return fc.constantFrom<unknown>(5, 'f', {}, true, []);
+    case 'finite': return fc.constantFrom<unknown>(NaN, Infinity, -Infinity, '5', null, 10n, new Number(5), {}, true);
     default: return junk;
   }
 }
@@ -48,7 +56,7 @@ function validLeaf(k: string): fc.Arbitrary<unknown> {
     case 'id': case 'optId': return fc.constantFrom('bob', 'p2p-bob', 'team-t1', 'a-b', '😀');
     case 'str': case 'optStr': return fc.string({ maxLength: 5 }).filter((s) => !/[\uD800-\uDFFF]/.test(s));
     case 'scene': return fc.constantFrom('p2p', 'team', 'superTeam');
-    case 'time': case 'optTime': return fc.integer({ min: 0, max: 2_000_000_000_000 });
+    case 'time': case 'optTime': case 'finite': return fc.integer({ min: 0, max: 2_000_000_000_000 });
     case 'optInt': return fc.integer({ min: -5, max: 500 });
     case 'optBool': return fc.boolean();
     case 'optFn': return fc.constant(() => undefined);
