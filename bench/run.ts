@@ -6,6 +6,10 @@ import { cpus, totalmem } from 'node:os';
 import { run as ingest } from './ingest-bench.js';
 import { format, run as lag } from './projection-lag-bench.js';
 import { run as streams } from './streams-bench.js';
+import { run as runLimits, table as limitsTable } from './limits-bench.js';
+import { record } from './plot.js';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
@@ -27,3 +31,14 @@ console.log('message streams (an engine with no handlers is the baseline)');
 console.log(`  ${s.handlers} idle handlers: delivered ${s.delivered.messagesPerSecond.toFixed(0)} msg/s (${s.deliveredSlowdown.toFixed(1)}× slower than baseline ${s.baseline.messagesPerSecond.toFixed(0)} msg/s)`);
 console.log(`  unrelated traffic with them alive: ${s.unrelated.messagesPerSecond.toFixed(0)} msg/s (${s.unrelatedSlowdown.toFixed(1)}× slower)`);
 console.log(`  memory per idle handler: ${s.bytesPerIdleHandler.toFixed(0)} bytes${s.gcExposed ? '' : ' (run with --expose-gc for a stable figure)'}; starting them took ${s.startMs.toFixed(0)} ms`);
+
+const limits = await runLimits({ replay: Number(process.env['BENCH_REPLAY_EVENTS'] ?? 100_000) });
+console.log('\nevery hot path against its floor (issue "Speed"; each baseline measured in this run)');
+console.log(limitsTable(limits));
+if (process.argv.includes('--record')) {
+  const ratios: Record<string, number> = {};
+  for (const row of limits) if (row.ratio !== undefined) ratios[row.path.replace(/[\d,]+ events/, 'N events')] = Number(row.ratio.toFixed(3));
+  const here = fileURLToPath(new URL('../../bench/', import.meta.url));
+  record(join(here, 'history.json'), join(here, 'ratios.svg'), { date: new Date().toISOString().slice(0, 10), ratios });
+  console.log('recorded in bench/history.json and bench/ratios.svg');
+}

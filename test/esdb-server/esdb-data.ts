@@ -181,11 +181,11 @@ export class EsdbData {
     return this.streams.get(name)?.events[Number(revision)];
   }
 
-  streamLength(name: string): number {
+  private streamLength(name: string): number {
     return this.streams.get(name)?.events.length ?? 0;
   }
 
-  isTombstoned(name: string): boolean {
+  private isTombstoned(name: string): boolean {
     if (this.streams.get(name)?.tombstoned) return true;
     return isMetastream(name) && this.streams.get(name.slice(2))?.tombstoned === true;
   }

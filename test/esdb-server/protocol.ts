@@ -17,6 +17,8 @@ import type { Code } from '@eventstore/db-client/generated/code_pb.js';
 import type * as AnyPb from 'google-protobuf/google/protobuf/any_pb.js';
 import type * as EmptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 
+import type { Expected } from './esdb-data.js';
+
 const require = createRequire(import.meta.url);
 
 export const streamsPb = require('@eventstore/db-client/generated/streams_pb.js') as typeof StreamsPb;
@@ -79,29 +81,21 @@ export function streamIdentifier(name: string): SharedPb.StreamIdentifier {
   return identifier;
 }
 
-/** canonical lowercase form of a UUID sent either as a string or as two signed 64-bit halves */
+/** The lowercase form of a UUID; the client always sends and asks for UUIDs as strings. */
 export function uuidToString(uuid: Uuid | undefined): string {
-  if (!uuid) return '';
-  if (uuid.hasStructured()) {
-    const structured = uuid.getStructured()!;
-    const most = BigInt.asUintN(64, BigInt(structured.getMostSignificantBits()));
-    const least = BigInt.asUintN(64, BigInt(structured.getLeastSignificantBits()));
-    const hex = most.toString(16).padStart(16, '0') + least.toString(16).padStart(16, '0');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-  return uuid.getString().toLowerCase();
+  return uuid ? uuid.getString().toLowerCase() : '';
 }
 
-export function uuidMessage(id: string, structured: boolean): Uuid {
+export function uuidMessage(id: string): Uuid {
   const uuid = new sharedPb.UUID();
-  if (!structured) {
-    uuid.setString(id);
-    return uuid;
-  }
-  const hex = id.replace(/-/g, '').padStart(32, '0');
-  const parts = new sharedPb.UUID.Structured();
-  parts.setMostSignificantBits(BigInt.asIntN(64, BigInt(`0x${hex.slice(0, 16)}`)).toString());
-  parts.setLeastSignificantBits(BigInt.asIntN(64, BigInt(`0x${hex.slice(16)}`)).toString());
-  uuid.setStructured(parts);
+  uuid.setString(id);
   return uuid;
+}
+
+/** The expected revision of an Append, BatchAppend, Delete or Tombstone request. */
+export function expectedRevisionOf(options: { hasNoStream(): boolean; hasStreamExists(): boolean }, revision: string | undefined): Expected {
+  if (revision !== undefined) return BigInt(revision);
+  if (options.hasNoStream()) return 'no_stream';
+  if (options.hasStreamExists()) return 'stream_exists';
+  return 'any';
 }

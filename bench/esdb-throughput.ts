@@ -1,18 +1,19 @@
 /**
- * A quick figure, not a benchmark: appends per second through EsdbEventStore against the test
- * server, one at a time and with 64 in flight. Run after a build:
- *   node dist/test/esdb-server/throughput.js [sequential=2000] [concurrent=20000]
+ * A quick figure, not part of `npm run bench`: appends per second through the EventStoreDB store against
+ * the wire-compatible test server (test/esdb-server/), one at a time and with 64 in flight. Run
+ * after a build:
+ *   node dist/bench/esdb-throughput.js [sequential=2000] [concurrent=20000]
  */
 import { randomUUID } from 'node:crypto';
-import { EsdbEventStore } from '../../infrastructure/store/esdb-store.js';
-import { startTestServer } from './server.js';
+import { openStore } from '../infrastructure/create-ledger.js';
+import { startTestServer } from '../test/esdb-server/server.js';
 
 const sequential = Number(process.argv[2] ?? 2_000);
 const concurrent = Number(process.argv[3] ?? 20_000);
 const inFlight = 64;
 
 const server = await startTestServer();
-const store = await EsdbEventStore.connect(server.url);
+const store = await openStore(server.url);
 const event = () => ({ id: randomUUID(), type: 'Measured', data: { text: 'hello', n: 1 }, metadata: { correlationId: randomUUID() } });
 
 try {

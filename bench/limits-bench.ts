@@ -1,0 +1,222 @@
+/**
+ * Every hot path against its floor, measured in the same run (issue "Speed"): the ledger's figure,
+ * the baseline's, their ratio, and the target.
+ * Run: npx tsc -p tsconfig.json && node --expose-gc dist/bench/limits-bench.js [replayEvents]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createLedger, type Ledger } from '../index.js';
+import { rebuildReadModels } from '../application/rebuild.js';
+import { openStore } from '../infrastructure/create-ledger.js';
+import { emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
+import { run as streamsBench } from './streams-bench.js';
+import type { Message } from '../domain/message.js';
+
+export interface LimitRow {
+  readonly path: string;
+  readonly ledger: string;
+  readonly baseline: string;
+  /** ledger / baseline, where both are rates (higher is better) */
+  readonly ratio: number | undefined;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+const CLOCK = () => 1_700_000_000_000;
+const perSecond = (r: Rate) => `${Math.round(r.perSecond).toLocaleString('en-US')}/s`;
+
+async function withViews<T>(ledger: Ledger, work: (view: (account: string) => ReturnType<Ledger['account']>) => Promise<T>): Promise<T> {
+  const views = new Map<string, ReturnType<Ledger['account']>>();
+  const view = (account: string) => {
+    let v = views.get(account);
+    if (!v) views.set(account, (v = ledger.account(account)));
+    return v;
+  };
+  await Promise.all(Array.from({ length: 200 }, (_, i) => view(`acct${i}`).ready));
+  return work(view);
+}
+
+async function sequential(ledger: Ledger, messages: readonly Message[]): Promise<Rate> {
+  return withViews(ledger, async (view) => {
+    const t = performance.now();
+    for (const m of messages) await view(m.to).receiveMessage(m);
+    return rate(messages.length, performance.now() - t);
+  });
+}
+
+async function inFlight(ledger: Ledger, messages: readonly Message[], width: number): Promise<Rate> {
+  return withViews(ledger, async (view) => {
+    let next = 0;
+    const t = performance.now();
+    await Promise.all(Array.from({ length: width }, async () => {
+      while (next < messages.length) {
+        const m = messages[next++]!;
+        await view(m.to).receiveMessage(m);
+      }
+    }));
+    return rate(messages.length, performance.now() - t);
+  });
+}
+
+async function ingestRows(n: number, dir: string): Promise<LimitRow[]> {
+  const memory = await createLedger({ store: 'memory', clock: CLOCK });
+  await sequential(memory, workload(Math.min(n, 1000), 'warm'));
+  const memorySeq = await sequential(memory, workload(n, 'seq'));
+  await memory.close();
+  const emmett = await emmettInMemoryIngest(workload(n, 'emmett'));
+
+  const sqlite = await createLedger({ store: `sqlite:${join(dir, 'ingest.sqlite')}`, clock: CLOCK });
+  const sqliteSeq = await sequential(sqlite, workload(n, 'seq'));
+  const sqlite64 = await inFlight(sqlite, workload(n, 'par'), 64);
+  await sqlite.close();
+  const raw = rawSqliteIngest(workload(n, 'raw'));
+
+  const row = (path: string, ledger: Rate, baseline: Rate, name: string, target: number): LimitRow => {
+    const ratio = ledger.perSecond / baseline.perSecond;
+    return { path, ledger: perSecond(ledger), baseline: `${name}: ${perSecond(baseline)}`, ratio, target: `≥ ${target}`, met: ratio >= target };
+  };
+  return [
+    row('ingest, memory store, sequential', memorySeq, emmett, 'Emmett in-memory store, one event per command', 1.0),
+    row('ingest, sqlite, sequential', sqliteSeq, raw.perRow, 'raw better-sqlite3, one transaction per row', 0.5),
+    row('ingest, sqlite, 64 in flight', sqlite64, raw.batched, 'raw better-sqlite3, one batched transaction', 0.25),
+  ];
+}
+
+async function replayRow(events: number, dir: string): Promise<LimitRow> {
+  const path = join(dir, 'replay.sqlite');
+  const ledger = await createLedger({ store: `sqlite:${path}`, clock: CLOCK });
+  await inFlight(ledger, workload(events, 'replay'), 64);
+  await ledger.close();
+  const scan = rawSqliteScan(path);
+  const store = await openStore(`sqlite:${path}`);
+  const t = performance.now();
+  const { events: replayed } = await rebuildReadModels(store);
+  const replay = rate(replayed, performance.now() - t);
+  await store.close();
+  const ratio = replay.perSecond / scan.perSecond;
+  return {
+    path: `replay of ${replayed.toLocaleString('en-US')} events (rebuild)`,
+    ledger: `${(replay.ms / 1000).toFixed(1)} s (${perSecond(replay)})`,
+    baseline: `raw scan with JSON.parse: ${(scan.ms / 1000).toFixed(1)} s (${perSecond(scan)})`,
+    ratio, target: '≥ 0.5', met: ratio >= 0.5,
+  };
+}
+
+/** Process heap per session on sqlite (events on disk, so what is left is read models and caches). */
+async function memoryRow(sessions: number, further: number, dir: string): Promise<LimitRow> {
+  const ledger = await createLedger({ store: `sqlite:${join(dir, 'memory.sqlite')}`, clock: CLOCK });
+  const view = ledger.account('big');
+  await view.ready;
+  const before = heapUsed();
+  for (let i = 0; i < sessions; i++) await view.receiveMessage({ scene: 'p2p', from: `p${i}`, to: 'big', idClient: `a${i}`, type: 'text', text: 'hi', time: 1_700_000_000_000 + i });
+  const afterSessions = heapUsed();
+  for (let k = 0; k < further; k++) {
+    for (let i = 0; i < sessions; i++) await view.receiveMessage({ scene: 'p2p', from: `p${i}`, to: 'big', idClient: `b${k}-${i}`, type: 'text', text: 'hi', time: 1_700_000_100_000 + k * sessions + i });
+  }
+  const afterMessages = heapUsed();
+  await ledger.close();
+  const perSession = (afterSessions - before) / sessions;
+  const perMessage = (afterMessages - afterSessions) / (sessions * further);
+  return {
+    path: `read models and caches, ${sessions.toLocaleString('en-US')} sessions`,
+    ledger: `${Math.round(perSession)} B/session, +${Math.round(perMessage)} B per further message`,
+    baseline: '—', ratio: undefined, target: '≤ 1 KiB/session, flat in messages',
+    met: perSession <= 1024 && perMessage < 8,
+  };
+}
+
+async function streamsRow(): Promise<LimitRow> {
+  const s = await streamsBench({ handlers: 10_000, messages: 100_000 });
+  const floor = rxjsFanOut(10_000, 100_000);
+  const ledgerRate = s.delivered.messagesPerSecond;
+  const ratio = ledgerRate / floor.rate.perSecond;
+  return {
+    path: 'message streams, 10,000 idle handlers',
+    ledger: `${ledgerRate.toLocaleString('en-US')} msg/s, ${s.bytesPerIdleHandler} B/handler`,
+    baseline: `bare RxJS fan-out with a Map lookup: ${perSecond(floor.rate)}, ${Math.round(floor.bytesPerSubscriber)} B/subscriber`,
+    ratio, target: '≥ 500k/s and ≥ 0.25; ≤ 1 KiB/handler',
+    met: ledgerRate >= 500_000 && ratio >= 0.25 && s.bytesPerIdleHandler <= 1024,
+  };
+}
+
+function p99(samples: number[]): number {
+  samples.sort((a, b) => a - b);
+  return samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))]!;
+}
+
+async function queryRow(store: 'memory' | 'sqlite', sessions: number, dir: string): Promise<LimitRow> {
+  const ledger = await createLedger({ store: store === 'memory' ? 'memory' : `sqlite:${join(dir, 'query.sqlite')}`, clock: CLOCK });
+  const view = ledger.account('big');
+  await view.ready;
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < sessions) {
+      const i = next++;
+      await view.receiveMessage({ scene: 'p2p', from: `p${i}`, to: 'big', idClient: `q${i}`, type: 'text', text: 'hi', time: 1_700_000_000_000 + i });
+    }
+  }));
+  const samples: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const lastSessionId = i % 2 === 0 ? undefined : `p2p-p${(i * 7919) % sessions}`;
+    const t = performance.now();
+    await view.getLocalSessions({ limit: 100, ...(lastSessionId ? { lastSessionId } : {}) });
+    samples.push(performance.now() - t);
+  }
+  await ledger.close();
+  const worst = p99(samples);
+  return {
+    path: `getLocalSessions at ${sessions.toLocaleString('en-US')} sessions (${store})`,
+    ledger: `p99 ${worst.toFixed(3)} ms`, baseline: '—', ratio: undefined, target: 'p99 ≤ 1 ms', met: worst <= 1,
+  };
+}
+
+export async function run(options: { ingest?: number; replay?: number } = {}): Promise<LimitRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-limits-'));
+  try {
+    const rows = await ingestRows(options.ingest ?? 4000, dir);
+    rows.push(await replayRow(options.replay ?? 100_000, dir));
+    rows.push(await memoryRow(10_000, 5, dir));
+    rows.push(await streamsRow());
+    for (const store of ['memory', 'sqlite'] as const) rows.push(await queryRow(store, 10_000, dir));
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One path alone, for `bench/profile.ts` to run under --cpu-prof. */
+export async function profilePath(path: string, n = 20_000): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-prof-'));
+  try {
+    if (path === 'ingest-memory') {
+      const ledger = await createLedger({ store: 'memory', clock: CLOCK });
+      await sequential(ledger, workload(n, 'seq'));
+      await ledger.close();
+    } else if (path === 'ingest-sqlite' || path === 'ingest-sqlite-64') {
+      const ledger = await createLedger({ store: `sqlite:${join(dir, 'p.sqlite')}`, clock: CLOCK });
+      await (path === 'ingest-sqlite' ? sequential(ledger, workload(n, 'seq')) : inFlight(ledger, workload(n, 'par'), 64));
+      await ledger.close();
+    } else if (path === 'replay') {
+      await replayRow(n * 5, dir);
+    } else if (path === 'streams') {
+      await streamsBench({ handlers: 10_000, messages: 200_000 });
+    } else {
+      throw new Error(`unknown path ${path}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function table(rows: readonly LimitRow[]): string {
+  const lines = ['| path | ledger | baseline in the same run | ratio | target | met |', '|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.path} | ${r.ledger} | ${r.baseline} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(3)} | ${r.target} | ${r.met ? 'yes' : 'no'} |`);
+  return lines.join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const replay = process.argv[2] ? Number(process.argv[2]) : undefined;
+  console.log(table(await run({ ...(replay ? { replay } : {}) })));
+}

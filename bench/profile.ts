@@ -1,0 +1,64 @@
+/**
+ * What dominates each hot path: runs one path of the limits bench under `node --cpu-prof` and sums
+ * the profile's self time by function, so RESULTS.md can say where the time goes.
+ * Run: npx tsc -p tsconfig.json && node dist/bench/profile.js [path...]   (paths: ingest-memory,
+ * ingest-sqlite, ingest-sqlite-64, replay, streams)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+}
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Self time per function, largest first, as shares of the whole profile. */
+export function summarize(profile: CpuProfile, top = 12): Array<{ name: string; share: number }> {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const frame = byNode.get(id)?.callFrame;
+    const where = frame?.url ? relative(root, fileURLToPath(frame.url.startsWith('file:') ? frame.url : pathToFileURL(frame.url))) : '';
+    const name = `${frame?.functionName || '(anonymous)'}${where ? ` ${where}:${(frame?.lineNumber ?? 0) + 1}` : ''}`;
+    self.set(name, (self.get(name) ?? 0) + dt);
+    total += dt;
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, share: us / total }));
+}
+
+export const PATHS = ['ingest-memory', 'ingest-sqlite', 'ingest-sqlite-64', 'replay', 'streams'] as const;
+
+export function profile(path: string): Array<{ name: string; share: number }> {
+  if (!(PATHS as readonly string[]).includes(path)) throw new Error(`unknown path ${path}; one of ${PATHS.join(', ')}`);
+  const bench = pathToFileURL(join(root, 'dist/bench/limits-bench.js')).href;
+  const script = `const m = await import(${JSON.stringify(bench)}); await m.profilePath(${JSON.stringify(path)});`;
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-prof-'));
+  try {
+    execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('no profile written');
+    return summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const paths = process.argv.slice(2);
+  for (const path of paths.length > 0 ? paths : PATHS) {
+    console.log(`\n${path}: self time by function`);
+    for (const { name, share } of profile(path)) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
+}

@@ -1,0 +1,10 @@
+import type { EsdbData } from './esdb-data.js';
+
+/** What every RPC family of the test server shares: the data, the limits, and the stop signal. */
+export interface RpcContext {
+  readonly data: EsdbData;
+  /** EventStoreDB's default maximum append size is 1 MiB */
+  readonly maxAppendSize: number;
+  /** each running call registers how to abort itself when the server stops */
+  readonly stopHandlers: Set<() => void>;
+}
