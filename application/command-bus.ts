@@ -2,7 +2,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { CommandMeta, DispatchOptions } from './command-context.js';
 import * as C from './commands/index.js';
 import { deviceOf } from './commands/device-fields.js';
-import { LedgerClosedError } from './errors.js';
+import { LedgerClosedError, ValidationError } from './errors.js';
 import type { HandlerContext } from './handlers/handler-context.js';
 import { deleteLocalSession } from './handlers/delete-local-session.js';
 import { deleteSessions } from './handlers/delete-sessions.js';
@@ -17,7 +17,7 @@ import { sendMsgReceipt } from './handlers/send-msg-receipt.js';
 import { setCurrentSession } from './handlers/set-current-session.js';
 import { syncMessages } from './handlers/sync-messages.js';
 import { updateLocalSession } from './handlers/update-local-session.js';
-import { assertValid } from './validation.js';
+import { assertValid, checkDispatchOptions, fieldProblem } from './validation.js';
 
 type Handler<T> = (command: T, ctx: HandlerContext, meta: CommandMeta) => Promise<unknown>;
 
@@ -79,17 +79,18 @@ export class CommandBus {
 
   constructor(private readonly ctx: HandlerContext) {}
 
-  async dispatch<T extends AnyCommand>(command: T, options: DispatchOptions = {}): Promise<ResultOf<T>> {
+  async dispatch<T extends AnyCommand>(command: T, dispatchOptions?: DispatchOptions): Promise<ResultOf<T>> {
     if (this.closed) throw new LedgerClosedError();
-    const handler = command && handlers.get(command.constructor);
-    if (!handler) {
-      throw new TypeError(`dispatch takes a command instance such as new ReceiveMessage({...}); got ${command?.constructor?.name ?? typeof command}`);
-    }
+    // S10.1: the class is the prototype's, never an own `constructor` key of the instance.
+    const type: unknown = typeof command === 'object' && command !== null && !Object.hasOwn(command, 'constructor') ? Object.getPrototypeOf(command)?.constructor : undefined;
+    const handler = handlers.get(type as Function);
+    if (!handler) throw new ValidationError('dispatch', [fieldProblem('command', command, 'isCommand', 'must be a command instance such as new ReceiveMessage({...})')]);
+    const options = checkDispatchOptions(dispatchOptions);
     assertValid(command);
     const commandId = options.commandId ?? uuidv4();
     const meta: CommandMeta = {
       commandId,
-      commandType: command.constructor.name,
+      commandType: (type as Function).name,
       correlationId: options.correlationId ?? commandId,
       causationId: options.causationId ?? commandId,
       account: command.account,

@@ -3,7 +3,7 @@ import { history, sessionsAt, timeline, type HistoryEntry, type TimelineEntry } 
 import { CommandBus } from './command-bus.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
 import { LedgerClosedError, ValidationError, type FieldError } from './errors.js';
-import { fieldProblem } from './validation.js';
+import { checkViewArgs, fieldProblem, isIdString, queryShapeProblems } from './validation.js';
 import { parseSessionId } from '../domain/identity.js';
 import { HandlerContext } from './handlers/handler-context.js';
 import type { Clock } from './ports/clock.js';
@@ -25,10 +25,10 @@ export interface LedgerParts {
 /** S10.1 for the audit queries: every bad field named. */
 function checkAuditQuery(name: string, query: unknown, needs: { sessionId?: boolean; at?: boolean }): void {
   const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const problems: FieldError[] = [];
-  if (typeof q['account'] !== 'string' || q['account'] === '') problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
-  if (q['device'] !== undefined && (typeof q['device'] !== 'string' || q['device'] === '')) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
-  if (needs.sessionId && (typeof q['sessionId'] !== 'string' || !parseSessionId(q['sessionId']))) {
+  const problems: FieldError[] = queryShapeProblems(query);
+  if (!isIdString(q['account'])) problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
+  if (q['device'] !== undefined && !isIdString(q['device'])) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
+  if (needs.sessionId && (!isIdString(q['sessionId']) || !parseSessionId(q['sessionId']))) {
     problems.push(fieldProblem('sessionId', q['sessionId'], 'isSessionId', 'must be a session id such as p2p-bob or team-42'));
   }
   if (needs.at && (typeof q['at'] !== 'number' || !Number.isFinite(q['at']))) problems.push(fieldProblem('at', q['at'], 'isNumber', 'must be a ledger time in ms'));
@@ -75,7 +75,7 @@ export class Ledger {
   /** A device view of `accountId` (API.md); its options are recorded on first use (S10.3). */
   account(accountId: string, options: DeviceViewOptions = {}): DeviceView {
     this.assertOpen();
-    if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.account(accountId): accountId must be a non-empty string');
+    checkViewArgs(accountId, options);
     this.prune();
     const view = new DeviceView(accountId, options, this.commands, this.queries, this.runner, this.router);
     this.views.add(view);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Ledger } from '../application/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
+import { UpcastingEventStore } from './upcasting/upcasting-store.js';
 
 export interface CreateLedgerOptions {
   /**
@@ -45,7 +46,7 @@ export async function openStore(url: string): Promise<EventStore> {
 /** The composition root: a ledger on the chosen store, its read models caught up. */
 export async function createLedger(options: CreateLedgerOptions = {}): Promise<Ledger> {
   const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
-  const store = await openStore(url);
+  const store = new UpcastingEventStore(await openStore(url));
   try {
     return await Ledger.open({ store, clock: options.clock ?? Date.now, runner: { ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }) } });
   } catch (error) {
