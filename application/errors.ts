@@ -1,6 +1,6 @@
 /** One bad field of a command or query, with the class-validator constraints it broke. */
 export interface FieldError {
-  /** dotted path, e.g. `message.time` or `roaming.3.to` */
+  /** dotted path, e.g. `message.time` or `roaming[3].to`, as the caller wrote it */
   readonly field: string;
   readonly value: unknown;
   /** constraint name → what to change */

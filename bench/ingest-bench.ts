@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLedger } from '../infrastructure/create-ledger.js';
 import type { Message } from '../domain/message.js';
+import type { Ledger } from '../application/api/ledger.js';
+import type { DeviceView } from '../application/api/device-view.js';
 
 export interface IngestFigures {
   readonly store: string;
@@ -11,7 +13,7 @@ export interface IngestFigures {
 }
 
 /** Incoming messages spread over 200 accounts and 50 peers each, as receiveMessage commands. */
-function messages(n: number, tag: string): Message[] {
+export function messages(n: number, tag: string): Message[] {
   return Array.from({ length: n }, (_, i) => ({
     scene: 'p2p', from: `peer${i % 50}`, to: `acct${i % 200}`, idClient: `${tag}-${i}`, type: 'text', text: 'hello', time: 1_700_000_000_000 + i,
   }));
@@ -20,13 +22,7 @@ function messages(n: number, tag: string): Message[] {
 async function measure(store: string, n: number): Promise<IngestFigures> {
   const ledger = await createLedger({ store, clock: () => 1_700_000_000_000 });
   try {
-    const views = new Map<string, ReturnType<typeof ledger.account>>();
-    const view = (account: string) => {
-      let v = views.get(account);
-      if (!v) views.set(account, (v = ledger.account(account)));
-      return v;
-    };
-    await Promise.all(Array.from({ length: 200 }, (_, i) => view(`acct${i}`).ready));
+    const view = await accountViews(ledger);
     const seq = messages(n, 'seq');
     let t = performance.now();
     for (const m of seq) await view(m.to).receiveMessage(m);
@@ -45,6 +41,18 @@ async function measure(store: string, n: number): Promise<IngestFigures> {
   } finally {
     await ledger.close();
   }
+}
+
+/** One device view per account, opened on first use; the 200 accounts of `messages` are ready. */
+export async function accountViews(ledger: Ledger): Promise<(account: string) => DeviceView> {
+  const views = new Map<string, DeviceView>();
+  const view = (account: string) => {
+    let v = views.get(account);
+    if (!v) views.set(account, (v = ledger.account(account)));
+    return v;
+  };
+  await Promise.all(Array.from({ length: 200 }, (_, i) => view(`acct${i}`).ready));
+  return view;
 }
 
 /** µs per message into ONE session, early and late: the cost must not grow with the session. */

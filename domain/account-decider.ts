@@ -55,7 +55,8 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
       return sessionId === undefined ? [] : [{ type: 'CurrentSessionCleared', data: { sessionId, device: command.device } }];
     }
     case 'ResetAllUnread':
-      return [{ type: 'AllSessionUnreadReset', data: { device: command.device, sessionIds: command.sessionIds } }];
+      // Nothing unread changes nothing (S4.4), and records nothing.
+      return command.sessionIds.length === 0 ? [] : [{ type: 'AllSessionUnreadReset', data: { device: command.device, sessionIds: command.sessionIds } }];
     default: {
       const never: never = command;
       throw new Error(`unknown account command ${JSON.stringify(never)}`);

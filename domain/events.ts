@@ -24,7 +24,7 @@ export function markScopeOf(mode: UnreadMode): MarkScope {
 }
 
 /** The current version of every event's data shape; upcasters live in infrastructure. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const EventTypes = {
   MessageReceived: 'MessageReceived',

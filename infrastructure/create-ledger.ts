@@ -4,11 +4,13 @@ import { Ledger } from '../application/api/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
 import type { Logger } from '../application/ports/logger.js';
+import { UpcastingEventStore } from './upcasting/upcasting-store.js';
 
 export interface CreateLedgerOptions {
   /**
    * 'memory', 'sqlite:<path>' (default 'sqlite:./data/ledger.sqlite', or $LEDGER_STORE), or an
-   * EventStoreDB connection string ('esdb://…', 'esdb+discover://…').
+   * EventStoreDB connection string ('esdb://…', 'esdb+discover://…'), or a PostgreSQL one
+   * ('postgres://…', 'postgresql://…').
    */
   readonly store?: string;
   /** the ledger clock in ms; default Date.now */
@@ -37,13 +39,17 @@ export async function openStore(url: string): Promise<EventStore> {
     const { EsdbEventStore } = await import('./store/esdb/esdb-store.js');
     return EsdbEventStore.connect(url);
   }
-  throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…'`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { PgEventStore } = await import('./store/postgres/pg-event-store.js');
+    return PgEventStore.connect(url);
+  }
+  throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…', 'postgres://…'`);
 }
 
 /** The composition root: a ledger on the chosen store, its read models caught up. */
 export async function createLedger(options: CreateLedgerOptions = {}): Promise<Ledger> {
   const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
-  const store = await openStore(url);
+  const store = new UpcastingEventStore(await openStore(url));
   try {
     return await Ledger.open({
       store,

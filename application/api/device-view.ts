@@ -6,10 +6,11 @@ import { SessionRef } from '../../domain/session-ref.js';
 import type { CommandChange } from '../read/event-log.js';
 import type { Session } from '../../projections/session-list/model.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
-import { errorText, type Logger } from '../ports/logger.js';
+import type { Logger } from '../ports/logger.js';
 import type { CommandBus } from '../write/command-bus.js';
 import * as C from '../write/commands/index.js';
-import { settle, type Done } from './done-callback.js';
+import { guard, settle, type Done } from './done-callback.js';
+import { doneOf, methodOptions } from '../validation.js';
 import type { QueryBus } from '../read/query-bus.js';
 import type { ViewChangeRouter } from '../read/view-router.js';
 import { GetLocalSession, GetLocalSessions, GetLocalSessionsByMsgType, GetTotalUnread } from '../read/session-queries.js';
@@ -71,6 +72,7 @@ export class DeviceView {
   private readonly commands: CommandBus;
   private readonly queries: QueryBus;
   private readonly reader: () => SessionListReader;
+  private readonly logger: Logger;
 
   constructor({ account, options, commands, queries, reader, router, logger }: DeviceViewParts) {
     this.account = account;
@@ -79,11 +81,11 @@ export class DeviceView {
     this.queries = queries;
     this.reader = reader;
     this.device = options.device ?? 'default';
-    const guard = guardWith(logger);
+    this.logger = logger;
     this.sessions$ = this.sessionsSubject.asObservable();
     this.updates$ = this.updatesSubject.asObservable();
-    if (options.onsessions) this.subscriptions.push(this.sessions$.subscribe(guard(options.onsessions)));
-    if (options.onupdatesession) this.subscriptions.push(this.updates$.subscribe(guard(options.onupdatesession)));
+    if (options.onsessions) this.subscriptions.push(this.sessions$.subscribe(guard(options.onsessions, logger)));
+    if (options.onupdatesession) this.subscriptions.push(this.updates$.subscribe(guard(options.onupdatesession, logger)));
     this.stopListening = router.listen(account, this.device, (changes) => this.onChanges(changes));
     const registration: C.RegisterDevice = new C.RegisterDevice({
       account, device: this.device,
@@ -122,6 +124,11 @@ export class DeviceView {
     }
   }
 
+  /** Honours `done` too (S9); a `done` that throws is reported to the logger. */
+  private settle<T>(promise: Promise<T>, done: Done<T> | undefined): Promise<T> {
+    return settle(promise, done, this.logger);
+  }
+
   private async run<T>(work: () => Promise<T>): Promise<T> {
     await this.ready;
     return work();
@@ -132,22 +139,22 @@ export class DeviceView {
   }
 
   receiveMessage(msg: Message, options?: { done?: Done<Session | null> }): Promise<Session | null> {
-    return settle(this.run(() => this.commands.dispatch(new C.ReceiveMessage({ ...this.base(), message: msg }))), options?.done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.ReceiveMessage({ ...this.base(), message: msg }))), doneOf(options));
   }
 
   sendMessage(msg: Message, options?: { done?: Done<Session | null> }): Promise<Session | null> {
-    return settle(this.run(() => this.commands.dispatch(new C.SendMessage({ ...this.base(), message: msg }))), options?.done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.SendMessage({ ...this.base(), message: msg }))), doneOf(options));
   }
 
   /** S3.1: one `onsessions` with the changed sessions, ascending by updateTime; resolves them. */
   syncMessages(options: WithDone<{ roaming?: Message[]; offline?: Message[] }, Session[]> = {}): Promise<Session[]> {
-    const { done, roaming, offline } = options;
-    return settle(this.run(async () => {
+    return this.settle(this.run(async () => {
+      const { roaming, offline } = methodOptions('syncMessages', options);
       const commandId = uuidv4();
       const changed = new Set<string>();
       this.syncing.set(commandId, changed);
       try {
-        await this.commands.dispatch(new C.SyncMessages({ ...this.base(), ...(roaming && { roaming }), ...(offline && { offline }) }), { commandId });
+        await this.commands.dispatch(new C.SyncMessages({ ...this.base(), ...(roaming !== undefined && { roaming }), ...(offline !== undefined && { offline }) }), { commandId });
       } finally {
         this.syncing.delete(commandId);
       }
@@ -157,80 +164,74 @@ export class DeviceView {
         .sort((a, b) => a.updateTime - b.updateTime || (a.id < b.id ? -1 : 1));
       if (sessions.length > 0) this.sessionsSubject.next(sessions);
       return sessions;
-    }), done);
+    }), doneOf(options));
   }
 
   setCurrSession(sessionId: string, done?: Done<Session | null>): Promise<Session | null> {
-    return settle(this.run(() => this.commands.dispatch(new C.SetCurrentSession({ ...this.base(), sessionId }))), done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.SetCurrentSession({ ...this.base(), sessionId }))), done);
   }
 
   resetSessionUnread(sessionId: string, done?: Done<Session | null>): Promise<Session | null> {
-    return settle(this.run(() => this.commands.dispatch(new C.ResetSessionUnread({ ...this.base(), sessionId }))), done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.ResetSessionUnread({ ...this.base(), sessionId }))), done);
   }
 
   resetAllSessionUnread(done?: Done<string[]>): Promise<string[]> {
-    return settle(this.run(() => this.commands.dispatch(new C.ResetAllSessionUnread(this.base()))), done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.ResetAllSessionUnread(this.base()))), done);
   }
 
   resetCurrSession(done?: Done<void>): Promise<void> {
-    return settle(this.run(async () => { await this.commands.dispatch(new C.ResetCurrentSession(this.base())); }), done);
+    return this.settle(this.run(async () => { await this.commands.dispatch(new C.ResetCurrentSession(this.base())); }), done);
   }
 
   getLocalSessions(options: WithDone<{ lastSessionId?: string; limit?: number; reverse?: boolean }, { sessions: Session[] }> = {}): Promise<{ sessions: Session[] }> {
-    const { done, ...rest } = options;
-    return settle(this.run(() => this.queries.execute(new GetLocalSessions({ ...this.base(), ...rest }))), done);
+    return this.settle(this.run(() => this.queries.execute(new GetLocalSessions({ ...this.base(), ...methodOptions('getLocalSessions', options) }))), doneOf(options));
   }
 
   getLocalSession(options: WithDone<{ sessionId: string }, Session | null>): Promise<Session | null> {
-    const { done, ...rest } = options ?? ({} as { sessionId: string });
-    return settle(this.run(() => this.queries.execute(new GetLocalSession({ ...this.base(), ...rest }))), done);
+    return this.settle(this.run(() => this.queries.execute(new GetLocalSession({ ...this.base(), ...methodOptions('getLocalSession', options) }))), doneOf(options));
   }
 
   getLocalSessionsByMsgType(options: WithDone<{ exclude: string[]; limit?: number; lastSessionId?: string }, { sessions: Session[] }>): Promise<{ sessions: Session[] }> {
-    const { done, ...rest } = options ?? ({} as { exclude: string[] });
-    return settle(this.run(() => this.queries.execute(new GetLocalSessionsByMsgType({ ...this.base(), ...rest }))), done);
+    return this.settle(this.run(() => this.queries.execute(new GetLocalSessionsByMsgType({ ...this.base(), ...methodOptions('getLocalSessionsByMsgType', options) }))), doneOf(options));
   }
 
   insertLocalSession(options: WithDone<{ scene: Message['scene']; to: string; updateTime?: number }, { session: Session }>): Promise<{ session: Session }> {
-    const { done, ...rest } = options ?? ({} as { scene: Message['scene']; to: string });
-    return settle(this.run(() => this.commands.dispatch(new C.InsertLocalSession({ ...this.base(), ...rest }))), done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.InsertLocalSession({ ...this.base(), ...methodOptions('insertLocalSession', options) }))), doneOf(options));
   }
 
   /** S7.2: only `localCustom` is taken; other fields are ignored. */
   updateLocalSession(options: WithDone<{ id: string; localCustom: string; [other: string]: unknown }, Session | null>): Promise<Session | null> {
-    const { done, id, localCustom } = options ?? ({} as { id: string; localCustom: string });
-    return settle(this.run(() => this.commands.dispatch(new C.UpdateLocalSession({ ...this.base(), id, localCustom }))), done);
+    return this.settle(this.run(() => {
+      const { id, localCustom } = methodOptions('updateLocalSession', options) as { id: string; localCustom: string };
+      return this.commands.dispatch(new C.UpdateLocalSession({ ...this.base(), id, localCustom }));
+    }), doneOf(options));
   }
 
   deleteLocalSession(options: WithDone<{ id: string | string[] }, void>): Promise<void> {
-    const { done, ...rest } = options ?? ({} as { id: string });
-    return settle(this.run(async () => { await this.commands.dispatch(new C.DeleteLocalSession({ ...this.base(), ...rest })); }), done);
+    return this.settle(this.run(async () => { await this.commands.dispatch(new C.DeleteLocalSession({ ...this.base(), ...methodOptions('deleteLocalSession', options) })); }), doneOf(options));
   }
 
   deleteSession(options: WithDone<{ scene: Message['scene']; to: string }, void>): Promise<void> {
-    const { done, ...rest } = options ?? ({} as { scene: Message['scene']; to: string });
-    return settle(this.run(async () => { await this.commands.dispatch(new C.DeleteSession({ ...this.base(), ...rest })); }), done);
+    return this.settle(this.run(async () => { await this.commands.dispatch(new C.DeleteSession({ ...this.base(), ...methodOptions('deleteSession', options) })); }), doneOf(options));
   }
 
   deleteSessions(options: WithDone<{ sessions: { scene: Message['scene']; to: string }[] }, void>): Promise<void> {
-    const { done, ...rest } = options ?? ({} as { sessions: [] });
-    return settle(this.run(async () => { await this.commands.dispatch(new C.DeleteSessions({ ...this.base(), ...rest })); }), done);
+    return this.settle(this.run(async () => { await this.commands.dispatch(new C.DeleteSessions({ ...this.base(), ...methodOptions('deleteSessions', options) })); }), doneOf(options));
   }
 
   sendMsgReceipt(options: WithDone<{ msg: Message }, boolean>): Promise<boolean> {
-    const { done, ...rest } = options ?? ({} as { msg: Message });
-    return settle(this.run(() => this.commands.dispatch(new C.SendMsgReceipt({ ...this.base(), ...rest }))), done);
+    return this.settle(this.run(() => this.commands.dispatch(new C.SendMsgReceipt({ ...this.base(), ...methodOptions('sendMsgReceipt', options) }))), doneOf(options));
   }
 
   /** S5.3: true iff the message is outgoing and the peer's receipt covers its time. */
   isMsgRemoteRead(msg: Message): boolean {
-    if (!msg || msg.scene !== 'p2p' || !isOutgoing(this.account, msg)) return false;
+    if (!msg || msg.scene !== 'p2p' || typeof msg.to !== 'string' || typeof msg.time !== 'number' || !isOutgoing(this.account, msg)) return false;
     const receipt = this.reader().msgReceiptTime(this.account, SessionRef.fromMessage(this.account, msg).id);
     return receipt !== undefined && msg.time <= receipt;
   }
 
   getTotalUnread(done?: Done<number>): Promise<number> {
-    return settle(this.run(() => this.queries.execute(new GetTotalUnread(this.base()))), done);
+    return this.settle(this.run(() => this.queries.execute(new GetTotalUnread(this.base()))), done);
   }
 
   private isClosed = false;
@@ -248,15 +249,4 @@ export class DeviceView {
     this.sessionsSubject.complete();
     this.updatesSubject.complete();
   }
-}
-
-/** A throwing user callback must not break the ledger's delivery to others. */
-function guardWith(logger: Logger) {
-  return <T>(callback: (value: T) => void): ((value: T) => void) => (value) => {
-    try {
-      callback(value);
-    } catch (error) {
-      logger.error('a device view callback threw', { error: errorText(error) });
-    }
-  };
 }

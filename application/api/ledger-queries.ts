@@ -1,15 +1,15 @@
 import { parseSessionId } from '../../domain/identity.js';
 import { ValidationError, type FieldError } from '../errors.js';
 import type { Position } from '../ports/event-store.js';
-import { fieldProblem } from '../validation.js';
+import { fieldProblem, isIdString, queryShapeProblems } from '../validation.js';
 
 /** S10.1 for the audit queries: every bad field named. */
 export function checkAuditQuery(name: string, query: unknown, needs: { sessionId?: boolean; at?: boolean }): void {
   const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const problems: FieldError[] = [];
-  if (typeof q['account'] !== 'string' || q['account'] === '') problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
-  if (q['device'] !== undefined && (typeof q['device'] !== 'string' || q['device'] === '')) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
-  if (needs.sessionId && (typeof q['sessionId'] !== 'string' || !parseSessionId(q['sessionId']))) {
+  const problems: FieldError[] = queryShapeProblems(query);
+  if (!isIdString(q['account'])) problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
+  if (q['device'] !== undefined && !isIdString(q['device'])) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
+  if (needs.sessionId && (!isIdString(q['sessionId']) || !parseSessionId(q['sessionId']))) {
     problems.push(fieldProblem('sessionId', q['sessionId'], 'isSessionId', 'must be a session id such as p2p-bob or team-42'));
   }
   if (needs.at && (typeof q['at'] !== 'number' || !Number.isFinite(q['at']))) problems.push(fieldProblem('at', q['at'], 'isNumber', 'must be a ledger time in ms'));

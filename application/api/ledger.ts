@@ -6,6 +6,7 @@ import { CommandHandler } from '../write/command-handler.js';
 import { HandlerContext } from '../write/handler-context.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
 import { LedgerClosedError } from '../errors.js';
+import { checkViewArgs } from '../validation.js';
 import { checkAuditQuery, positionOf, positionText } from './ledger-queries.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/event-store.js';
@@ -96,7 +97,7 @@ export class Ledger {
    */
   account(accountId: string, options: DeviceViewOptions = {}): DeviceView {
     this.assertOpen();
-    if (typeof accountId !== 'string' || accountId.length === 0) throw new TypeError('ledger.account(accountId): accountId must be a non-empty string');
+    checkViewArgs(accountId, options);
     this.prune();
     const key = JSON.stringify([accountId, options.device ?? 'default']);
     const open = this.views.get(key);

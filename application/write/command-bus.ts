@@ -2,7 +2,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { CommandMeta, DispatchOptions } from './command-meta.js';
 import type { CommandDefinition } from './command-definition.js';
 import { deviceOf } from './commands/device-fields.js';
-import { LedgerClosedError } from '../errors.js';
+import { LedgerClosedError, ValidationError } from '../errors.js';
 import type { HandlerContext } from './handler-context.js';
 import { deleteLocalSession } from './handlers/delete-local-session.js';
 import { deleteSessions } from './handlers/delete-sessions.js';
@@ -17,7 +17,7 @@ import { sendMsgReceipt } from './handlers/send-msg-receipt.js';
 import { setCurrentSession } from './handlers/set-current-session.js';
 import { syncMessages } from './handlers/sync-messages.js';
 import { updateLocalSession } from './handlers/update-local-session.js';
-import { assertValid } from '../validation.js';
+import { assertValid, checkDispatchOptions, fieldProblem } from '../validation.js';
 
 /** Every command, registered once: the bus's command and result types are read off this list. */
 const DEFINITIONS = [
@@ -44,17 +44,18 @@ export class CommandBus {
 
   constructor(private readonly ctx: HandlerContext) {}
 
-  async dispatch<T extends AnyCommand>(command: T, options: DispatchOptions = {}): Promise<CommandResult<T>> {
+  async dispatch<T extends AnyCommand>(command: T, dispatchOptions?: DispatchOptions): Promise<CommandResult<T>> {
     if (this.closed) throw new LedgerClosedError();
-    const handle = command && handlers.get(command.constructor);
-    if (!handle) {
-      throw new TypeError(`dispatch takes a command instance such as new ReceiveMessage({...}); got ${command?.constructor?.name ?? typeof command}`);
-    }
+    // S10.1: the class is the prototype's, never an own `constructor` key of the instance.
+    const type: unknown = typeof command === 'object' && command !== null && !Object.hasOwn(command, 'constructor') ? Object.getPrototypeOf(command)?.constructor : undefined;
+    const handle = handlers.get(type as Function);
+    if (!handle) throw new ValidationError('dispatch', [fieldProblem('command', command, 'isCommand', 'must be a command instance such as new ReceiveMessage({...})')]);
+    const options = checkDispatchOptions(dispatchOptions);
     assertValid(command);
     const commandId = options.commandId ?? uuidv4();
     const meta: CommandMeta = {
       commandId,
-      commandType: command.constructor.name,
+      commandType: (type as Function).name,
       correlationId: options.correlationId ?? commandId,
       causationId: options.causationId ?? commandId,
       account: command.account,

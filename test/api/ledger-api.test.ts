@@ -69,7 +69,7 @@ describe('API logger and Symbol.asyncDispose', () => {
       view.updates$.subscribe((s) => seen.push(s.id));
       await view.receiveMessage(p2p('bob', 'alice', 1));
       expect(seen).to.deep.equal(['p2p-bob']);
-      expect(logger.lines).to.deep.equal([{ level: 'error', message: 'a device view callback threw', fields: { error: 'callback bug' } }]);
+      expect(logger.lines).to.deep.equal([{ level: 'error', message: 'a callback threw', fields: { error: 'callback bug' } }]);
     } finally {
       await ledger.close();
     }

@@ -12,8 +12,8 @@ import { openFixture } from '../support/ledger-fixture.js';
 import { once, refusingStore } from '../support/refusing-store.js';
 
 describe('peer delivery: a p2p message reaches the peer\'s list exactly once', () => {
-  it('S2.1 a crash between the sender\'s append and the peer\'s copy loses nothing: the next ledger delivers it', async () => {
-    const fx = await openFixture('sqlite');
+  for (const kind of ['sqlite', 'postgres'] as const) it(`S2.1 a crash between the sender\'s append and the peer\'s copy loses nothing: the next ledger delivers it [${kind}]`, async () => {
+    const fx = await openFixture(kind);
     try {
       const alice = fx.ledger.account('alice');
       await alice.sendMessage(p2p('alice', 'bob', 1, { idClient: 'before' }));
@@ -37,8 +37,8 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
     }
   });
 
-  it('S2.1 a peer append refused for good: the send rejects with PeerDeliveryError, and the next ledger delivers it', async () => {
-    const fx = await openFixture('sqlite');
+  for (const kind of ['sqlite', 'postgres'] as const) it(`S2.1 a peer append refused for good: the send rejects with PeerDeliveryError, and the next ledger delivers it [${kind}]`, async () => {
+    const fx = await openFixture(kind);
     try {
       await fx.ledger.close();
       const store = refusingStore(await openStore(fx.storeUrl), 'ledger/bob/', once());

@@ -3,7 +3,7 @@ import { CommandRejectedError, UnknownSessionCursorError, ValidationError } from
 import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, SendMessage, SetCurrentSession, SyncMessages, UpdateLocalSession } from '../../application/write/commands/index.js';
 import type { AnyCommand } from '../../application/write/command-bus.js';
 import { GetLocalSessions } from '../../application/read/session-queries.js';
-import { EventTypes } from '../../domain/events.js';
+import { EventTypes, SCHEMA_VERSION } from '../../domain/events.js';
 import { p2p, team, messageIds } from '../support/messages.js';
 import { onEachStore, record } from '../support/ledger-fixture.js';
 
@@ -285,7 +285,7 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     expect(error.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['account', 'message.scene', 'message.time']);
     expect(error.message).to.contain('message.time must be an integer');
     const batch = await ledger.commands.dispatch(new SyncMessages({ account: 'alice', offline: [p2p('bob', 'alice', 1), { from: 'bob' }] })).catch((e) => e);
-    expect(batch.errors.map((e: { field: string }) => e.field)).to.include('offline.1.idClient');
+    expect(batch.errors.map((e: { field: string }) => e.field)).to.include('offline[1].idClient');
     const foreign = await ledger.account('alice').receiveMessage(p2p('bob', 'carol', 1)).catch((e) => e);
     expect(foreign.errors[0].field).to.equal('message.to');
     const missing = await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', message: undefined })).catch((e) => e);
@@ -298,7 +298,7 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
   it('S10.1 every bad field is named at once, cross-field rules included; the audit queries are validated too', async () => {
     const { ledger } = fx();
     const sync = await ledger.commands.dispatch(new SyncMessages({ account: 'alice', offline: [p2p('bob', 'carol', 1), p2p('dan', 'erin', 2), { ...p2p('bob', 'alice', 3), time: -1 }] })).catch((e) => e);
-    expect(sync.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['offline.0.to', 'offline.1.to', 'offline.2.time']);
+    expect(sync.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['offline[0].to', 'offline[1].to', 'offline[2].time']);
     const send = await ledger.account('alice').sendMessage({ ...p2p('bob', 'alice', 1), time: 1.5 }).catch((e) => e);
     expect(send.errors.map((e: { field: string }) => e.field).sort()).to.deep.equal(['message.from', 'message.time']);
     const receipt = await ledger.account('alice').sendMsgReceipt({ msg: team('alice', 't1', 1) }).catch((e) => e);
@@ -317,7 +317,7 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     expect(second!.type).to.equal('MessageReceived');
     const { idempotencyKey, ...metadata } = second!.metadata;
     expect(metadata).to.deep.equal({
-      schemaVersion: 1, at: clock.now, account: 'alice', device: 'pc',
+      schemaVersion: SCHEMA_VERSION, at: clock.now, account: 'alice', device: 'pc',
       commandId: 'c-1', commandType: 'ReceiveMessage', correlationId: 'corr-9', causationId: 'cause-3',
     });
     // One key per (command, stream, step): a retry finds it and appends nothing.

@@ -105,5 +105,13 @@ describe('web inbox in Chromium (issue 11: badges, order, open, live, reconnect)
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'inbox.png'), fullPage: true });
+
+    // picking another account shows its own list, live, with its own total
+    await page.selectOption('#who', { label: 'bob on phone' });
+    await page.waitForFunction(() => document.querySelector('#sessions li[data-session-id="p2p-alice"]') !== null && document.querySelector('#live-status')!.textContent === 'live');
+    const bobs = await visibleList(page);
+    const { sessions } = await (await fetch(`${f.url}/v1/accounts/bob/sessions?device=phone`, { headers: { authorization: `Bearer ${f.token('bob', { device: 'phone' })}` } })).json() as { sessions: { id: string; unread: number }[] };
+    expect(bobs).to.deep.equal(sessions.map((s) => [s.id, s.unread]));
+    expect(await total(page)).to.equal(bobs.reduce((n, [, badge]) => n + badge, 0));
   });
 });

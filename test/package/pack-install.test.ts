@@ -105,6 +105,8 @@ describe('the package, packed and installed into a fresh project', function () {
     expect(paths).to.include.members([
       'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/session-ledger.js',
       'dist/index.js', 'dist/index.d.ts', 'dist/infrastructure/cli/main.js', 'docs/SESSIONS.md', 'docs/STREAMS.md',
+      // the web inbox that `session-ledger serve` serves at /
+      'dist/infrastructure/http/web/inbox.js', 'infrastructure/http/web/index.html', 'infrastructure/http/web/inbox.css',
     ]);
     const unwanted = paths.filter((p) =>
       /^(dist\/)?(test|bench|\.ci|scripts)\//.test(p) || p.endsWith('.map') || (p.endsWith('.ts') && !p.endsWith('.d.ts')) || p.includes('tsbuildinfo'));

@@ -7,13 +7,15 @@ import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
 import { Ledger } from '../../application/api/ledger.js';
 import { NamespacedEventStore } from './namespaced-store.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
+import { freshPostgresUrl } from './postgres.js';
 
-export type StoreKind = 'memory' | 'sqlite' | 'esdb' | 'esdb-url';
+export type StoreKind = 'memory' | 'sqlite' | 'esdb' | 'esdb-url' | 'postgres';
 /**
  * esdb runs against the wire-compatible test server (test/esdb-server), a fresh one per fixture;
- * esdb-url against the real EventStoreDB named by ESDB_URL, each fixture under its own stream prefix.
+ * esdb-url against the real EventStoreDB named by ESDB_URL, each fixture under its own stream prefix;
+ * postgres against the test PostgreSQL (test/support/postgres.ts), each fixture in its own schema.
  */
-export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb', 'esdb-url'];
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb', 'esdb-url', 'postgres'];
 const ESDB_URL = process.env['ESDB_URL'];
 
 export interface Fixture {
@@ -33,7 +35,7 @@ export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<F
   const clock = { now: start };
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ledger-test-')) : undefined;
   const server = kind === 'esdb' ? await startTestServer() : undefined;
-  const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : server ? server.url : 'memory';
+  const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : server ? server.url : kind === 'postgres' ? await freshPostgresUrl() : 'memory';
   const namespace = `t${randomUUID().slice(0, 8)}-`;
   const open = kind === 'esdb-url'
     ? async () => Ledger.open({ store: new NamespacedEventStore(await openStore(ESDB_URL!), namespace), clock: () => clock.now })

@@ -1,5 +1,6 @@
 import { IsBoolean, IsOptional } from 'class-validator';
-import { DeviceCommand } from './device-fields.js';
+import { assignInput } from '../../validation.js';
+import { DEVICE_KEYS, DeviceCommand } from './device-fields.js';
 
 /** S4 / S10.3: a device view and the options that choose its unread mode. */
 export class RegisterDevice extends DeviceCommand {
@@ -10,6 +11,6 @@ export class RegisterDevice extends DeviceCommand {
   @IsOptional() @IsBoolean() autoMarkRead?: boolean;
   constructor(init: { account: string; device?: string; db?: boolean; syncSessionUnread?: boolean; autoMarkRead?: boolean }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, [...DEVICE_KEYS, 'db', 'syncSessionUnread', 'autoMarkRead']);
   }
 }

@@ -7,6 +7,9 @@ export abstract class DeviceCommand {
   @IsOptional() @IsString() @IsNotEmpty() device?: string;
 }
 
+/** The input keys every command takes (S10.1: commands copy only the keys they declare). */
+export const DEVICE_KEYS = ['account', 'device'] as const;
+
 export function deviceOf(c: { device?: string }): string {
   return c.device ?? 'default';
 }

@@ -1,19 +1,25 @@
-import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { SCENES, type Scene } from '../../../domain/message.js';
-import { DeviceCommand } from './device-fields.js';
+import type { FieldError } from '../../errors.js';
+import { assignInput, fieldProblem, isBoxed, isForbiddenKey, pathOf } from '../../validation.js';
+import { DEVICE_KEYS, DeviceCommand } from './device-fields.js';
+
+const SCENE_MESSAGE = { message: 'scene must be one of p2p, team, superTeam' };
 
 /** S7.1 */
 export class InsertLocalSession extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'InsertLocalSession';
-  @IsIn(SCENES, { message: 'scene must be one of p2p, team, superTeam' }) scene!: Scene;
+  @IsIn(SCENES, SCENE_MESSAGE) scene!: Scene;
   @IsString() @IsNotEmpty() to!: string;
-  @IsOptional() @IsInt() @Min(0) updateTime?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) updateTime?: number;
   constructor(init: { account: string; device?: string; scene: Scene; to: string; updateTime?: number }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, [...DEVICE_KEYS, 'scene', 'to', 'updateTime']);
   }
 }
+
+const UPDATE_KEYS = [...DEVICE_KEYS, 'id', 'localCustom'] as const;
 
 /** S7.2: only localCustom changes. */
 export class UpdateLocalSession extends DeviceCommand {
@@ -23,42 +29,58 @@ export class UpdateLocalSession extends DeviceCommand {
   @IsDefined() @IsString() localCustom!: string;
   constructor(init: { account: string; device?: string; id: string; localCustom: string }) {
     super();
-    // S7.2: other fields are ignored, not rejected.
-    Object.assign(this, { account: init?.account, device: init?.device, id: init?.id, localCustom: init?.localCustom });
-    if (this.device === undefined) delete this.device;
+    // S7.2: other fields are ignored, not rejected (dangerous keys are still refused).
+    const kept = init !== null && typeof init === 'object' && !Array.isArray(init) && !isBoxed(init)
+      ? Object.fromEntries(Object.entries(init).filter(([k]) => (UPDATE_KEYS as readonly string[]).includes(k) || isForbiddenKey(k)))
+      : init;
+    assignInput(this, kept, UPDATE_KEYS);
   }
 }
 
-/** S7.3: one id or several. */
+/** S7.3: one id or several; errors name `id` (or `id[2]`), as the caller wrote it. */
 export class DeleteLocalSession extends DeviceCommand {
+  crossFieldErrors(): FieldError[] {
+    const id: unknown = this.id;
+    if (id === undefined || id === null) return [];
+    if (!Array.isArray(id)) return typeof id === 'string' && id.length > 0 ? [] : [fieldProblem('id', id, 'isIdOrIds', 'must be a session id or a non-empty array of them')];
+    if (id.length === 0) return [fieldProblem('id', id, 'arrayNotEmpty', 'must not be an empty array')];
+    return id.flatMap((one, i) => (typeof one === 'string' && one.length > 0 ? [] : [fieldProblem(pathOf('id', i), one, 'isNotEmptyString', 'must be a non-empty string')]));
+  }
+
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'DeleteLocalSession';
-  @IsArray() @ArrayNotEmpty() @IsString({ each: true }) @IsNotEmpty({ each: true }) ids!: string[];
+  @IsDefined() id!: string | string[];
   constructor(init: { account: string; device?: string; id: string | string[] }) {
     super();
-    const { id, ...rest } = init ?? ({} as typeof init);
-    Object.assign(this, rest, { ids: Array.isArray(id) ? id : id === undefined ? undefined : [id] });
+    assignInput(this, init, [...DEVICE_KEYS, 'id']);
+  }
+
+  get ids(): string[] {
+    return Array.isArray(this.id) ? this.id : [this.id];
   }
 }
 
 export class SessionRef {
-  @IsIn(SCENES, { message: 'scene must be one of p2p, team, superTeam' }) scene!: Scene;
+  @IsIn(SCENES, SCENE_MESSAGE) scene!: Scene;
   @IsString() @IsNotEmpty() to!: string;
 }
 
-function toRef(value: unknown): SessionRef {
-  return value !== null && typeof value === 'object' ? Object.assign(new SessionRef(), value) : (value as SessionRef);
+function toRef(value: unknown, index: number): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const ref = new SessionRef();
+  assignInput(ref, value, ['scene', 'to'], pathOf('sessions', index));
+  return ref;
 }
 
 /** S7.4: delete on the server, for every device. */
 export class DeleteSession extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'DeleteSession';
-  @IsIn(SCENES, { message: 'scene must be one of p2p, team, superTeam' }) scene!: Scene;
+  @IsIn(SCENES, SCENE_MESSAGE) scene!: Scene;
   @IsString() @IsNotEmpty() to!: string;
   constructor(init: { account: string; device?: string; scene: Scene; to: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, [...DEVICE_KEYS, 'scene', 'to']);
   }
 }
 
@@ -69,7 +91,8 @@ export class DeleteSessions extends DeviceCommand {
   @IsArray() @ArrayNotEmpty() @ValidateNested({ each: true }) sessions!: SessionRef[];
   constructor(init: { account: string; device?: string; sessions: { scene: Scene; to: string }[] }) {
     super();
-    Object.assign(this, init);
-    if (Array.isArray(init?.sessions)) this.sessions = init.sessions.map(toRef);
+    const { sessions } = assignInput(this, init, [...DEVICE_KEYS, 'sessions']);
+    // map keeps holes, so validation still sees them (S10.1)
+    if (Array.isArray(sessions)) this.sessions = sessions.map(toRef) as SessionRef[];
   }
 }

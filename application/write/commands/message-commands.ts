@@ -1,13 +1,15 @@
 import { IsArray, IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { concernsAccount } from '../../../domain/identity.js';
 import type { FieldError } from '../../errors.js';
-import { fieldProblem } from '../../validation.js';
-import { DeviceCommand } from './device-fields.js';
+import { assignInput, fieldProblem, pathOf } from '../../validation.js';
+import { DEVICE_KEYS, DeviceCommand } from './device-fields.js';
 import { MessageInput, toMessageInput } from './message-input.js';
 
 function isMessage(m: unknown): m is MessageInput {
   return typeof m === 'object' && m !== null && typeof (m as MessageInput).from === 'string' && typeof (m as MessageInput).to === 'string';
 }
+
+const MESSAGE_KEYS = [...DEVICE_KEYS, 'message'] as const;
 
 /** A p2p message belongs to the lists of its two ends only. */
 export function concernProblem(account: string, m: unknown, path: string): FieldError[] {
@@ -26,7 +28,8 @@ export class ReceiveMessage extends DeviceCommand {
   @IsDefined() @IsObject() @ValidateNested() message!: MessageInput;
   constructor(init: { account: string; device?: string; message: unknown }) {
     super();
-    Object.assign(this, init, { message: toMessageInput(init?.message) });
+    const { message } = assignInput(this, init, MESSAGE_KEYS);
+    if (message !== undefined) this.message = toMessageInput(message);
   }
 }
 
@@ -34,7 +37,7 @@ export class ReceiveMessage extends DeviceCommand {
 export class SendMessage extends DeviceCommand {
   crossFieldErrors(): FieldError[] {
     const m = this.message;
-    return isMessage(m) && m.from !== this.account ? [fieldProblem('message.from', m.from, 'isSender', `must be the sending account ${this.account}`)] : [];
+    return isMessage(m) && typeof this.account === 'string' && m.from !== this.account ? [fieldProblem('message.from', m.from, 'isSender', `must be the sending account ${this.account}`)] : [];
   }
 
   /** type-only: keeps command types distinct for the buses' result types */
@@ -42,7 +45,8 @@ export class SendMessage extends DeviceCommand {
   @IsDefined() @IsObject() @ValidateNested() message!: MessageInput;
   constructor(init: { account: string; device?: string; message: unknown }) {
     super();
-    Object.assign(this, init, { message: toMessageInput(init?.message) });
+    const { message } = assignInput(this, init, MESSAGE_KEYS);
+    if (message !== undefined) this.message = toMessageInput(message);
   }
 }
 
@@ -52,7 +56,7 @@ export class SyncMessages extends DeviceCommand {
     const out: FieldError[] = [];
     for (const field of ['roaming', 'offline'] as const) {
       const list = this[field];
-      if (Array.isArray(list)) list.forEach((m, i) => out.push(...concernProblem(this.account, m, `${field}.${i}`)));
+      if (Array.isArray(list)) list.forEach((m, i) => out.push(...concernProblem(this.account, m, pathOf(field, i))));
     }
     return out;
   }
@@ -63,8 +67,9 @@ export class SyncMessages extends DeviceCommand {
   @IsOptional() @IsArray() @ValidateNested({ each: true }) offline?: MessageInput[];
   constructor(init: { account: string; device?: string; roaming?: unknown[]; offline?: unknown[] }) {
     super();
-    Object.assign(this, init);
-    if (Array.isArray(init?.roaming)) this.roaming = init.roaming.map(toMessageInput);
-    if (Array.isArray(init?.offline)) this.offline = init.offline.map(toMessageInput);
+    const { roaming, offline } = assignInput(this, init, [...DEVICE_KEYS, 'roaming', 'offline']);
+    // map keeps holes, so validation still sees them (S10.1)
+    if (Array.isArray(roaming)) this.roaming = roaming.map(toMessageInput);
+    if (Array.isArray(offline)) this.offline = offline.map(toMessageInput);
   }
 }

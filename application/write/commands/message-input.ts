@@ -1,5 +1,6 @@
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { SCENES, type Message, type Scene } from '../../../domain/message.js';
+import { isBoxed } from '../../validation.js';
 
 /** A NIM message as commands accept it (S2). */
 export class MessageInput implements Message {
@@ -10,7 +11,7 @@ export class MessageInput implements Message {
   @IsOptional() @IsString() idServer?: string;
   @IsString() @IsNotEmpty() type!: string;
   @IsOptional() @IsString() text?: string;
-  @IsInt({ message: 'time must be an integer: ms since epoch' }) @Min(0) time!: number;
+  @IsInt({ message: 'time must be an integer: ms since epoch' }) @Min(0) @Max(Number.MAX_SAFE_INTEGER) time!: number;
   @IsOptional() @IsBoolean() isUnreadable?: boolean;
   @IsOptional() @IsString() custom?: string;
 }
@@ -22,7 +23,7 @@ const MESSAGE_FIELDS = ['scene', 'from', 'to', 'idClient', 'idServer', 'type', '
  * A NIM SDK message has many more fields (flow, status, target, …): they are left behind, not refused.
  */
 export function toMessageInput(value: unknown): MessageInput {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value as MessageInput;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isBoxed(value)) return value as MessageInput;
   const input = new MessageInput();
   for (const k of MESSAGE_FIELDS) {
     const v = (value as Record<string, unknown>)[k];

@@ -1,5 +1,8 @@
 import { IsNotEmpty, IsString } from 'class-validator';
-import { DeviceCommand } from './device-fields.js';
+import { assignInput } from '../../validation.js';
+import { DEVICE_KEYS, DeviceCommand } from './device-fields.js';
+
+const SESSION_KEYS = [...DEVICE_KEYS, 'sessionId'] as const;
 
 /** S4.2 */
 export class SetCurrentSession extends DeviceCommand {
@@ -8,7 +11,7 @@ export class SetCurrentSession extends DeviceCommand {
   @IsString() @IsNotEmpty() sessionId!: string;
   constructor(init: { account: string; device?: string; sessionId: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, SESSION_KEYS);
   }
 }
 
@@ -19,7 +22,7 @@ export class ResetSessionUnread extends DeviceCommand {
   @IsString() @IsNotEmpty() sessionId!: string;
   constructor(init: { account: string; device?: string; sessionId: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, SESSION_KEYS);
   }
 }
 
@@ -29,7 +32,7 @@ export class ResetAllSessionUnread extends DeviceCommand {
   declare private readonly brand: 'ResetAllSessionUnread';
   constructor(init: { account: string; device?: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, DEVICE_KEYS);
   }
 }
 
@@ -39,6 +42,6 @@ export class ResetCurrentSession extends DeviceCommand {
   declare private readonly brand: 'ResetCurrentSession';
   constructor(init: { account: string; device?: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, DEVICE_KEYS);
   }
 }

@@ -4,7 +4,8 @@ import { defineCommand } from '../command-definition.js';
 
 /**
  * S4.4: only sessions with unread > 0 change; resolves their ids. The choice is recorded on the
- * account stream first, so a retry resets the sessions chosen then, not those unread since.
+ * account stream first, so a retry resets the sessions chosen then, not those unread since (a
+ * call that found nothing unread records nothing: dispatched again, it resets what is unread then).
  */
 export const resetAllSessionUnread = defineCommand([ResetAllSessionUnread], async (c, ctx, meta): Promise<string[]> => {
   const scope = await ctx.markScope(meta);

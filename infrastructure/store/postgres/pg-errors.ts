@@ -1,0 +1,35 @@
+import { StoreUnavailableError } from '../../../application/ports/event-store.js';
+
+/** SQLSTATE classes and codes that mean "the server could not be reached or went away", not "no" */
+const TRANSIENT_CLASSES = ['08']; // connection exception
+const TRANSIENT_CODES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/** Whether an error from `pg` is about the connection (retry later) rather than an answer. */
+export function isTransientFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (SOCKET_CODES.has(code) || TRANSIENT_CODES.has(code) || TRANSIENT_CLASSES.some((prefix) => code.startsWith(prefix) && code.length === 5)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}
+
+/** Connection trouble becomes StoreUnavailableError naming the server and the operation; the rest passes. */
+export function translatePgError(error: unknown, context: { endpoint: string; operation: string }): unknown {
+  if (error instanceof StoreUnavailableError || !isTransientFailure(error)) return error;
+  const detail = error instanceof Error ? error.message.split('\n')[0]!.trim() : String(error);
+  return new StoreUnavailableError(
+    `PostgreSQL at ${context.endpoint} is unavailable while ${context.operation} (${detail || 'connection failed'}): check that the server is running and reachable, then retry`,
+    error,
+  );
+}
+
+/** host:port/database of a connection string, without the password */
+export function describeEndpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'the configured server';
+  }
+}

@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import {
+  StoreClosedError,
+  StreamDeletedError,
+  type AppendResult,
+  type BatchHandler,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StoredCheckpoint,
+  type SubscribeOptions,
+  type Subscription,
+} from '../../../application/ports/event-store.js';
+import { checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget } from '../shared/append-rules.js';
+import { decodeJson, encodeJson } from '../shared/json.js';
+import { logRange, streamRange } from '../shared/read-ranges.js';
+import { positionAt } from '../shared/records.js';
+import { describeEndpoint, isTransientFailure, translatePgError } from './pg-errors.js';
+import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
+import { CommitNotifier } from './pg-notifier.js';
+import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
+import { MAX_EVENTS_PER_TRANSACTION, TRANSACTION_BASE, ensureSchema } from './pg-schema.js';
+import { PgSubscription, type PollPolicy } from './pg-subscription.js';
+
+export interface PgStoreOptions {
+  /** connections in the pool (default 10) */
+  readonly poolSize?: number;
+  readonly poll?: Partial<PollPolicy>;
+}
+
+const DEFAULT_POLL: PollPolicy = { idleMs: 500, minRetryMs: 100, maxRetryMs: 5000 };
+
+/**
+ * The event store on PostgreSQL (`pg`), for many ledger processes on one database. Each append is
+ * one transaction that locks its stream's row, so appends to different streams run side by side.
+ * Reads of the global log and subscriptions stay below the oldest running transaction (see
+ * pg-schema.ts); subscriptions are woken by this process's commits and by NOTIFY from others.
+ */
+export class PgEventStore implements EventStore {
+  private readonly subscriptions = new Set<PgSubscription>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly endpoint: string;
+  private readonly poll: PollPolicy;
+  private closed = false;
+
+  static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true } as pg.PoolConfig);
+    // an idle client that loses its connection must not crash the process; the next query reports it
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      try {
+        const schema = await ensureSchema(client);
+        const store = new PgEventStore(pool, connectionString, channelOf(schema), options);
+        await store.notifier.listen().catch(async (error: unknown) => {
+          await store.notifier.close();
+          throw error;
+        });
+        return store;
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw translatePgError(error, { endpoint: describeEndpoint(connectionString), operation: 'opening the store' });
+    }
+  }
+
+  private readonly notifier: CommitNotifier;
+
+  private constructor(private readonly pool: pg.Pool, connectionString: string, channel: string, options: PgStoreOptions) {
+    this.endpoint = describeEndpoint(connectionString);
+    this.poll = { ...DEFAULT_POLL, ...options.poll };
+    this.notifier = new CommitNotifier(connectionString, channel, () => this.wakeAll());
+  }
+
+  async appendToStream(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    this.ensureOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateAppend(stream, events, expected);
+    if (events.length > MAX_EVENTS_PER_TRANSACTION) {
+      throw new RangeError(`an append to ${stream} of ${events.length} events exceeds the ${MAX_EVENTS_PER_TRANSACTION} one transaction can hold: split it`);
+    }
+    // encode now, so data that cannot be JSON rejects this append alone
+    const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
+    return this.transaction(`appending to ${stream}`, async (db) => {
+      const ids = encoded.map((event) => event.id);
+      // pipelined: the lookup runs once the lock is held, so it sees every write before ours
+      const [state, written] = await Promise.all([lockStream(db, stream), ids.length === 0 ? new Map<string, bigint>() : revisionsOf(db, stream, ids)]);
+      const decision = decideAppend(stream, ids, expected, state, (id) => written.get(id));
+      if (decision.kind === 'unchanged') return commitAfter(db, resultAt(db, stream, decision.lastRevision));
+      const { rows } = await commitAfter(db, db.query<{ position: string }>(prepared(
+        `WITH written AS (
+           INSERT INTO events (global_position, stream, revision, id, type, data, metadata)
+           SELECT ${TRANSACTION_BASE} + e.ord - 1, $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata
+           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(id, type, data, metadata, ord)
+           RETURNING global_position
+         ), bumped AS (
+           UPDATE streams SET last_revision = $2::bigint + cardinality($3::text[]) - 1 WHERE name = $1
+         )
+         SELECT max(global_position)::text AS position FROM written`,
+        [stream, decision.firstRevision.toString(), ids, encoded.map((e) => e.type), encoded.map((e) => e.data), encoded.map((e) => e.metadata)],
+      )));
+      const last = decision.firstRevision + BigInt(ids.length) - 1n;
+      return { nextExpectedRevision: last, position: positionAt(BigInt(rows[0]!.position)) };
+    });
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    return this.guard(`reading ${stream}`, async () => {
+      const state = await streamState(this.pool, stream);
+      if (state.tombstoned) throw new StreamDeletedError(stream);
+      const range = streamRange(options, state);
+      if (range.low > range.high || range.limit === 0) return [];
+      const { rows } = await this.pool.query<EventRow>(prepared(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = $1 AND revision BETWEEN $2 AND $3
+         ORDER BY events.revision ${range.forwards ? 'ASC' : 'DESC'} LIMIT $4`,
+        [stream, range.low.toString(), range.high.toString(), sqlLimit(range.limit)],
+      ));
+      return rows.map(fromRow);
+    }, true);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    const range = logRange(options);
+    return this.guard('reading the global log', async () => (await readLogPage(this.pool, range, options.filter)).events, true);
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    const source = {
+      readPage: (after: bigint, filter: SubscribeOptions['filter'], limit: number) =>
+        this.guard('following the global log', () => readLogPage(this.pool, { forwards: true, bound: after, limit }, filter)),
+      head: () => this.guard('following the global log', () => logHead(this.pool)),
+    };
+    const subscription = new PgSubscription(source, options, handler, this.poll, (ended) => this.subscriptions.delete(ended));
+    if (this.closed) {
+      subscription.fail(new StoreClosedError());
+    } else {
+      this.subscriptions.add(subscription);
+      subscription.start();
+    }
+    return subscription;
+  }
+
+  /** Soft delete: hides the events written so far; they stay in the global log. */
+  async deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    this.ensureOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateTarget(stream, expected);
+    await this.transaction(`deleting ${stream}`, async (db) => {
+      const state = await lockStream(db, stream);
+      checkDeleteExpectation(stream, expected, state);
+      await commitAfter(db, streamExists(state) ? db.query('UPDATE streams SET visible_from = last_revision + 1 WHERE name = $1', [stream]) : undefined);
+    });
+  }
+
+  async tombstoneStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    this.ensureOpen();
+    const expected = options.expectedRevision ?? 'any';
+    validateTarget(stream, expected);
+    await this.transaction(`tombstoning ${stream}`, async (db) => {
+      checkDeleteExpectation(stream, expected, await lockStream(db, stream));
+      await commitAfter(db, db.query('UPDATE streams SET tombstoned = true WHERE name = $1', [stream]));
+    });
+  }
+
+  async readCheckpoint(name: string): Promise<StoredCheckpoint | null> {
+    this.ensureOpen();
+    return this.guard(`reading checkpoint ${name}`, async () => {
+      const { rows } = await this.pool.query<{ commit: string; prepare: string; state: string }>(
+        'SELECT commit_position::text AS commit, prepare_position::text AS prepare, state FROM checkpoints WHERE name = $1',
+        [name],
+      );
+      const row = rows[0];
+      return row ? { position: { commit: BigInt(row.commit), prepare: BigInt(row.prepare) }, state: decodeJson(row.state) } : null;
+    }, true);
+  }
+
+  async writeCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
+    this.ensureOpen();
+    const state = encodeJson(checkpoint.state);
+    const { commit, prepare } = checkpoint.position;
+    await this.guard(`writing checkpoint ${name}`, () =>
+      this.pool.query(
+        `INSERT INTO checkpoints (name, commit_position, prepare_position, state) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET commit_position = excluded.commit_position,
+           prepare_position = excluded.prepare_position, state = excluded.state`,
+        [name, commit.toString(), prepare.toString(), state],
+      ),
+      true,
+    );
+  }
+
+  /** Ends the subscriptions, lets the calls in flight finish, then closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of [...this.subscriptions]) subscription.fail(new StoreClosedError());
+    await Promise.allSettled([...this.inFlight]);
+    await this.notifier.close();
+    await this.pool.end();
+  }
+
+  /**
+   * Runs `work` in one transaction on a connection of its own; `work` ends with commitAfter. The
+   * connections are pipelined: BEGIN goes out with the first statement, COMMIT with the last.
+   * After the commit, wakes this process's subscriptions and tells the other processes. A
+   * connection found dead before COMMIT was sent (a pooled one the server dropped) wrote nothing,
+   * so the transaction runs once more on a fresh one; once COMMIT is sent, the outcome is unknown
+   * and the caller gets StoreUnavailableError (a retry with the same event ids is safe).
+   */
+  private transaction<T>(operation: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.guard(operation, async () => {
+      try {
+        return await this.transactionOnce(work);
+      } catch (error) {
+        if (!(error instanceof BeforeCommit)) throw error;
+        return this.transactionOnce(work).catch((again: unknown) => {
+          throw again instanceof BeforeCommit ? again.error : again;
+        });
+      }
+    });
+  }
+
+  private async transactionOnce<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: unknown;
+    // a connection lost mid-transaction fails the statements; the event must not go unhandled
+    const lost = (error: unknown) => (broken = error);
+    client.on('error', lost);
+    try {
+      const [, result] = await Promise.all([client.query('BEGIN'), work(client)]);
+      this.wakeAll();
+      this.notifier.committed();
+      return result;
+    } catch (error) {
+      // after a failed statement COMMIT has already ended the transaction; ROLLBACK then only warns
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+      throw !committing.has(client) && isTransientFailure(error) ? new BeforeCommit(error) : error;
+    } finally {
+      committing.delete(client);
+      client.off('error', lost);
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  /**
+   * Tracks the call for close(), and turns connection trouble into StoreUnavailableError. A
+   * `retryable` call (a read, or a write that is the same when done twice) runs once more when
+   * its connection turns out to be lost.
+   */
+  private guard<T>(operation: string, action: () => Promise<T>, retryable = false): Promise<T> {
+    const attempt = retryable ? () => action().catch((error: unknown) => (isTransientFailure(error) ? action() : Promise.reject(error))) : action;
+    const running = attempt().catch((error: unknown) => {
+      throw translatePgError(error, { endpoint: this.endpoint, operation });
+    });
+    this.inFlight.add(running);
+    const untrack = () => this.inFlight.delete(running);
+    running.then(untrack, untrack);
+    return running;
+  }
+
+  private wakeAll(): void {
+    for (const subscription of this.subscriptions) subscription.wake();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}
+
+/** The NOTIFY channel of a schema's ledger: a name of at most 63 bytes, as PostgreSQL requires. */
+function channelOf(schema: string): string {
+  const channel = `session_ledger:${schema}`;
+  return Buffer.byteLength(channel) <= 63 ? channel : `session_ledger:${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
+}
+
+/** A transaction that failed on a lost connection before its COMMIT was sent: it wrote nothing. */
+class BeforeCommit {
+  constructor(readonly error: unknown) {}
+}
+
+/** the connections whose transaction has sent its COMMIT */
+const committing = new WeakSet<pg.PoolClient>();
+
+/** Sends COMMIT right behind `last`, so both take one round trip; resolves with `last`'s result once committed. */
+async function commitAfter<T>(db: pg.PoolClient, last: Promise<T>): Promise<T>;
+async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined>;
+async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined> {
+  committing.add(db);
+  const [result] = await Promise.all([last, db.query('COMMIT')]);
+  return result;
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { EventFilter, RecordedEvent } from '../../../application/ports/event-store.js';
+import type { LogRange } from '../shared/read-ranges.js';
+import { toRecordedEvent } from '../shared/records.js';
+import { HORIZON } from './pg-schema.js';
+
+/** a row of `events` as the queries return it; bigints come as text */
+export interface EventRow {
+  readonly position: string;
+  readonly stream: string;
+  readonly revision: string;
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+export const EVENT_COLUMNS = 'global_position::text AS position, stream, revision::text AS revision, id, type, data, metadata';
+
+export function fromRow(row: EventRow): RecordedEvent {
+  return toRecordedEvent({
+    position: BigInt(row.position),
+    streamName: row.stream,
+    revision: BigInt(row.revision),
+    id: row.id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+  });
+}
+
+const names = new Map<string, string>();
+
+/** A named statement: each connection parses and plans it once, then only binds values. */
+export function prepared(text: string, values: unknown[] = []): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `session_ledger_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+}
+
+/** null is LIMIT ALL to PostgreSQL */
+export function sqlLimit(limit: number): number | null {
+  return Number.isFinite(limit) ? limit : null;
+}
+
+/**
+ * Reads the global log below the horizon, in one statement so that the horizon and the rows come
+ * from the same snapshot. Returns the horizon too: every position below it is final.
+ */
+export async function readLogPage(db: pg.Pool, range: LogRange, filter: EventFilter | undefined): Promise<{ events: RecordedEvent[]; horizon: bigint }> {
+  const params: unknown[] = [];
+  const where = ['global_position < h.horizon'];
+  if (range.bound !== undefined) {
+    params.push(range.bound.toString());
+    where.push(`global_position ${range.forwards ? '>' : '<'} $${params.length}::bigint`);
+  }
+  for (const [column, prefixes] of [['stream', filter?.streamPrefixes], ['type', filter?.eventTypePrefixes]] as const) {
+    if (prefixes === undefined) continue;
+    params.push(prefixes);
+    // starts_with is case-sensitive and needs no escaping, unlike LIKE
+    where.push(`EXISTS (SELECT 1 FROM unnest($${params.length}::text[]) AS p(prefix) WHERE starts_with(${column}, p.prefix))`);
+  }
+  params.push(sqlLimit(range.limit));
+  const { rows } = await db.query<EventRow & { horizon: string }>(prepared(
+    `WITH h AS (SELECT ${HORIZON} AS horizon)
+     SELECT h.horizon::text AS horizon, e.* FROM h LEFT JOIN LATERAL (
+       SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
+       ORDER BY global_position ${range.forwards ? 'ASC' : 'DESC'} LIMIT $${params.length}
+     ) e ON true`,
+    params,
+  ));
+  const horizon = BigInt(rows[0]!.horizon);
+  return { events: rows.filter((row) => row.position !== null).map(fromRow), horizon };
+}
+
+/** position of the last committed event, -1n for an empty log */
+export async function logHead(db: pg.Pool): Promise<bigint> {
+  const { rows } = await db.query<{ head: string }>(prepared('SELECT coalesce(max(global_position), -1)::text AS head FROM events'));
+  return BigInt(rows[0]!.head);
+}

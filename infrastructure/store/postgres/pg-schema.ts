@@ -1,0 +1,69 @@
+import type pg from 'pg';
+
+/**
+ * The PostgreSQL event store's tables, in the connection's schema (its search_path).
+ *
+ * `global_position` is the one global order: the writing transaction's id (xid8) shifted left by
+ * POSITION_SHIFT bits, plus the event's index in that transaction. Every event of one transaction
+ * sits together, and transactions are ordered by their ids. A reader takes only positions below
+ * the horizon: the oldest transaction id still running (`pg_snapshot_xmin`) shifted the same way.
+ * Every id below it belongs to a transaction that has ended, so nothing can appear there later:
+ * an event whose transaction commits late is read after it commits, never skipped (Emmett's
+ * PostgreSQL store reads below the same xmin with a separate xid8 column; folding the id into the
+ * position lets the primary key alone serve the range).
+ *
+ * `visible_from` is the revision before which a soft delete hid the stream's events
+ * (EventStoreDB's truncate-before); the events themselves stay in the log.
+ */
+export const POSITION_SHIFT = 20;
+/** the most events one transaction can write: the index must fit below the shifted id */
+export const MAX_EVENTS_PER_TRANSACTION = 2 ** POSITION_SHIFT;
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS events (
+  global_position bigint PRIMARY KEY,
+  stream text NOT NULL,
+  revision bigint NOT NULL,
+  id text NOT NULL,
+  type text NOT NULL,
+  data text NOT NULL,
+  metadata text NOT NULL,
+  UNIQUE (stream, revision),
+  UNIQUE (stream, id)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  name text PRIMARY KEY,
+  last_revision bigint NOT NULL DEFAULT -1,
+  visible_from bigint NOT NULL DEFAULT 0,
+  tombstoned boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  name text PRIMARY KEY,
+  commit_position bigint NOT NULL,
+  prepare_position bigint NOT NULL,
+  state text NOT NULL
+);
+`;
+
+/** the position of the next event of this transaction, `index` counting from 0 */
+export const TRANSACTION_BASE = `(pg_current_xact_id()::text::bigint << ${POSITION_SHIFT})`;
+
+/** everything below this position is final; it comes from the statement's own snapshot */
+export const HORIZON = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << ${POSITION_SHIFT})`;
+
+/** Creates the tables if missing; an advisory lock keeps processes that start together from racing. */
+export async function ensureSchema(client: pg.PoolClient): Promise<string> {
+  await client.query('BEGIN');
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.session-ledger-schema'))");
+    await client.query(TABLES);
+    const { rows } = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
+    await client.query('COMMIT');
+    const schema = rows[0]?.schema;
+    if (!schema) throw new Error('the connection has no current schema: set a search_path that names an existing schema');
+    return schema;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
