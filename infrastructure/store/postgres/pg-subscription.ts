@@ -1,5 +1,5 @@
 import type { BatchHandler, EventFilter, RecordedEvent, SubscribeOptions, Subscription } from '../../../application/ports/event-store.js';
-import { SubscriptionOutcome } from '../subscription-outcome.js';
+import { SubscriptionOutcome } from '../shared/subscription-outcome.js';
 import { isTransientFailure } from './pg-errors.js';
 
 /** The reads a subscription makes; both are asynchronous, so it cannot use the in-process CatchUpSubscription. */
