@@ -47,6 +47,7 @@ export class PgEventStore implements EventStore {
   private closed = false;
 
   static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
+    // pipeline mode (pg 8.23, not yet in @types/pg): statements queued on a connection go out at once
     const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true } as pg.PoolConfig);
     // an idle client that loses its connection must not crash the process; the next query reports it
     pool.on('error', () => undefined);
