@@ -116,6 +116,25 @@ export class Ledger {
     return engine;
   }
 
+  /** The log position the read models reflect, as a decimal string. */
+  position(): string {
+    return this.runner.position.commit.toString();
+  }
+
+  /** Resolves true once the read models reflect `position`, false after `timeoutMs` (default 2000). */
+  async waitForPosition(position: string, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    if (typeof position !== 'string' || !/^-?\d+$/.test(position)) throw new TypeError(`waitForPosition(position): a decimal string such as "42"; got ${JSON.stringify(position)}`);
+    // prepare -1 : any event of that commit (or later) reaches it
+    const reached = this.runner.waitFor({ commit: BigInt(position), prepare: -1n }).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), options.timeoutMs ?? 2000); });
+    try {
+      return await Promise.race([reached, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Internal: the projection runner, for wiring bots and tools. */
   get projections(): ProjectionRunner {
     return this.runner;

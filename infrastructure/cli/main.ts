@@ -3,10 +3,11 @@ import { history, rebuild, sessions } from './audit-commands.js';
 import { botDemo } from './bot-demo-command.js';
 import type { CliCommand } from './command.js';
 import { demo } from './demo-command.js';
+import { serveCommand } from './serve-command.js';
 import { UsageError } from './options.js';
 
 /** Every command, in the order `--help` lists them: add a command by adding its line here. */
-const COMMANDS: readonly CliCommand[] = [demo, sessions, history, rebuild, botDemo];
+const COMMANDS: readonly CliCommand[] = [demo, sessions, history, rebuild, botDemo, serveCommand];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)}  ${c.summary}`);

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { addRoute } from './openapi.js';
+import { assertAccount, deviceFor, principalOf } from './request-context.js';
+import { accountParams, liveQuery } from './schemas.js';
+import type { ServiceContext } from './service-context.js';
+
+/** GET /v1/accounts/:account/live: Server-Sent Events for one device view. */
+export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  addRoute(app, ctx.docs, {
+    method: 'GET', url: '/v1/accounts/:account/live',
+    summary: 'Server-Sent Events: `sessions` first (or what was missed since Last-Event-ID), then `session` per change, each with `total`; `refetch` when the position cannot be served',
+    schema: { params: accountParams, querystring: liveQuery },
+    handler: async (req, reply) => {
+      const principal = principalOf(req, ctx.secret, true);
+      const { account } = req.params as { account: string };
+      assertAccount(principal, account);
+      const { device: asked, access_token: _token, ...mode } = req.query as { device?: string; access_token?: string; db?: boolean; syncSessionUnread?: boolean; autoMarkRead?: boolean };
+      const device = deviceFor(principal, account, asked);
+      const header = req.headers['last-event-id'];
+      const lastEventId = typeof header === 'string' ? header : undefined;
+      reply.hijack();
+      ctx.logger.debug('live connection', { account, device, lastEventId });
+      await ctx.live.connect(reply.raw, { account, device, ...mode }, lastEventId).catch((error) => {
+        ctx.logger.warn('live connection failed', { account, device, error: String(error) });
+        reply.raw.destroy();
+      });
+    },
+  });
+}

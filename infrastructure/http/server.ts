@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Ledger } from '../../application/ledger.js';
+import { openStore } from '../create-ledger.js';
+import type { AuthSettings } from './auth.js';
+import { commandRoutes } from './command-routes.js';
+import { demoRoutes } from './demo-routes.js';
+import type { DemoTraffic } from './demo-traffic.js';
+import { errorBody, HttpError, toHttpError } from './errors.js';
+import { LiveFeeds, type LiveOptions } from './live-feed.js';
+import { liveRoutes } from './live-routes.js';
+import { jsonLogger, type Logger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
+import { opsRoutes } from './ops-routes.js';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limit.js';
+import { readRoutes } from './read-routes.js';
+import { beginRequest, bearerOf, correlationIdOf, endRequest } from './request-context.js';
+import type { ServiceContext } from './service-context.js';
+import { ObservedEventStore } from './tracing.js';
+
+export interface ServiceOptions {
+  readonly ledger: Ledger;
+  /** the traced store under `ledger` (see openServiceLedger): the projection lag comes from it */
+  readonly store?: ObservedEventStore;
+  readonly auth: AuthSettings;
+  readonly logger?: Logger;
+  /** bytes; default 1 MiB */
+  readonly bodyLimit?: number;
+  /** per bearer token; false: none */
+  readonly rateLimit?: RateLimit | false;
+  /** how long a read waits for its minPosition (default 2000 ms) */
+  readonly minPositionWaitMs?: number;
+  readonly live?: LiveOptions;
+  /** enables /v1/demo/* (the inbox's simulate control) */
+  readonly demo?: DemoTraffic;
+  /** process metrics in /metrics (default true) */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly live: LiveFeeds;
+  readonly metrics: ServiceMetrics;
+  /** resolves with the base URL, e.g. http://127.0.0.1:8080 */
+  listen(port: number, host?: string): Promise<string>;
+  /** stops taking requests, ends live connections, waits for requests under way (not the ledger) */
+  close(): Promise<void>;
+}
+
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured. */
+export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
+  const store = new ObservedEventStore(await openStore(storeUrl));
+  try {
+    return { ledger: await Ledger.open({ store, clock }), store };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The HTTP service over a ledger (API.md, HTTP service); it keeps nothing that must survive it. */
+export async function createService(options: ServiceOptions): Promise<Service> {
+  const logger = options.logger ?? jsonLogger();
+  const { ledger } = options;
+  const observed = options.store;
+  const metrics = new ServiceMetrics(
+    { position: () => BigInt(ledger.position()), lastAppended: () => observed?.lastAppended ?? -1n },
+    { defaultMetrics: options.defaultMetrics ?? true },
+  );
+  if (observed) observed.onDelivered = (seconds) => metrics.projectionLagSeconds.observe(seconds);
+  const live = new LiveFeeds(ledger, options.live, (delta) => metrics.liveConnections.inc(delta));
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1 << 20, genReqId: () => randomUUID(), onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
+  const ctx: ServiceContext = { ledger, secret: options.auth.secret, metrics, live, logger, docs: [], minPositionWaitMs: options.minPositionWaitMs ?? 2000 };
+  let ready = false;
+  // Commands and reads speak JSON only: a text/plain body is a 415, not a string.
+  app.removeContentTypeParser('text/plain');
+
+  const limiter = options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  app.addHook('onRequest', async (req, reply) => {
+    beginRequest(req, reply);
+    const token = limiter && (() => { try { return bearerOf(req, true); } catch { return undefined; } })();
+    const wait = token ? limiter!.take(token) : 0;
+    if (wait > 0) throw new HttpError(429, 'rate_limited', `this token made too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const correlationId = correlationIdOf(req);
+    const seconds = endRequest(req, reply.statusCode, route);
+    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.requestSeconds.observe({ method: req.method, route }, seconds);
+    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id, correlationId });
+  });
+  app.setErrorHandler(async (error, req, reply) => {
+    const e = toHttpError(error);
+    if (e.status >= 500) logger.error('request failed', { reqId: req.id, url: req.url, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    return reply.code(e.status).headers(e.headers).send(errorBody(e));
+  });
+  app.setNotFoundHandler(async (req, reply) =>
+    reply.code(404).send(errorBody(new HttpError(404, 'not_found', `there is no route ${req.method} ${req.url.split('?')[0]}; see /openapi.json`))));
+
+  commandRoutes(app, ctx);
+  readRoutes(app, ctx);
+  liveRoutes(app, ctx);
+  opsRoutes(app, ctx, { ready: () => ready, version });
+  if (options.demo) demoRoutes(app, ctx, options.demo, options.auth.development);
+  await app.ready();
+  ready = true;
+
+  return {
+    app, live, metrics,
+    async listen(port, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${shown}:${address.port}`;
+    },
+    async close() {
+      ready = false;
+      live.close();
+      await app.close();
+    },
+  };
+}

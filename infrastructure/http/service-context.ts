@@ -1,0 +1,17 @@
+import type { Ledger } from '../../application/ledger.js';
+import type { Logger } from './logger.js';
+import type { LiveFeeds } from './live-feed.js';
+import type { ServiceMetrics } from './metrics.js';
+import type { RouteDef } from './openapi.js';
+
+/** What every route module is given. */
+export interface ServiceContext {
+  readonly ledger: Ledger;
+  readonly secret: string;
+  readonly metrics: ServiceMetrics;
+  readonly live: LiveFeeds;
+  readonly logger: Logger;
+  readonly docs: RouteDef[];
+  /** how long a read waits for `minPosition` before answering 409 */
+  readonly minPositionWaitMs: number;
+}
