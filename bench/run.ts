@@ -7,6 +7,7 @@ import { run as ingest } from './ingest-bench.js';
 import { format, run as lag } from './projection-lag-bench.js';
 import { run as streams } from './streams-bench.js';
 import { run as runLimits, table as limitsTable } from './limits-bench.js';
+import { format as formatPostgres, run as postgresIngest } from './postgres-ingest-bench.js';
 import { record } from './plot.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,8 @@ console.log('message streams (an engine with no handlers is the baseline)');
 console.log(`  ${s.handlers} idle handlers: delivered ${s.delivered.messagesPerSecond.toFixed(0)} msg/s (${s.deliveredSlowdown.toFixed(1)}× slower than baseline ${s.baseline.messagesPerSecond.toFixed(0)} msg/s)`);
 console.log(`  unrelated traffic with them alive: ${s.unrelated.messagesPerSecond.toFixed(0)} msg/s (${s.unrelatedSlowdown.toFixed(1)}× slower)`);
 console.log(`  memory per idle handler: ${s.bytesPerIdleHandler.toFixed(0)} bytes${s.gcExposed ? '' : ' (run with --expose-gc for a stable figure)'}; starting them took ${s.startMs.toFixed(0)} ms`);
+
+console.log(`\n${formatPostgres(await postgresIngest(2000)).join('\n')}`);
 
 const limits = await runLimits({ replay: Number(process.env['BENCH_REPLAY_EVENTS'] ?? 100_000) });
 console.log('\nevery hot path against its floor (issue "Speed"; each baseline measured in this run)');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError, WrongExpectedVersionError, type EventStore, type EventToAppend } from '../../application/ports/event-store.js';
 import { PgEventStore } from '../../infrastructure/store/postgres/pg-event-store.js';
-import { TRANSACTION_BASE } from '../../infrastructure/store/postgres/pg-schema.js';
+import { positionSql } from '../../infrastructure/store/postgres/pg-schema.js';
 import { Collector } from '../support/collector.js';
 import { freshPostgresUrl } from '../support/postgres.js';
 import { rejection } from '../support/rejection.js';
@@ -59,7 +59,7 @@ describe('PgEventStore', () => {
       try {
         await late.query('BEGIN');
         await late.query(
-          `INSERT INTO events (global_position, stream, revision, id, type, data, metadata) VALUES (${TRANSACTION_BASE}, 'late-1', 0, $1, 'Tested', '{}', '{}')`,
+          `INSERT INTO events (global_position, stream, revision, id, type, data, metadata) VALUES (${await transactionBase(late)}, 'late-1', 0, $1, 'Tested', '{}', '{}')`,
           [randomUUID()],
         );
         const early = await store.appendToStream('early-1', [anEvent()]);
@@ -90,7 +90,7 @@ describe('PgEventStore', () => {
         await writerA.appendToStream('race-a', [anEvent()]);
         await blocker.query('BEGIN');
         await blocker.query(
-          `INSERT INTO events (global_position, stream, revision, id, type, data, metadata) VALUES (${TRANSACTION_BASE}, 'race-a', 1, $1, 'Tested', '{}', '{}')`,
+          `INSERT INTO events (global_position, stream, revision, id, type, data, metadata) VALUES (${await transactionBase(blocker)}, 'race-a', 1, $1, 'Tested', '{}', '{}')`,
           [randomUUID()],
         );
         const a = writerA.appendToStream('race-a', [anEvent()]);
@@ -190,6 +190,12 @@ describe('PgEventStore', () => {
     expect(String(await rejection(PgEventStore.connect(base.toString())))).to.match(/schema/);
   });
 });
+
+/** the SQL for the position of the transaction's first event, as the store computes it */
+async function transactionBase(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ origin: string }>('SELECT transaction_id::text AS origin FROM log_origin');
+  return positionSql(BigInt(rows[0]!.origin)).transactionBase;
+}
 
 /** A TCP proxy to the test server whose connections can be cut and refused, as in an outage. */
 async function openProxy(target: URL): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
   StoreClosedError,
@@ -21,9 +20,9 @@ import { logRange, streamRange } from '../shared/read-ranges.js';
 import { positionAt } from '../shared/records.js';
 import { describeEndpoint, isTransientFailure, translatePgError } from './pg-errors.js';
 import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
-import { CommitNotifier } from './pg-notifier.js';
+import { CommitNotifier, channelOf } from './pg-notifier.js';
 import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
-import { MAX_EVENTS_PER_TRANSACTION, TRANSACTION_BASE, ensureSchema } from './pg-schema.js';
+import { MAX_EVENTS_PER_TRANSACTION, ensureSchema, positionSql, type PositionSql } from './pg-schema.js';
 import { PgSubscription, type PollPolicy } from './pg-subscription.js';
 
 export interface PgStoreOptions {
@@ -48,14 +47,15 @@ export class PgEventStore implements EventStore {
   private closed = false;
 
   static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
+    // pipeline mode (pg 8.23, not yet in @types/pg): statements queued on a connection go out at once
     const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true } as pg.PoolConfig);
     // an idle client that loses its connection must not crash the process; the next query reports it
     pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       try {
-        const schema = await ensureSchema(client);
-        const store = new PgEventStore(pool, connectionString, channelOf(schema), options);
+        const { schema, origin } = await ensureSchema(client);
+        const store = new PgEventStore(pool, connectionString, channelOf(schema), positionSql(origin), options);
         await store.notifier.listen().catch(async (error: unknown) => {
           await store.notifier.close();
           throw error;
@@ -72,7 +72,13 @@ export class PgEventStore implements EventStore {
 
   private readonly notifier: CommitNotifier;
 
-  private constructor(private readonly pool: pg.Pool, connectionString: string, channel: string, options: PgStoreOptions) {
+  private constructor(
+    private readonly pool: pg.Pool,
+    connectionString: string,
+    channel: string,
+    private readonly positions: PositionSql,
+    options: PgStoreOptions,
+  ) {
     this.endpoint = describeEndpoint(connectionString);
     this.poll = { ...DEFAULT_POLL, ...options.poll };
     this.notifier = new CommitNotifier(connectionString, channel, () => this.wakeAll());
@@ -96,7 +102,7 @@ export class PgEventStore implements EventStore {
       const { rows } = await commitAfter(db, db.query<{ position: string }>(prepared(
         `WITH written AS (
            INSERT INTO events (global_position, stream, revision, id, type, data, metadata)
-           SELECT ${TRANSACTION_BASE} + e.ord - 1, $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata
+           SELECT ${this.positions.transactionBase} + e.ord - 1, $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata
            FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(id, type, data, metadata, ord)
            RETURNING global_position
          ), bumped AS (
@@ -129,13 +135,13 @@ export class PgEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
     const range = logRange(options);
-    return this.guard('reading the global log', async () => (await readLogPage(this.pool, range, options.filter)).events, true);
+    return this.guard('reading the global log', async () => (await readLogPage(this.pool, this.positions, range, options.filter)).events, true);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
     const source = {
       readPage: (after: bigint, filter: SubscribeOptions['filter'], limit: number) =>
-        this.guard('following the global log', () => readLogPage(this.pool, { forwards: true, bound: after, limit }, filter)),
+        this.guard('following the global log', () => readLogPage(this.pool, this.positions, { forwards: true, bound: after, limit }, filter)),
       head: () => this.guard('following the global log', () => logHead(this.pool)),
     };
     const subscription = new PgSubscription(source, options, handler, this.poll, (ended) => this.subscriptions.delete(ended));
@@ -273,12 +279,6 @@ export class PgEventStore implements EventStore {
   private ensureOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
-}
-
-/** The NOTIFY channel of a schema's ledger: a name of at most 63 bytes, as PostgreSQL requires. */
-function channelOf(schema: string): string {
-  const channel = `session_ledger:${schema}`;
-  return Buffer.byteLength(channel) <= 63 ? channel : `session_ledger:${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
 }
 
 /** A transaction that failed on a lost connection before its COMMIT was sent: it wrote nothing. */

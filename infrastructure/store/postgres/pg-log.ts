@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { EventFilter, RecordedEvent } from '../../../application/ports/event-store.js';
 import type { LogRange } from '../shared/read-ranges.js';
 import { toRecordedEvent } from '../shared/records.js';
-import { HORIZON } from './pg-schema.js';
+import type { PositionSql } from './pg-schema.js';
 
 /** a row of `events` as the queries return it; bigints come as text */
 export interface EventRow {
@@ -51,7 +51,7 @@ export function sqlLimit(limit: number): number | null {
  * Reads the global log below the horizon, in one statement so that the horizon and the rows come
  * from the same snapshot. Returns the horizon too: every position below it is final.
  */
-export async function readLogPage(db: pg.Pool, range: LogRange, filter: EventFilter | undefined): Promise<{ events: RecordedEvent[]; horizon: bigint }> {
+export async function readLogPage(db: pg.Pool, sql: PositionSql, range: LogRange, filter: EventFilter | undefined): Promise<{ events: RecordedEvent[]; horizon: bigint }> {
   const params: unknown[] = [];
   const where = ['global_position < h.horizon'];
   if (range.bound !== undefined) {
@@ -66,7 +66,7 @@ export async function readLogPage(db: pg.Pool, range: LogRange, filter: EventFil
   }
   params.push(sqlLimit(range.limit));
   const { rows } = await db.query<EventRow & { horizon: string }>(prepared(
-    `WITH h AS (SELECT ${HORIZON} AS horizon)
+    `WITH h AS (SELECT ${sql.horizon} AS horizon)
      SELECT h.horizon::text AS horizon, e.* FROM h LEFT JOIN LATERAL (
        SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
        ORDER BY global_position ${range.forwards ? 'ASC' : 'DESC'} LIMIT $${params.length}

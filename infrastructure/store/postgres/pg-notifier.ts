@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 
 /**
@@ -81,4 +81,10 @@ export class CommitNotifier {
     this.client = undefined;
     if (client) await client.end().catch(() => undefined);
   }
+}
+
+/** The NOTIFY channel of a schema's ledger: a name of at most 63 bytes, as PostgreSQL requires. */
+export function channelOf(schema: string): string {
+  const channel = `session_ledger:${schema}`;
+  return Buffer.byteLength(channel) <= 63 ? channel : `session_ledger:${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
 }

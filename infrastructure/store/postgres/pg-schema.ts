@@ -3,14 +3,18 @@ import type pg from 'pg';
 /**
  * The PostgreSQL event store's tables, in the connection's schema (its search_path).
  *
- * `global_position` is the one global order: the writing transaction's id (xid8) shifted left by
- * POSITION_SHIFT bits, plus the event's index in that transaction. Every event of one transaction
- * sits together, and transactions are ordered by their ids. A reader takes only positions below
- * the horizon: the oldest transaction id still running (`pg_snapshot_xmin`) shifted the same way.
- * Every id below it belongs to a transaction that has ended, so nothing can appear there later:
- * an event whose transaction commits late is read after it commits, never skipped (Emmett's
- * PostgreSQL store reads below the same xmin with a separate xid8 column; folding the id into the
- * position lets the primary key alone serve the range).
+ * `global_position` is the one global order: the writing transaction's id (xid8), counted from the
+ * log's origin (the id of the transaction that created the tables, kept in `log_origin`), shifted
+ * left by POSITION_SHIFT bits, plus the event's index in that transaction. Every event of one
+ * transaction sits together, and transactions are ordered by their ids. A reader takes only
+ * positions below the horizon: the oldest transaction id still running (`pg_snapshot_xmin`)
+ * mapped the same way. Every id below it belongs to a transaction that has ended, so nothing can
+ * appear there later: an event whose transaction commits late is read after it commits, never
+ * skipped (Emmett's PostgreSQL store reads below the same xmin with a separate xid8 column;
+ * folding the id into the position lets the primary key alone serve the range, and keeps the
+ * position one number, as the port's other adapters have it). Counting from the origin keeps
+ * positions small on a server that has run many transactions before: they stay below 2^53 (exact
+ * as JavaScript numbers) for 2^33 transactions on the server after the tables were made.
  *
  * `visible_from` is the revision before which a soft delete hid the stream's events
  * (EventStoreDB's truncate-before); the events themselves stay in the log.
@@ -37,6 +41,11 @@ CREATE TABLE IF NOT EXISTS streams (
   visible_from bigint NOT NULL DEFAULT 0,
   tombstoned boolean NOT NULL DEFAULT false
 );
+CREATE TABLE IF NOT EXISTS log_origin (
+  only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  transaction_id bigint NOT NULL
+);
+INSERT INTO log_origin (transaction_id) VALUES (pg_current_xact_id()::text::bigint) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS checkpoints (
   name text PRIMARY KEY,
   commit_position bigint NOT NULL,
@@ -45,23 +54,33 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 `;
 
-/** the position of the next event of this transaction, `index` counting from 0 */
-export const TRANSACTION_BASE = `(pg_current_xact_id()::text::bigint << ${POSITION_SHIFT})`;
+/** The SQL that maps transaction ids to positions, for a log with this origin. */
+export interface PositionSql {
+  /** the position of this transaction's first event; its n-th is this plus n */
+  readonly transactionBase: string;
+  /** everything below this position is final; it comes from the statement's own snapshot */
+  readonly horizon: string;
+}
 
-/** everything below this position is final; it comes from the statement's own snapshot */
-export const HORIZON = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << ${POSITION_SHIFT})`;
+export function positionSql(origin: bigint): PositionSql {
+  const map = (xid: string) => `((${xid}::text::bigint - ${origin.toString()}) << ${POSITION_SHIFT})`;
+  return { transactionBase: map('pg_current_xact_id()'), horizon: map('pg_snapshot_xmin(pg_current_snapshot())') };
+}
 
-/** Creates the tables if missing; an advisory lock keeps processes that start together from racing. */
-export async function ensureSchema(client: pg.PoolClient): Promise<string> {
+/**
+ * Creates the tables if missing and returns the connection's schema and the log's origin; an
+ * advisory lock keeps processes that start together from racing.
+ */
+export async function ensureSchema(client: pg.PoolClient): Promise<{ schema: string; origin: bigint }> {
   await client.query('BEGIN');
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.session-ledger-schema'))");
     await client.query(TABLES);
-    const { rows } = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
+    const { rows } = await client.query<{ schema: string; origin: string }>('SELECT current_schema() AS schema, transaction_id::text AS origin FROM log_origin');
     await client.query('COMMIT');
-    const schema = rows[0]?.schema;
-    if (!schema) throw new Error('the connection has no current schema: set a search_path that names an existing schema');
-    return schema;
+    const row = rows[0];
+    if (!row?.schema) throw new Error('the connection has no current schema: set a search_path that names an existing schema');
+    return { schema: row.schema, origin: BigInt(row.origin) };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
