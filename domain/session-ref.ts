@@ -7,11 +7,15 @@ import type { Message, Scene } from './message.js';
  */
 export class SessionRef {
   readonly id: string;
-  readonly stream: string;
+  private streamName: string | undefined;
 
   private constructor(readonly account: string, readonly scene: Scene, readonly to: string) {
     this.id = sessionIdOf(scene, to);
-    this.stream = sessionStreamOf(account, scene, to);
+  }
+
+  /** The session's stream; worked out on first use (reads that only need the id never encode names). */
+  get stream(): string {
+    return (this.streamName ??= sessionStreamOf(this.account, this.scene, this.to));
   }
 
   static of(account: string, scene: Scene, to: string): SessionRef {

@@ -37,7 +37,13 @@ interface SessionFold {
 
 /** Each handler applies its event's facts: 'all' when the session object changed for every device. */
 type SessionHandlers = { readonly [T in SessionScoped['type']]: (f: SessionFold, e: Extract<SessionScoped, { type: T }>) => 'all' | 'some' };
-type AccountHandlers = { readonly [T in AccountScoped['type']]: (up: ViewUpkeep, account: AccountModel, e: Extract<AccountScoped, { type: T }>, seq: number) => DeviceChanges | null };
+type AccountHandlers = { readonly [T in AccountScoped['type']]: (f: AccountFold, e: Extract<AccountScoped, { type: T }>) => DeviceChanges | null };
+
+interface AccountFold {
+  readonly up: ViewUpkeep;
+  readonly account: AccountModel;
+  readonly seq: number;
+}
 
 interface DeviceChanges {
   readonly device: DeviceModel;
@@ -172,7 +178,7 @@ const SESSION_HANDLERS: SessionHandlers = {
 };
 
 const ACCOUNT_HANDLERS: AccountHandlers = {
-  DeviceRegistered(up, account, e, seq) {
+  DeviceRegistered({ up, account, seq }, e) {
     const known = account.devices.get(e.data.device);
     const device = known ?? up.addDevice(account, e.data.device, e.data.mode, e.data.options);
     device.mode = e.data.mode;
@@ -182,7 +188,7 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
     up.recountDevice(device, account);
     return null;
   },
-  DeviceSyncStarted(up, account, e, seq) {
+  DeviceSyncStarted({ up, account, seq }, e) {
     const device = account.devices.get(e.data.device);
     if (!device || (device.mode !== 'C' && device.mode !== 'D')) return null;
     device.epochSeq = seq;
@@ -209,7 +215,7 @@ export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
   if (!SESSION_SCOPED.has(e.type)) {
     const handler = ACCOUNT_HANDLERS[e.type as AccountScoped['type']] as AccountHandlers[AccountScoped['type']] | undefined;
     if (!handler) return []; // an event type from a newer version: nothing we can fold
-    const out = handler(up, account, e as never, event.seq);
+    const out = handler({ up, account, seq: event.seq }, e as never);
     if (!out) return [];
     return out.sessionIds.map((sessionId) => ({ account: account.id, device: out.device.id, sessionId }));
   }

@@ -119,3 +119,15 @@ describe('S2.1 peer-delivery dead letters', () => {
     expect((saved!.state as { deadLetters: unknown[] }).deadLetters).to.deep.equal([]);
   });
 });
+
+describe('S5.3 isMsgRemoteRead never throws', () => {
+  it('S10.1 a message whose peer is not well-formed Unicode answers false (the session id alone, no stream name)', async () => {
+    const ledger = await Ledger.open({ store: new MemoryEventStore(), clock: () => 1000 });
+    try {
+      const alice = ledger.account('alice');
+      expect(alice.isMsgRemoteRead({ scene: 'p2p', from: 'alice', to: '\uD800', idClient: 'x', type: 'text', time: 1 })).to.equal(false);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
