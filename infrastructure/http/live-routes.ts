@@ -8,7 +8,7 @@ import type { ServiceContext } from './service-context.js';
 export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   addRoute(app, ctx.docs, {
     method: 'GET', url: '/v1/accounts/:account/live',
-    summary: 'Server-Sent Events: `sessions` first (or what was missed since Last-Event-ID), then `session` per change, each with `total`; `refetch` when the position cannot be served',
+    summary: 'Server-Sent Events: `sessions` first (or what was missed since Last-Event-ID), then `session` per change and `removed` per deleted session, each with `total` (the changes of one position share its id, on their last event); `refetch` when the position cannot be served',
     schema: { params: accountParams, querystring: liveQuery },
     handler: async (req, reply) => {
       const principal = principalOf(req, ctx.secret, true);

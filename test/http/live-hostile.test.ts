@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { message, openHttpFixture, openSse, type HttpFixture, type SseConnection, type SseEvent } from './service-fixture.js';
+
+/** A live client's list as the inbox keeps it: `sessions`, `session` and `removed` applied in order. */
+function follow(events: SseEvent[]): { unread: Map<string, number>; total: number | undefined } {
+  const unread = new Map<string, number>();
+  let total: number | undefined;
+  for (const e of events) {
+    if (e.event === 'sessions') for (const s of e.data.sessions) unread.set(s.id, s.unread);
+    if (e.event === 'session') unread.set(e.data.session.id, e.data.session.unread);
+    if (e.event === 'removed') unread.delete(e.data.sessionId);
+    if (typeof e.data.total === 'number') total = e.data.total;
+  }
+  return { unread, total };
+}
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+describe('HTTP live updates under bursts, deletions and resumes (API.md, live)', () => {
+  let f: HttpFixture;
+  const open: SseConnection[] = [];
+  const live = async (lastEventId?: string) => {
+    const c = await openSse(`${f.url}/v1/accounts/alice/live`, f.token('alice', { device: 'phone' }), lastEventId);
+    open.push(c);
+    return c;
+  };
+  const send = async (from: string, id: string) => {
+    f.clock.now += 1000;
+    const res = await f.call('POST', '/v1/commands/SendMessage', { as: from, body: { message: message(from, 'alice', f.clock.now, id) } });
+    expect(res.status).to.equal(200);
+    return res.body.position as string;
+  };
+  /** Events until (and with) the one whose id is `position`. */
+  const until = async (c: SseConnection, position: string) => {
+    const got: SseEvent[] = [];
+    for (;;) {
+      const e = await c.next();
+      got.push(e);
+      if (e.id === position) return got;
+    }
+  };
+  const command = async (name: string, body: object) => {
+    const res = await f.call('POST', `/v1/commands/${name}`, { as: 'alice', body });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.position as string;
+  };
+
+  beforeEach(async () => {
+    f = await openHttpFixture({ live: { bufferSize: 100 } });
+    await f.register('alice');
+  });
+  afterEach(async () => {
+    for (const c of open.splice(0)) c.close();
+    await f.close();
+  });
+
+  it('S4.4 / S3.1 a command changing several sessions at one position reaches a live connection whole, the total equal to the sum', async () => {
+    for (const who of ['bob', 'carol', 'dave']) await send(who, `m-${who}`);
+    const c = await live();
+    const start = await c.next();
+    await command('ResetAllSessionUnread', {});
+    f.clock.now += 1000;
+    const synced = await command('SyncMessages', { offline: ['x1', 'x2', 'x3'].map((who, i) => message(who, 'alice', f.clock.now + i, `s-${who}`)) });
+    const events = [start, ...await until(c, synced)];
+    const state = follow(events);
+    expect([...state.unread]).to.have.deep.members([['p2p-bob', 0], ['p2p-carol', 0], ['p2p-dave', 0], ['p2p-x1', 1], ['p2p-x2', 1], ['p2p-x3', 1]]);
+    expect(state.total).to.equal(3);
+    // ids are positions, each sent once and increasing: a resume from any of them is exact
+    const ids = events.map((e) => e.id).filter(Boolean).map(BigInt);
+    expect(ids).to.deep.equal([...new Set(ids)].sort((a, b) => (a < b ? -1 : 1)));
+  });
+
+  it('Last-Event-ID after a multi-session burst replays exactly the missed sessions, nothing twice', async () => {
+    for (const who of ['bob', 'carol']) await send(who, `m-${who}`);
+    const c = await live();
+    const start = await c.next();
+    c.close();
+    await c.closed;
+    await command('ResetAllSessionUnread', {});
+    const last = await send('dave', 'm-dave');
+    const resumed = await until(await live(start.id), last);
+    expect(resumed.map((e) => [e.event, e.data.session.id, e.data.session.unread])).to.have.deep.members([['session', 'p2p-bob', 0], ['session', 'p2p-carol', 0], ['session', 'p2p-dave', 1]]);
+    expect(resumed).to.have.length(3);
+    expect(follow([start, ...resumed]).total).to.equal(1);
+  });
+
+  it('S7.3 / S7.4 a deleted session is a `removed` event, so the live list and its total stay equal', async () => {
+    for (const who of ['bob', 'carol', 'dave']) await send(who, `m-${who}`);
+    const c = await live();
+    const start = await c.next();
+    const local = await command('DeleteLocalSession', { id: 'p2p-bob' });
+    const everywhere = await command('DeleteSession', { scene: 'p2p', to: 'carol' });
+    const events = [start, ...await until(c, everywhere)];
+    const removed = events.filter((e) => e.event === 'removed');
+    expect(removed.map((e) => [e.id, e.data.sessionId, e.data.total])).to.deep.equal([[local, 'p2p-bob', 2], [everywhere, 'p2p-carol', 1]]);
+    const state = follow(events);
+    expect([...state.unread]).to.deep.equal([['p2p-dave', 1]]);
+    expect(state.total).to.equal(sum(state.unread));
+    // and a resume from before the deletions replays them
+    const replay = await until(await live(start.id), everywhere);
+    expect(replay.map((e) => [e.event, e.data.sessionId])).to.deep.equal([['removed', 'p2p-bob'], ['removed', 'p2p-carol']]);
+  });
+});
