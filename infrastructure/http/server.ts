@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Ledger } from '../../application/ledger.js';
 import { openStore } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
@@ -62,6 +63,17 @@ export async function openServiceLedger(storeUrl: string, clock: () => number = 
   }
 }
 
+/** A connection's request could not be parsed: answer in the JSON error shape, then close it. */
+function clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, code, text] = tooLarge
+    ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request headers are over the size limit']
+    : [400, 'Bad Request', 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify(errorBody(new HttpError(status, code, text)));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** The HTTP service over a ledger (API.md, HTTP service); it keeps nothing that must survive it. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? jsonLogger();
@@ -73,7 +85,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   );
   if (observed) observed.onDelivered = (seconds) => metrics.projectionLagSeconds.observe(seconds);
   const live = new LiveFeeds(ledger, options.live, (delta) => metrics.liveConnections.inc(delta));
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1 << 20, genReqId: () => randomUUID(), onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1 << 20, genReqId: () => randomUUID(), onProtoPoisoning: 'error', onConstructorPoisoning: 'error',
+    // The router's own refusals (a path that is not valid percent-encoding) and node's (headers
+    // over its limit) in the JSON error shape too.
+    frameworkErrors: (error, _req, reply) => void (reply as unknown as FastifyReply).code(400).send(errorBody(new HttpError(400, 'bad_url', `the request path is not valid percent-encoded UTF-8: ${error.message}`))),
+    clientErrorHandler: clientError });
   const ctx: ServiceContext = { ledger, secret: options.auth.secret, metrics, live, logger, docs: [], minPositionWaitMs: options.minPositionWaitMs ?? 2000 };
   let ready = false;
   // Commands and reads speak JSON only: a text/plain body is a 415, not a string.
