@@ -16,6 +16,8 @@ export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       assertAccount(principal, account);
       const { device: asked, access_token: _token, ...mode } = req.query as { device?: string; access_token?: string; db?: boolean; syncSessionUnread?: boolean; autoMarkRead?: boolean };
       const device = deviceFor(principal, account, asked);
+      // HEAD (fastify adds it to every GET) gets the stream's headers, not a stream that never ends.
+      if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
       const header = req.headers['last-event-id'];
       const lastEventId = typeof header === 'string' ? header : undefined;
       reply.hijack();

@@ -100,6 +100,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     beginRequest(req, reply);
     const token = limiter && (() => { try { return bearerOf(req, true); } catch { return undefined; } })();
     const wait = token ? limiter!.take(token) : 0;
+    if (token) reply.headers({ 'ratelimit-limit': String(limiter!.burst), 'ratelimit-remaining': String(limiter!.remaining(token)) });
     if (wait > 0) throw new HttpError(429, 'rate_limited', `this token made too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
   });
   app.addHook('onResponse', async (req, reply) => {

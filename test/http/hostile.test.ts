@@ -102,4 +102,22 @@ describe('HTTP API against hostile input (API.md, HTTP service)', () => {
       expect([res.status, res.body.error?.code], path).to.deep.equal([403, 'forbidden']);
     }
   });
+  it('HEAD on the live route answers its headers and ends, holding no live connection', async () => {
+    const res = await fetch(`${f.url}/v1/accounts/alice/live`, { method: 'HEAD', headers: { authorization: `Bearer ${f.token('alice', { device: 'phone' })}` }, signal: AbortSignal.timeout(5000) });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.contain('text/event-stream');
+    expect(f.service.live.connections).to.equal(0);
+    const other = await fetch(`${f.url}/v1/accounts/alice/live`, { method: 'HEAD', headers: { authorization: `Bearer ${f.token('bob')}` }, signal: AbortSignal.timeout(5000) });
+    expect(other.status).to.equal(403);
+  });
+
+  it('Idempotency-Key (the commandId) sent five times at once has exactly one effect, and all five get the same answer', async () => {
+    const sends = await Promise.all([1, 2, 3, 4, 5].map(() =>
+      f.call('POST', '/v1/commands/SendMessage', { as: 'bob', body: { message: message('bob', 'alice', 1000, 'once') }, headers: { 'idempotency-key': 'retry-1' } })));
+    expect(sends.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200]);
+    for (const r of sends) expect(r.body.result).to.deep.equal(sends[0]!.body.result);
+    const history = await f.call('GET', '/v1/accounts/alice/sessions/p2p-bob/history', { as: 'alice' });
+    expect(history.body.events.map((e: any) => e.data.message.idClient)).to.deep.equal(['once']);
+    expect((await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' })).body.total).to.equal(1);
+  });
 });
