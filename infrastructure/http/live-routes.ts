@@ -22,7 +22,9 @@ export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       const lastEventId = typeof header === 'string' ? header : undefined;
       reply.hijack();
       ctx.logger.debug('live connection', { account, device, lastEventId });
-      await ctx.live.connect(reply.raw, { account, device, ...mode }, lastEventId).catch((error) => {
+      // Opening a view records its options (S4): the ones not asked for stay as the device has them.
+      const registered = ctx.ledger.projections.projection.deviceMode(account, device)?.options;
+      await ctx.live.connect(reply.raw, { account, device, ...registered, ...mode }, lastEventId).catch((error) => {
         ctx.logger.warn('live connection failed', { account, device, error: String(error) });
         reply.raw.destroy();
       });

@@ -99,4 +99,15 @@ describe('HTTP live updates under bursts, deletions and resumes (API.md, live)',
     const replay = await until(await live(start.id), everywhere);
     expect(replay.map((e) => [e.event, e.data.sessionId])).to.deep.equal([['removed', 'p2p-bob'], ['removed', 'p2p-carol']]);
   });
+  it('S4 opening the live feed without mode options keeps the device\'s registered mode; options given are recorded', async () => {
+    await f.register('alice', 'tablet', { db: false, autoMarkRead: true });
+    const c = await openSse(`${f.url}/v1/accounts/alice/live`, f.token('alice', { device: 'tablet' }));
+    open.push(c);
+    expect((await c.next()).event).to.equal('sessions');
+    expect(f.ledger.projections.projection.deviceMode('alice', 'tablet')).to.deep.equal({ mode: 'D', options: { db: false, syncSessionUnread: false, autoMarkRead: true } });
+    const asked = await openSse(`${f.url}/v1/accounts/alice/live?syncSessionUnread=true`, f.token('alice', { device: 'tablet' }));
+    open.push(asked);
+    await asked.next();
+    expect(f.ledger.projections.projection.deviceMode('alice', 'tablet')?.options).to.deep.equal({ db: false, syncSessionUnread: true, autoMarkRead: true });
+  });
 });
