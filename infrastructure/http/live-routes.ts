@@ -21,6 +21,8 @@ export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       const header = req.headers['last-event-id'];
       const lastEventId = typeof header === 'string' ? header : undefined;
       reply.hijack();
+      // fastify runs no onResponse for a hijacked reply: the connection's end is the request's end.
+      reply.raw.once('close', () => ctx.finishRequest(req, reply.raw.statusCode));
       ctx.logger.debug('live connection', { account, device, lastEventId });
       // Opening a view records its options (S4): the ones not asked for stay as the device has them.
       const registered = ctx.ledger.projections.projection.deviceMode(account, device)?.options;

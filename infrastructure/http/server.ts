@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ledger } from '../../application/ledger.js';
 import { openStore } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
@@ -90,7 +90,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     // over its limit) in the JSON error shape too.
     frameworkErrors: (error, _req, reply) => void (reply as unknown as FastifyReply).code(400).send(errorBody(new HttpError(400, 'bad_url', `the request path is not valid percent-encoded UTF-8: ${error.message}`))),
     clientErrorHandler: clientError });
-  const ctx: ServiceContext = { ledger, secret: options.auth.secret, metrics, live, logger, docs: [], minPositionWaitMs: options.minPositionWaitMs ?? 2000 };
+  /** The request's span, metrics and log line; a hijacked reply (live) calls it when its connection ends. */
+  const finishRequest = (req: FastifyRequest, status: number) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const correlationId = correlationIdOf(req);
+    const seconds = endRequest(req, status, route);
+    metrics.requests.inc({ method: req.method, route, status: String(status) });
+    metrics.requestSeconds.observe({ method: req.method, route }, seconds);
+    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id, correlationId });
+  };
+  const ctx: ServiceContext = { ledger, secret: options.auth.secret, metrics, live, logger, docs: [], minPositionWaitMs: options.minPositionWaitMs ?? 2000, finishRequest };
   let ready = false;
   // Commands and reads speak JSON only: a text/plain body is a 415, not a string.
   app.removeContentTypeParser('text/plain');
@@ -103,17 +112,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     if (token) reply.headers({ 'ratelimit-limit': String(limiter!.burst), 'ratelimit-remaining': String(limiter!.remaining(token)) });
     if (wait > 0) throw new HttpError(429, 'rate_limited', `this token made too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
   });
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    const correlationId = correlationIdOf(req);
-    const seconds = endRequest(req, reply.statusCode, route);
-    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    metrics.requestSeconds.observe({ method: req.method, route }, seconds);
-    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id, correlationId });
-  });
+  app.addHook('onResponse', async (req, reply) => finishRequest(req, reply.statusCode));
   app.setErrorHandler(async (error, req, reply) => {
     const e = toHttpError(error);
-    if (e.status >= 500) logger.error('request failed', { reqId: req.id, url: req.url, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    if (e.status >= 500) logger.error('request failed', { reqId: req.id, url: req.url.split('?')[0], error: error instanceof Error ? error.stack ?? error.message : String(error) });
     return reply.code(e.status).headers(e.headers).send(errorBody(e));
   });
   app.setNotFoundHandler(async (req, reply) =>

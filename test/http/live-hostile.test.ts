@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Service } from '../../infrastructure/http/server.js';
 import { message, openHttpFixture, openSse, type HttpFixture, type SseConnection, type SseEvent } from './service-fixture.js';
 
 /** A live client's list as the inbox keeps it: `sessions`, `session` and `removed` applied in order. */
@@ -109,5 +110,27 @@ describe('HTTP live updates under bursts, deletions and resumes (API.md, live)',
     open.push(asked);
     await asked.next();
     expect(f.ledger.projections.projection.deviceMode('alice', 'tablet')?.options).to.deep.equal({ db: false, syncSessionUnread: true, autoMarkRead: true });
+  });
+  it('a service closed while a live connection is still opening ends that connection, and close() does not wait on it', async () => {
+    let closing: Promise<void> | undefined;
+    const target: { service?: Service } = {};
+    const logger = { debug: (msg: string) => { if (msg === 'live connection') closing = target.service!.close(); }, info() {}, warn() {}, error() {} };
+    const g = await openHttpFixture({ logger });
+    target.service = g.service;
+    const c = await openSse(`${g.url}/v1/accounts/alice/live?device=fresh`, g.token('alice', { device: 'fresh' })).catch(() => undefined);
+    expect(closing, 'the service was closed during the connection').to.not.equal(undefined);
+    await c?.closed;
+    await closing;
+    expect(g.service.live.connections).to.equal(0);
+    await g.ledger.close();
+  });
+  it('a live connection is a request too: when it ends it is counted in /metrics with its status', async () => {
+    const c = await live();
+    await c.next();
+    f.service.live.disconnectAll();
+    await c.closed;
+    const text = (await f.call('GET', '/metrics', { as: null })).body as string;
+    expect(text).to.contain('http_requests_total{method="GET",route="/v1/accounts/:account/live",status="200"} 1');
+    expect(text).to.contain('ledger_live_connections 0');
   });
 });
