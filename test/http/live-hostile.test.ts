@@ -133,4 +133,25 @@ describe('HTTP live updates under bursts, deletions and resumes (API.md, live)',
     expect(text).to.contain('http_requests_total{method="GET",route="/v1/accounts/:account/live",status="200"} 1');
     expect(text).to.contain('ledger_live_connections 0');
   });
+  it('a client cut in the middle of a burst of concurrent commands resumes to exactly the list and total the API reads', async () => {
+    const c = await live();
+    const events = [await c.next()];
+    const burst = (from: number, to: number) => Promise.all(Array.from({ length: to - from }, (_, i) => {
+      const who = `peer${(from + i) % 7}`;
+      return f.call('POST', '/v1/commands/SendMessage', { as: who, body: { message: message(who, 'alice', 2_000_000 + from + i, `b${from + i}`) } });
+    }));
+    const first = burst(0, 15);
+    events.push(await c.next(), await c.next());
+    c.close();
+    await Promise.all([first, burst(15, 30)]);
+    const last = await command('ResetSessionUnread', { sessionId: 'p2p-peer3' });
+    const lastId = events.filter((e) => e.id).at(-1)!.id;
+    events.push(...await until(await live(lastId), last));
+    const state = follow(events);
+    const list = await f.call('GET', '/v1/accounts/alice/sessions?limit=100', { as: 'alice' });
+    expect(list.body.position).to.equal(last);
+    expect([...state.unread].sort()).to.deep.equal(list.body.sessions.map((s: any) => [s.id, s.unread]).sort());
+    expect(state.total).to.equal(sum(state.unread));
+    expect(state.total).to.equal((await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' })).body.total);
+  });
 });
