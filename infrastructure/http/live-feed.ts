@@ -18,6 +18,8 @@ export interface LiveOptions {
   readonly maxPendingBytes?: number;
   /** how long a Last-Event-ID ahead of this process waits for its read models (default 2 s) */
   readonly aheadWaitMs?: number;
+  /** live connections one account may hold at once, opening ones included (default 50) */
+  readonly maxConnectionsPerAccount?: number;
   /** comment lines keep idle connections open through proxies (default 15 s) */
   readonly heartbeatMs?: number;
 }
@@ -155,6 +157,7 @@ class ViewFeed {
 export class LiveFeeds {
   readonly bufferSize: number;
   private readonly feeds = new Map<string, ViewFeed>();
+  private readonly perAccount = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -168,6 +171,18 @@ export class LiveFeeds {
     let n = 0;
     for (const feed of this.feeds.values()) n += feed.clients.size;
     return n;
+  }
+
+  /** Counts a connection against its account until `res` closes; false when the account is at its limit. */
+  admit(account: string, res: ServerResponse): boolean {
+    const held = this.perAccount.get(account) ?? 0;
+    if (held >= (this.options.maxConnectionsPerAccount ?? 50)) return false;
+    this.perAccount.set(account, held + 1);
+    res.once('close', () => {
+      const left = (this.perAccount.get(account) ?? 1) - 1;
+      void (left > 0 ? this.perAccount.set(account, left) : this.perAccount.delete(account));
+    });
+    return true;
   }
 
   /** Takes over `res` for the life of the connection. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HttpError } from './errors.js';
 import { addRoute } from './openapi.js';
 import { assertAccount, deviceFor, principalOf } from './request-context.js';
 import { accountParams, liveQuery } from './schemas.js';
@@ -20,6 +21,7 @@ export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
       const header = req.headers['last-event-id'];
       const lastEventId = typeof header === 'string' ? header : undefined;
+      if (!ctx.live.admit(account, reply.raw)) throw new HttpError(429, 'too_many_connections', `${account} holds as many live connections as it may; close one first`);
       reply.hijack();
       // fastify runs no onResponse for a hijacked reply: the connection's end is the request's end.
       reply.raw.once('close', () => ctx.finishRequest(req, reply.raw.statusCode));

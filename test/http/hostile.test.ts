@@ -120,4 +120,12 @@ describe('HTTP API against hostile input (API.md, HTTP service)', () => {
     expect(history.body.events.map((e: any) => e.data.message.idClient)).to.deep.equal(['once']);
     expect((await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' })).body.total).to.equal(1);
   });
+  it('an Idempotency-Key is scoped to its account: another account sending the same key is not swallowed', async () => {
+    for (const who of ['bob', 'carol']) {
+      const res = await f.call('POST', '/v1/commands/SendMessage', { as: who, body: { message: message(who, 'alice', 1000, `from-${who}`) }, headers: { 'idempotency-key': 'shared-key' } });
+      expect(res.body.result.lastMsg.idClient).to.equal(`from-${who}`);
+    }
+    const list = await f.call('GET', '/v1/accounts/alice/sessions', { as: 'alice' });
+    expect(list.body.sessions.map((s: any) => [s.id, s.unread]).sort()).to.deep.equal([['p2p-bob', 1], ['p2p-carol', 1]]);
+  });
 });

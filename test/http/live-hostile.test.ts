@@ -154,4 +154,18 @@ describe('HTTP live updates under bursts, deletions and resumes (API.md, live)',
     expect(state.total).to.equal(sum(state.unread));
     expect(state.total).to.equal((await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' })).body.total);
   });
+  it('an account may hold only so many live connections at once (429 past it); closed ones free their place', async () => {
+    await f.close();
+    f = await openHttpFixture({ live: { maxConnectionsPerAccount: 2 } });
+    const a = await live();
+    const b = await live();
+    const refused = await live();
+    expect(refused.status).to.equal(429);
+    const other = await openSse(`${f.url}/v1/accounts/bob/live`, f.token('bob'));
+    open.push(other);
+    expect(other.status).to.equal(200);
+    f.service.live.disconnectAll();
+    await Promise.all([a.closed, b.closed]);
+    expect((await live()).status).to.equal(200);
+  });
 });
