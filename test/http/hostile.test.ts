@@ -128,4 +128,22 @@ describe('HTTP API against hostile input (API.md, HTTP service)', () => {
     const list = await f.call('GET', '/v1/accounts/alice/sessions', { as: 'alice' });
     expect(list.body.sessions.map((s: any) => [s.id, s.unread]).sort()).to.deep.equal([['p2p-bob', 1], ['p2p-carol', 1]]);
   });
+  it('/openapi.json documents only routes served, and each path template\'s parameters, query schemas and error shape', async () => {
+    const doc = (await f.call('GET', '/openapi.json', { as: null })).body;
+    expect(doc.openapi).to.match(/^3\.1\./);
+    let operations = 0;
+    for (const [path, methods] of Object.entries<Record<string, any>>(doc.paths)) {
+      const url = path.replace(/\{(\w+)\}/g, ':$1');
+      for (const [method, op] of Object.entries<any>(methods)) {
+        operations++;
+        expect(f.service.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method} ${path}`).to.equal(true);
+        const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        expect(op.parameters.filter((p: any) => p.in === 'path').map((p: any) => p.name), path).to.deep.equal(inPath);
+        for (const p of op.parameters) expect(['path', 'query'], `${path} ${p.name}`).to.include(p.in);
+        expect(op.responses.default.content['application/json'].schema.required).to.deep.equal(['error']);
+        if (op.security) expect(Object.keys(doc.components.securitySchemes)).to.include.members(op.security.flatMap((s: object) => Object.keys(s)));
+      }
+    }
+    expect(operations).to.equal(14 + 8 + 4 + 3); // the commands, the account routes, the ops routes, the inbox's three files
+  });
 });
