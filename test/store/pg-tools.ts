@@ -9,7 +9,8 @@ import { freshPostgresUrl } from '../support/postgres.js';
  * `down()` cuts every connection and refuses new ones; `blackhole()` keeps connections open but
  * never forwards a byte again (a partition); `cutWhen(match, 'before' | 'after')` cuts the
  * connection whose client sends a packet containing `match`, dropping that packet or forwarding
- * it first.
+ * it first; `fatalAfterReady(n)` makes the next n new connections receive, in the very packet that
+ * ends its start-up, the FATAL a server shutting down sends, then cuts it.
  */
 export interface Proxy {
   readonly url: string;
@@ -17,13 +18,26 @@ export interface Proxy {
   up(): void;
   blackhole(): void;
   cutWhen(match: string, when: 'before' | 'after', then?: 'refuse' | 'accept'): Promise<void>;
+  fatalAfterReady(connections?: number): void;
   close(): Promise<void>;
 }
+
+/** ReadyForQuery (idle), the message that ends a connection's start-up */
+const READY = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
+
+/** the ErrorResponse a backend sends when the server shuts down (SQLSTATE 57P01) */
+const SHUTDOWN_FATAL = (() => {
+  const fields = Buffer.from('SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(fields.length + 4);
+  return Buffer.concat([Buffer.from('E'), length, fields]);
+})();
 
 export async function openProxy(target: URL): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
   let refusing = false;
   let silent = false;
+  let fatalNext = 0;
   let cut: { match: string; when: 'before' | 'after'; then: 'refuse' | 'accept'; done: () => void } | undefined;
   const server = net.createServer((client) => {
     if (refusing) return void client.destroy();
@@ -56,8 +70,15 @@ export async function openProxy(target: URL): Promise<Proxy> {
       }
       upstream.write(chunk);
     });
+    let fatal = fatalNext > 0;
+    if (fatal) fatalNext--;
     upstream.on('data', (chunk: Buffer) => {
-      if (!silent) client.write(chunk);
+      if (silent) return;
+      if (fatal && chunk.includes(READY)) {
+        fatal = false;
+        return void client.write(Buffer.concat([chunk, SHUTDOWN_FATAL]), kill);
+      }
+      client.write(chunk);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,6 +98,9 @@ export async function openProxy(target: URL): Promise<Proxy> {
     up() {
       refusing = false;
       silent = false;
+    },
+    fatalAfterReady(connections = 1) {
+      fatalNext = connections;
     },
     blackhole() {
       silent = true;

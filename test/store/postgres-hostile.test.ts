@@ -170,6 +170,46 @@ describe('PgEventStore under hostile input and failing networks', () => {
       }
     });
 
+    it('a new connection that the server ends (FATAL) in the packet that completes its start-up fails that call alone, as unavailable; no uncaught error', async () => {
+      const proxy = await openProxy(new URL(stores.url()));
+      try {
+        const store = await open({ poolSize: 1 }, proxy.url);
+        await store.appendToStream('fatal', [anEvent()]);
+        proxy.down();
+        proxy.up();
+        proxy.fatalAfterReady();
+        const failed = await store.appendToStream('fatal', [anEvent()]).then(() => undefined, (e: unknown) => e);
+        if (failed !== undefined) expect(failed).to.be.instanceOf(StoreUnavailableError);
+        proxy.fatalAfterReady();
+        await store.readAll().catch((e: unknown) => expect(e).to.be.instanceOf(StoreUnavailableError));
+        await store.appendToStream('fatal', [anEvent()]);
+        expect((await store.readStream('fatal')).length).to.be.at.least(2);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('a subscription whose reads meet a server shutting down (FATAL 57P01, twice in a row) pauses and resumes; it does not fail', async () => {
+      const proxy = await openProxy(new URL(stores.url()));
+      try {
+        const store = await open({ poolSize: 1, poll: { idleMs: 20, minRetryMs: 5, maxRetryMs: 20 } }, proxy.url);
+        const writer = await open();
+        const collector = new Collector();
+        const subscription = store.subscribeToAll({}, collector.handler);
+        await subscription.caughtUp;
+        proxy.down();
+        proxy.up();
+        proxy.fatalAfterReady(2);
+        const events = [anEvent(), anEvent()];
+        await writer.appendToStream('shutdown', [events[0]!]);
+        await writer.appendToStream('shutdown', [events[1]!]);
+        await collector.until(2, subscription);
+        expect(collector.ids()).to.deep.equal(events.map((e) => e.id));
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('a partitioned server (connections open, no answer): the append fails with StoreUnavailableError within the timeout and close() settles', async () => {
       const proxy = await openProxy(new URL(stores.url()));
       try {

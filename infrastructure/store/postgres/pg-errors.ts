@@ -8,6 +8,8 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 /** Whether an error from `pg` is about the connection (retry later) rather than an answer. */
 export function isTransientFailure(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
+  // already translated (by the store's guard): whatever the server said, it was connection trouble
+  if (error instanceof StoreUnavailableError) return true;
   const code = String((error as { code?: unknown }).code ?? '');
   if (SOCKET_CODES.has(code) || TRANSIENT_CODES.has(code) || TRANSIENT_CLASSES.some((prefix) => code.startsWith(prefix) && code.length === 5)) return true;
   const message = error instanceof Error ? error.message : '';

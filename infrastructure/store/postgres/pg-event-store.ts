@@ -68,6 +68,9 @@ export class PgEventStore implements EventStore {
     } as pg.PoolConfig);
     // an idle client that loses its connection must not crash the process; the next query reports it
     pool.on('error', () => undefined);
+    // nor may a new one that the server ends in the packet that completes its start-up: pool.connect()
+    // hands it over a microtask later, after its 'error' (the failed statements still report it)
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       const client = await pool.connect();
       try {
