@@ -5,6 +5,7 @@ import { StoreUnavailableError, type EventToAppend } from '../../application/por
 import { PgEventStore } from '../../infrastructure/store/postgres/pg-event-store.js';
 import { MAX_STREAM_NAME_BYTES } from '../../infrastructure/store/postgres/pg-input.js';
 import { Collector } from '../support/collector.js';
+import { withClient } from '../support/postgres.js';
 import { rejection } from '../support/rejection.js';
 import { openProxy, storesPerTest, transactionBase, waitedOnLock } from './pg-tools.js';
 
@@ -229,6 +230,36 @@ describe('PgEventStore under hostile input and failing networks', () => {
         await proxy.close();
       }
     });
+  });
+
+  it('a role with only SELECT, INSERT and UPDATE on existing tables (no CREATE) opens the store and appends', async () => {
+    await (await open()).close();
+    const role = `ledger_app_${randomUUID().slice(0, 8)}`;
+    const schema = new URL(stores.url()).searchParams.get('options')!.split('=')[1]!;
+    await withClient(stores.url(), (client) => client.query(
+      `CREATE ROLE ${role} LOGIN PASSWORD 'app'; GRANT USAGE ON SCHEMA ${schema} TO ${role}; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`,
+    ));
+    try {
+      const asApp = new URL(stores.url());
+      asApp.username = role;
+      asApp.password = 'app';
+      const store = await open({}, asApp.toString());
+      await store.appendToStream('least-privilege', [anEvent()]);
+      expect(await store.readStream('least-privilege')).to.have.length(1);
+      await store.close();
+    } finally {
+      await withClient(stores.url(), (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+    }
+  });
+
+  it('a second close() called while the first runs resolves only once the store is closed', async () => {
+    const store = await PgEventStore.connect(stores.url());
+    let settled = false;
+    const pending = store.appendToStream('closing-twice', [anEvent()]).finally(() => (settled = true));
+    const first = store.close();
+    await store.close();
+    expect(settled).to.equal(true);
+    await Promise.all([first, pending]);
   });
 
   it("a subscriber in another process delivers an event freed by a writer's failed (rolled back) append, with no poll", async () => {

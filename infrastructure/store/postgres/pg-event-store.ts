@@ -19,7 +19,7 @@ import { decodeJson, encodeJson } from '../store-json.js';
 import { logRange, streamRange } from '../store-read-ranges.js';
 import { positionAt } from '../store-records.js';
 import { describeEndpoint, isTransientFailure, translatePgError, type WriteOutcome } from './pg-errors.js';
-import { checkCheckpointName, checkCheckpointPosition, checkEvents, checkFilter, checkStreamName } from './pg-input.js';
+import { checkCheckpointName, checkCheckpointPosition, checkEvents, checkFilter, checkStreamName, filterError } from './pg-input.js';
 import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { CommitNotifier, channelOf } from './pg-notifier.js';
 import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
@@ -53,6 +53,7 @@ export class PgEventStore implements EventStore {
   private readonly endpoint: string;
   private readonly poll: PollPolicy;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
     // pipeline mode (pg 8.23, not yet in @types/pg): statements queued on a connection go out at once
@@ -169,7 +170,7 @@ export class PgEventStore implements EventStore {
       head: () => this.guard('following the global log', () => logHead(this.pool)),
     };
     const subscription = new PgSubscription(source, options, handler, this.poll, (ended) => this.subscriptions.delete(ended));
-    const refused = this.closed ? new StoreClosedError() : invalidFilter(options.filter);
+    const refused = this.closed ? new StoreClosedError() : filterError(options.filter);
     if (refused) {
       subscription.fail(refused);
     } else {
@@ -234,8 +235,13 @@ export class PgEventStore implements EventStore {
   }
 
   /** Ends the subscriptions, lets the calls in flight finish, then closes the connections. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // every caller, the first or a later one, resolves once the connections are closed
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     for (const subscription of [...this.subscriptions]) subscription.fail(new StoreClosedError());
     await Promise.allSettled([...this.inFlight]);
@@ -285,15 +291,5 @@ export class PgEventStore implements EventStore {
 
   private ensureOpen(): void {
     if (this.closed) throw new StoreClosedError();
-  }
-}
-
-/** The first prefix of a filter that PostgreSQL cannot hold, as the error a subscription fails with. */
-function invalidFilter(filter: SubscribeOptions['filter']): unknown {
-  try {
-    checkFilter(filter);
-    return undefined;
-  } catch (error) {
-    return error;
   }
 }

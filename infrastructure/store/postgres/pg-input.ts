@@ -36,6 +36,16 @@ export function checkFilter(filter: EventFilter | undefined): void {
   }
 }
 
+/** checkFilter's error as a value (for a subscription, which fails through `done`), or undefined */
+export function filterError(filter: EventFilter | undefined): unknown {
+  try {
+    checkFilter(filter);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
 export function checkCheckpointName(name: unknown): void {
   if (typeof name === 'string') checkText('checkpoint name', name);
 }
