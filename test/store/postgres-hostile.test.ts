@@ -5,7 +5,7 @@ import { StoreUnavailableError, type EventToAppend } from '../../application/por
 import { PgEventStore } from '../../infrastructure/store/postgres/pg-event-store.js';
 import { MAX_STREAM_NAME_BYTES } from '../../infrastructure/store/postgres/pg-input.js';
 import { Collector } from '../support/collector.js';
-import { withClient } from '../support/postgres.js';
+import { postgresUrl, withClient } from '../support/postgres.js';
 import { rejection } from '../support/rejection.js';
 import { openProxy, storesPerTest, transactionBase, waitedOnLock } from './pg-tools.js';
 
@@ -249,6 +249,20 @@ describe('PgEventStore under hostile input and failing networks', () => {
       await store.close();
     } finally {
       await withClient(stores.url(), (client) => client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`));
+    }
+  });
+
+  it('a database not encoded in UTF8 is refused at open, naming its encoding, instead of failing appends of some text later', async () => {
+    const server = new URL(await postgresUrl());
+    const database = `latin1_${randomUUID().slice(0, 8)}`;
+    await withClient(server.toString(), (client) => client.query(`CREATE DATABASE ${database} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`));
+    try {
+      const latin1 = new URL(server);
+      latin1.pathname = `/${database}`;
+      const error = await rejection(PgEventStore.connect(latin1.toString()));
+      expect((error as Error).message).to.match(/LATIN1/).and.to.match(/UTF8/);
+    } finally {
+      await withClient(server.toString(), (client) => client.query(`DROP DATABASE ${database} WITH (FORCE)`));
     }
   });
 
