@@ -92,6 +92,14 @@ describe('PgEventStore under hostile input and failing networks', () => {
       expect(await store.readStream(fits)).to.have.length(1);
     });
 
+    it('a checkpoint name too long for its index (10 KB) is refused with its size and the limit', async () => {
+      const store = await open();
+      const long = Array.from({ length: 1000 }, () => randomUUID().slice(0, 10)).join('');
+      const error = await rejection(store.writeCheckpoint(long, { position: { commit: 1n, prepare: 1n }, state: {} }));
+      expect(error).to.be.instanceOf(RangeError);
+      expect((error as Error).message).to.match(/checkpoint name is 10000 bytes/).and.to.contain(`at most ${MAX_STREAM_NAME_BYTES}`);
+    });
+
     it('10 KB event types and NUL or lone surrogates inside data and metadata round-trip', async () => {
       const store = await open();
       const event = { id: randomUUID(), type: 't'.repeat(10_000), data: { text: 'a\u0000b\uD800c' }, metadata: { k: '\uDFFF' } };

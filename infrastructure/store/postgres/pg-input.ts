@@ -4,7 +4,7 @@ import type { EventFilter, EventToAppend, Position } from '../../../application/
  * What PostgreSQL cannot store, refused before any statement runs, with the field named. Its
  * `text` holds no NUL character; the driver encodes strings as UTF-8, which would turn a lone
  * surrogate into U+FFFD, so two names differing only there would become one stream; and a stream
- * name must fit the btree indexes that key the stream (an index entry holds at most 2704 bytes).
+ * or checkpoint name must fit the btree indexes it keys (an index entry holds at most 2704 bytes).
  */
 export const MAX_STREAM_NAME_BYTES = 2048;
 
@@ -12,12 +12,7 @@ const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
 
 export function checkStreamName(stream: unknown): void {
-  if (typeof stream !== 'string') return; // the shared rules name what is wrong with a non-string
-  checkText('stream name', stream);
-  const bytes = Buffer.byteLength(stream);
-  if (bytes > MAX_STREAM_NAME_BYTES) {
-    throw new RangeError(`the stream name is ${bytes} bytes in UTF-8 (${preview(stream)}); the PostgreSQL store takes at most ${MAX_STREAM_NAME_BYTES}: shorten it`);
-  }
+  if (typeof stream === 'string') checkName('stream name', stream); // the shared rules name what is wrong with a non-string
 }
 
 export function checkEvents(stream: string, events: readonly EventToAppend[]): void {
@@ -47,7 +42,16 @@ export function filterError(filter: EventFilter | undefined): unknown {
 }
 
 export function checkCheckpointName(name: unknown): void {
-  if (typeof name === 'string') checkText('checkpoint name', name);
+  if (typeof name === 'string') checkName('checkpoint name', name);
+}
+
+/** a name that keys an index: text PostgreSQL holds, of at most MAX_STREAM_NAME_BYTES */
+function checkName(field: string, name: string): void {
+  checkText(field, name);
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_STREAM_NAME_BYTES) {
+    throw new RangeError(`the ${field} is ${bytes} bytes in UTF-8 (${preview(name)}); the PostgreSQL store takes at most ${MAX_STREAM_NAME_BYTES}: shorten it`);
+  }
 }
 
 export function checkCheckpointPosition(name: string, position: Position): void {
