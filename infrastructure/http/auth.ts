@@ -48,8 +48,14 @@ export function verifyToken(secret: string, token: string, now = Date.now()): Pr
   if (head?.alg !== 'HS256') throw new AuthError('the bearer token must be signed with HS256');
   const expected = sign(`${header}.${payload}`, secret);
   const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AuthError('the bearer token signature does not match this server\'s secret');
+  // Node's decoder skips padding and foreign characters: only the one canonical spelling counts,
+  // or one token would pass as many (and each spelling would get a rate-limit bucket of its own).
+  const canonical = given.toString('base64url') === signature;
+  if (!canonical || given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AuthError('the bearer token signature does not match this server\'s secret');
   if (typeof claims !== 'object' || claims === null) throw new AuthError('the bearer token payload must be a JSON object');
+  for (const claim of ['exp', 'nbf'] as const) {
+    if (claims[claim] !== undefined && (typeof claims[claim] !== 'number' || !Number.isFinite(claims[claim]))) throw new AuthError(`the bearer token's \`${claim}\` must be a number of seconds since the epoch`);
+  }
   const seconds = now / 1000;
   if (typeof claims['exp'] === 'number' && seconds >= claims['exp']) throw new AuthError('the bearer token has expired');
   if (typeof claims['nbf'] === 'number' && seconds < claims['nbf']) throw new AuthError('the bearer token is not valid yet');

@@ -27,14 +27,15 @@ const IDEMPOTENCY_KEY = /^[\w.:\-]{1,200}$/;
 /** The account and device come from the token; an admin names them in the body. */
 function actingAs(p: Principal, body: Record<string, unknown>): { account: unknown; device: unknown } {
   if (p.admin) return { account: body['account'] ?? p.sub, device: body['device'] ?? p.device };
-  if (body['account'] !== undefined && body['account'] !== p.sub) throw new HttpError(403, 'forbidden', `this token acts for ${p.sub}, not ${String(body['account'])}`);
-  if (body['device'] !== undefined && body['device'] !== p.device) throw new HttpError(403, 'forbidden', `this token acts as device ${p.device}, not ${String(body['device'])}`);
+  if (body['account'] !== undefined && body['account'] !== p.sub) throw new HttpError(403, 'forbidden', `this token acts for ${p.sub}, not ${JSON.stringify(body['account'])}`);
+  if (body['device'] !== undefined && body['device'] !== p.device) throw new HttpError(403, 'forbidden', `this token acts as device ${p.device}, not ${JSON.stringify(body['device'])}`);
   return { account: p.sub, device: p.device };
 }
 
 function bodyOf(req: FastifyRequest): Record<string, unknown> {
-  const body = req.body ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON object of the command\'s fields');
+  // No body at all is {} (curl -X POST); a JSON null, number, string or array is not an object.
+  const body = req.body === undefined ? {} : req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'the body must be a JSON object of the command\'s fields');
   return body as Record<string, unknown>;
 }
 

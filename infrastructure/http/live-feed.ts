@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
 import type { DeviceView, DeviceViewOptions } from '../../application/api/device-view.js';
-import type { Ledger } from '../../application/api/ledger.js';
+import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js';
 import { GetLocalSessions, GetTotalUnread } from '../../application/read/session-queries.js';
-import type { Session } from '../../projections/session-list/model.js';
+import { SessionDeleted } from '../../domain/events.js';
+import { parseStream } from '../../domain/identity.js';
+import type { RecordedEvent } from '../../application/ports/event-store.js';
 
 export interface LiveOptions {
   /** events kept per device view for resuming (default 1000) */
@@ -16,6 +18,8 @@ export interface LiveOptions {
   readonly maxPendingBytes?: number;
   /** how long a Last-Event-ID ahead of this process waits for its read models (default 2 s) */
   readonly aheadWaitMs?: number;
+  /** live connections one account may hold at once, opening ones included (default 50) */
+  readonly maxConnectionsPerAccount?: number;
   /** comment lines keep idle connections open through proxies (default 15 s) */
   readonly heartbeatMs?: number;
 }
@@ -39,8 +43,21 @@ interface Client {
 /** S3.3: a fresh connection's first `sessions` event carries the most recent 100, ascending. */
 const INITIAL_SESSIONS = 100;
 
-function frame(event: string, position: bigint, data: unknown): string {
-  return `event: ${event}\nid: ${position}\ndata: ${JSON.stringify(data)}\n\n`;
+/** One SSE event; without `position` it has no id, so a client's Last-Event-ID stays the previous one. */
+function frame(event: string, position: bigint | undefined, data: unknown): string {
+  return `event: ${event}\n${position === undefined ? '' : `id: ${position}\n`}data: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * What one applied batch changed in a view: every change of a batch happens at one position, so
+ * they travel as one entry whose last event alone carries the id. A client cut inside it resumes
+ * from the previous id and gets the whole batch again; none of it is skipped as already sent.
+ */
+interface Batch {
+  readonly position: bigint;
+  readonly events: { readonly event: 'session' | 'removed'; readonly data: object }[];
+  /** the view's total unread after the batch, read when its first change arrived */
+  readonly total: Promise<number>;
 }
 
 /** What one device view sent lately, for the connections that follow it. */
@@ -52,6 +69,7 @@ class ViewFeed {
   idleSince = Date.now();
   private readonly buffer: Entry[] = [];
   private readonly subscription: Subscription;
+  private batch: Batch | undefined;
   /** every write goes through this chain, so each connection sees events in log order */
   private chain: Promise<void> = Promise.resolve();
 
@@ -63,7 +81,22 @@ class ViewFeed {
     this.device = options.device;
     this.view = ledger.account(account, options);
     this.floor = BigInt(ledger.position());
-    this.subscription = this.view.updates$.subscribe((session) => this.onUpdate(session));
+    this.subscription = this.view.updates$.subscribe((session) => this.add('session', { session }));
+    // The seed's onupdatesession says nothing of deletions (S7.3, S7.4): without `removed` a live
+    // list would keep a deleted session and its unread, and disagree with the total.
+    this.subscription.add(projectionRunnerOf(ledger).applied$.subscribe(({ events }) => this.onApplied(events)));
+  }
+
+  /** The batch's deletions that took this view's session away (local ones: this device's only). */
+  private onApplied(events: readonly RecordedEvent[]): void {
+    const gone = new Set<string>();
+    for (const e of events) {
+      if (e.type !== SessionDeleted) continue;
+      const data = e.data as { sessionId: string; scope: string; device: string };
+      if (parseStream(e.streamName)?.account !== this.account || (data.scope === 'local' && data.device !== this.device)) continue;
+      if (!this.ledger.reader.getSession(this.account, this.device, data.sessionId)) gone.add(data.sessionId);
+    }
+    for (const sessionId of gone) this.add('removed', { sessionId });
   }
 
   /** Runs `step` after every write queued before it. */
@@ -73,11 +106,22 @@ class ViewFeed {
     return next;
   }
 
-  private onUpdate(session: Session): void {
-    // Both reads happen now, at this position; only their delivery waits for the chain.
+  /** A batch's changes arrive synchronously, one after another; the chain sends them together. */
+  private add(event: Batch['events'][number]['event'], data: object): void {
+    // The position and the total are read now, at this batch; only their delivery waits for the chain.
     const position = BigInt(this.ledger.position());
-    const total = this.ledger.queries.execute(new GetTotalUnread({ account: this.account, device: this.device }));
-    void this.enqueue(async () => this.publish({ position, text: frame('session', position, { session, total: await total }) }));
+    let batch = this.batch;
+    if (!batch || batch.position !== position) {
+      const opened: Batch = { position, events: [], total: this.ledger.queries.execute(new GetTotalUnread({ account: this.account, device: this.device })) };
+      this.batch = batch = opened;
+      void this.enqueue(async () => {
+        if (this.batch === opened) this.batch = undefined;
+        const total = await opened.total;
+        const last = opened.events.length - 1;
+        this.publish({ position, text: opened.events.map((e, i) => frame(e.event, i === last ? position : undefined, { ...e.data, total })).join('') });
+      });
+    }
+    batch.events.push({ event, data });
   }
 
   private publish(entry: Entry): void {
@@ -113,6 +157,7 @@ class ViewFeed {
 export class LiveFeeds {
   readonly bufferSize: number;
   private readonly feeds = new Map<string, ViewFeed>();
+  private readonly perAccount = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -126,6 +171,18 @@ export class LiveFeeds {
     let n = 0;
     for (const feed of this.feeds.values()) n += feed.clients.size;
     return n;
+  }
+
+  /** Counts a connection against its account until `res` closes; false when the account is at its limit. */
+  admit(account: string, res: ServerResponse): boolean {
+    const held = this.perAccount.get(account) ?? 0;
+    if (held >= (this.options.maxConnectionsPerAccount ?? 50)) return false;
+    this.perAccount.set(account, held + 1);
+    res.once('close', () => {
+      const left = (this.perAccount.get(account) ?? 1) - 1;
+      void (left > 0 ? this.perAccount.set(account, left) : this.perAccount.delete(account));
+    });
+    return true;
   }
 
   /** Takes over `res` for the life of the connection. */

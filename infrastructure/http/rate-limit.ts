@@ -28,4 +28,13 @@ export class RateLimiter {
     }
     return Math.ceil((1 - bucket.tokens) / this.limit.perSecond);
   }
+
+  /** Whole requests `key` may make right now (after its last take). */
+  remaining(key: string): number {
+    return Math.floor(this.buckets.get(key)?.tokens ?? this.limit.burst);
+  }
+
+  get burst(): number {
+    return this.limit.burst;
+  }
 }

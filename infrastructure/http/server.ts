@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ledger } from '../../application/api/ledger.js';
 import { openStore } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
@@ -62,6 +63,17 @@ export async function openServiceLedger(storeUrl: string, clock: () => number = 
   }
 }
 
+/** A connection's request could not be parsed: answer in the JSON error shape, then close it. */
+function clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, code, text] = tooLarge
+    ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request headers are over the size limit']
+    : [400, 'Bad Request', 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify(errorBody(new HttpError(status, code, text)));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** The HTTP service over a ledger (API.md, HTTP service); it keeps nothing that must survive it. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? jsonLogger();
@@ -73,8 +85,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   );
   if (observed) observed.onDelivered = (seconds) => metrics.projectionLagSeconds.observe(seconds);
   const live = new LiveFeeds(ledger, options.live, (delta) => metrics.liveConnections.inc(delta));
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1 << 20, genReqId: () => randomUUID(), onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
-  const ctx: ServiceContext = { ledger, secret: options.auth.secret, metrics, live, logger, docs: [], minPositionWaitMs: options.minPositionWaitMs ?? 2000 };
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1 << 20, genReqId: () => randomUUID(), onProtoPoisoning: 'error', onConstructorPoisoning: 'error',
+    // The router's own refusals (a path that is not valid percent-encoding) and node's (headers
+    // over its limit) in the JSON error shape too.
+    frameworkErrors: (error, _req, reply) => void (reply as unknown as FastifyReply).code(400).send(errorBody(new HttpError(400, 'bad_url', `the request path is not valid percent-encoded UTF-8: ${error.message}`))),
+    clientErrorHandler: clientError });
+  /** The request's span, metrics and log line; a hijacked reply (live) calls it when its connection ends. */
+  const finishRequest = (req: FastifyRequest, status: number) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const correlationId = correlationIdOf(req);
+    const seconds = endRequest(req, status, route);
+    metrics.requests.inc({ method: req.method, route, status: String(status) });
+    metrics.requestSeconds.observe({ method: req.method, route }, seconds);
+    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id, correlationId });
+  };
+  const ctx: ServiceContext = { ledger, secret: options.auth.secret, metrics, live, logger, docs: [], minPositionWaitMs: options.minPositionWaitMs ?? 2000, finishRequest };
   let ready = false;
   // Commands and reads speak JSON only: a text/plain body is a 415, not a string.
   app.removeContentTypeParser('text/plain');
@@ -84,19 +109,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     beginRequest(req, reply);
     const token = limiter && (() => { try { return bearerOf(req, true); } catch { return undefined; } })();
     const wait = token ? limiter!.take(token) : 0;
+    if (token) reply.headers({ 'ratelimit-limit': String(limiter!.burst), 'ratelimit-remaining': String(limiter!.remaining(token)) });
     if (wait > 0) throw new HttpError(429, 'rate_limited', `this token made too many requests; retry in ${wait} s`, undefined, { 'retry-after': String(wait) });
   });
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    const correlationId = correlationIdOf(req);
-    const seconds = endRequest(req, reply.statusCode, route);
-    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    metrics.requestSeconds.observe({ method: req.method, route }, seconds);
-    logger.info('request', { method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, reqId: req.id, correlationId });
-  });
+  app.addHook('onResponse', async (req, reply) => finishRequest(req, reply.statusCode));
   app.setErrorHandler(async (error, req, reply) => {
     const e = toHttpError(error);
-    if (e.status >= 500) logger.error('request failed', { reqId: req.id, url: req.url, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    if (e.status >= 500) logger.error('request failed', { reqId: req.id, url: req.url.split('?')[0], error: error instanceof Error ? error.stack ?? error.message : String(error) });
     return reply.code(e.status).headers(e.headers).send(errorBody(e));
   });
   app.setNotFoundHandler(async (req, reply) =>

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Ledger } from '../../application/api/ledger.js';
 import type { Logger } from './logger.js';
 import type { LiveFeeds } from './live-feed.js';
@@ -14,4 +15,6 @@ export interface ServiceContext {
   readonly docs: RouteDef[];
   /** how long a read waits for `minPosition` before answering 409 */
   readonly minPositionWaitMs: number;
+  /** ends a request's span and counts it; onResponse does this, a hijacked reply must itself */
+  readonly finishRequest: (req: FastifyRequest, status: number) => void;
 }

@@ -123,9 +123,12 @@ describe('HTTP API (API.md, HTTP service)', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' })).status);
     expect(statuses).to.deep.equal([200, 200, 200, 429]);
+    const fresh = await f.call('GET', '/v1/accounts/carol/unread', { as: 'carol' });
+    expect([fresh.headers.get('ratelimit-limit'), fresh.headers.get('ratelimit-remaining')]).to.deep.equal(['4', '3']);
     const limited = await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' });
     expect(limited.body.error.code).to.equal('rate_limited');
     expect(Number(limited.headers.get('retry-after'))).to.be.greaterThan(0);
+    expect(limited.headers.get('ratelimit-remaining')).to.equal('0');
     expect((await f.call('GET', '/v1/accounts/bob/unread', { as: 'bob' })).status).to.equal(200);
   });
 

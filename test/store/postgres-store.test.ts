@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError, WrongExpectedVersionError, type EventStore, type EventToAppend } from '../../application/ports/event-store.js';
-import { PgEventStore } from '../../infrastructure/store/postgres/pg-event-store.js';
-import { positionSql } from '../../infrastructure/store/postgres/pg-schema.js';
+import { PgEventStore, type PgStoreOptions } from '../../infrastructure/store/postgres/pg-event-store.js';
 import { Collector } from '../support/collector.js';
 import { freshPostgresUrl } from '../support/postgres.js';
 import { rejection } from '../support/rejection.js';
 import { eventStoreContract } from './contract.js';
+import { openProxy, storesPerTest, transactionBase, waitedOnLock } from './pg-tools.js';
 import pg from 'pg';
-import * as net from 'node:net';
 
 const urls = new WeakMap<EventStore, string>();
 
@@ -34,19 +33,8 @@ describe('PgEventStore', () => {
   });
 
   describe('on one database shared by several processes', () => {
-    let url: string;
-    const opened: PgEventStore[] = [];
-    const open = async (options?: Parameters<typeof PgEventStore.connect>[1]) => {
-      const store = await openAt(url, options);
-      opened.push(store);
-      return store;
-    };
-    beforeEach(async () => {
-      url = await freshPostgresUrl();
-    });
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((store) => store.close()));
-    });
+    const stores = storesPerTest();
+    const open = (options?: PgStoreOptions) => stores.open(options);
 
     it('an event whose transaction commits late (below one already committed) is delivered, in order, never skipped', async () => {
       const store = await open(NO_POLL);
@@ -54,7 +42,7 @@ describe('PgEventStore', () => {
       const subscription = store.subscribeToAll({}, collector.handler);
       await subscription.caughtUp;
       // another writer's append: its transaction takes its position first and commits last
-      const late = new pg.Client({ connectionString: url });
+      const late = new pg.Client({ connectionString: stores.url() });
       await late.connect();
       try {
         await late.query('BEGIN');
@@ -84,7 +72,7 @@ describe('PgEventStore', () => {
       await subscription.caughtUp;
       // a session that writes race-a's revision 1 and rolls back later: A's append takes its place in
       // the global order, then waits for it inside its transaction while B's commits
-      const blocker = new pg.Client({ connectionString: url });
+      const blocker = new pg.Client({ connectionString: stores.url() });
       await blocker.connect();
       try {
         await writerA.appendToStream('race-a', [anEvent()]);
@@ -190,57 +178,3 @@ describe('PgEventStore', () => {
     expect(String(await rejection(PgEventStore.connect(base.toString())))).to.match(/schema/);
   });
 });
-
-/** the SQL for the position of the transaction's first event, as the store computes it */
-async function transactionBase(client: pg.Client): Promise<string> {
-  const { rows } = await client.query<{ origin: string }>('SELECT transaction_id::text AS origin FROM log_origin');
-  return positionSql(BigInt(rows[0]!.origin)).transactionBase;
-}
-
-/** A TCP proxy to the test server whose connections can be cut and refused, as in an outage. */
-async function openProxy(target: URL): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let refusing = false;
-  const server = net.createServer((client) => {
-    if (refusing) return void client.destroy();
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
-      sockets.add(a);
-      a.on('error', () => b.destroy());
-      a.on('close', () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-      a.pipe(b);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.toString(),
-    down() {
-      refusing = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    up() {
-      refusing = false;
-    },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-/** Resolves once some other session of this database waits for a lock (bounded: 1000 looks). */
-async function waitedOnLock(client: pg.Client): Promise<void> {
-  for (let look = 0; look < 1000; look++) {
-    const { rows } = await client.query(
-      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-    );
-    if (rows[0].waiting > 0) return;
-  }
-  throw new Error('no session waited for the lock');
-}

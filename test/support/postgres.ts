@@ -17,6 +17,8 @@ const PG_URL = process.env['PG_URL'];
 export interface Server {
   readonly url: string;
   stop(): Promise<void>;
+  /** an embedded server only: a fast shutdown (every session ends), then a start on the same data */
+  restart?(): Promise<void>;
 }
 
 let server: Promise<Server> | undefined;
@@ -84,7 +86,8 @@ export async function startEmbeddedPostgres(options: { durable: boolean }): Prom
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // the data directory stays across restart(); stop() removes it
+    persistent: true,
     createPostgresUser: root,
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
@@ -105,6 +108,10 @@ export async function startEmbeddedPostgres(options: { durable: boolean }): Prom
     async stop() {
       await db.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await db.stop();
+      await db.start();
     },
   };
 }

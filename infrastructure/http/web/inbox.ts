@@ -75,6 +75,8 @@ function onEvent(event: string, id: string, data: any): void {
   } else if (event === 'session') {
     state.sessions.set(data.session.id, data.session);
     if (data.session.id === state.current) void loadSession(data.session.id);
+  } else if (event === 'removed') {
+    state.sessions.delete(data.sessionId);
   } else if (event === 'refetch') {
     void refetch();
     return;

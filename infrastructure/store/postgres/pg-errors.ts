@@ -8,18 +8,32 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 /** Whether an error from `pg` is about the connection (retry later) rather than an answer. */
 export function isTransientFailure(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
+  // already translated (by the store's guard): whatever the server said, it was connection trouble
+  if (error instanceof StoreUnavailableError) return true;
   const code = String((error as { code?: unknown }).code ?? '');
   if (SOCKET_CODES.has(code) || TRANSIENT_CODES.has(code) || TRANSIENT_CLASSES.some((prefix) => code.startsWith(prefix) && code.length === 5)) return true;
   const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|connection timeout|Client has encountered a connection error|Query read timeout|timeout exceeded when trying to connect|timeout expired/i.test(message);
 }
 
-/** Connection trouble becomes StoreUnavailableError naming the server and the operation; the rest passes. */
-export function translatePgError(error: unknown, context: { endpoint: string; operation: string }): unknown {
+/**
+ * What a write that failed on connection trouble did: `none` (nothing reached a commit), or
+ * `unknown` (the COMMIT was sent, and the connection was lost before its answer came back).
+ */
+export type WriteOutcome = { readonly kind: 'none' } | { readonly kind: 'unknown'; readonly retry: string };
+
+/** Connection trouble becomes StoreUnavailableError naming the server, the operation and, for a write, its outcome; the rest passes. */
+export function translatePgError(error: unknown, context: { endpoint: string; operation: string; outcome?: WriteOutcome }): unknown {
   if (error instanceof StoreUnavailableError || !isTransientFailure(error)) return error;
   const detail = error instanceof Error ? error.message.split('\n')[0]!.trim() : String(error);
+  const outcome = context.outcome;
+  const said = outcome === undefined
+    ? ''
+    : outcome.kind === 'none'
+      ? 'nothing was recorded; '
+      : `the connection was lost after the commit was sent, so it may or may not have been recorded (${outcome.retry}); `;
   return new StoreUnavailableError(
-    `PostgreSQL at ${context.endpoint} is unavailable while ${context.operation} (${detail || 'connection failed'}): check that the server is running and reachable, then retry`,
+    `PostgreSQL at ${context.endpoint} is unavailable while ${context.operation} (${detail || 'connection failed'}): ${said}check that the server is running and reachable, then retry`,
     error,
   );
 }

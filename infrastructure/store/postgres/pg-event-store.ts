@@ -18,20 +18,28 @@ import { checkDeleteExpectation, decideAppend, streamExists, validateAppend, val
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
 import { positionAt } from '../shared/records.js';
-import { describeEndpoint, isTransientFailure, translatePgError } from './pg-errors.js';
+import { describeEndpoint, isTransientFailure, translatePgError, type WriteOutcome } from './pg-errors.js';
+import { checkCheckpointName, checkCheckpointPosition, checkEvents, checkFilter, checkStreamName, filterError } from './pg-input.js';
 import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { CommitNotifier, channelOf } from './pg-notifier.js';
 import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
 import { MAX_EVENTS_PER_TRANSACTION, ensureSchema, positionSql, type PositionSql } from './pg-schema.js';
 import { PgSubscription, type PollPolicy } from './pg-subscription.js';
+import { LostWrite, commitAfter, inTransaction } from './pg-transaction.js';
 
 export interface PgStoreOptions {
   /** connections in the pool (default 10) */
   readonly poolSize?: number;
   readonly poll?: Partial<PollPolicy>;
+  /** how long a connection attempt or one statement may take before the server counts as unreachable (default 30 s) */
+  readonly timeoutMs?: number;
 }
 
 const DEFAULT_POLL: PollPolicy = { idleMs: 500, minRetryMs: 100, maxRetryMs: 5000 };
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** what a caller may do about a write whose outcome is unknown */
+const APPEND_RETRY = 'retrying it with the same event ids is safe: they are recorded once';
+const DELETE_RETRY = 'read the stream to find out before retrying';
 
 /**
  * The event store on PostgreSQL (`pg`), for many ledger processes on one database. Each append is
@@ -45,17 +53,30 @@ export class PgEventStore implements EventStore {
   private readonly endpoint: string;
   private readonly poll: PollPolicy;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
     // pipeline mode (pg 8.23, not yet in @types/pg): statements queued on a connection go out at once
-    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, pipeline: true } as pg.PoolConfig);
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // a server that stops answering (a partition) fails calls after `timeout` instead of hanging them
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize ?? 10,
+      pipeline: true,
+      connectionTimeoutMillis: timeout,
+      query_timeout: timeout,
+      keepAlive: true,
+    } as pg.PoolConfig);
     // an idle client that loses its connection must not crash the process; the next query reports it
     pool.on('error', () => undefined);
+    // nor may a new one that the server ends in the packet that completes its start-up: pool.connect()
+    // hands it over a microtask later, after its 'error' (the failed statements still report it)
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       const client = await pool.connect();
       try {
         const { schema, origin } = await ensureSchema(client);
-        const store = new PgEventStore(pool, connectionString, channelOf(schema), positionSql(origin), options);
+        const store = new PgEventStore(pool, connectionString, channelOf(schema), positionSql(origin), { ...options, timeoutMs: timeout });
         await store.notifier.listen().catch(async (error: unknown) => {
           await store.notifier.close();
           throw error;
@@ -81,19 +102,21 @@ export class PgEventStore implements EventStore {
   ) {
     this.endpoint = describeEndpoint(connectionString);
     this.poll = { ...DEFAULT_POLL, ...options.poll };
-    this.notifier = new CommitNotifier(connectionString, channel, () => this.wakeAll());
+    this.notifier = new CommitNotifier(connectionString, channel, () => this.wakeAll(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   async appendToStream(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     this.ensureOpen();
     const expected = options.expectedRevision ?? 'any';
     validateAppend(stream, events, expected);
+    checkStreamName(stream);
+    checkEvents(stream, events);
     if (events.length > MAX_EVENTS_PER_TRANSACTION) {
       throw new RangeError(`an append to ${stream} of ${events.length} events exceeds the ${MAX_EVENTS_PER_TRANSACTION} one transaction can hold: split it`);
     }
     // encode now, so data that cannot be JSON rejects this append alone
     const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
-    return this.transaction(`appending to ${stream}`, async (db) => {
+    return this.transaction(`appending to ${stream}`, APPEND_RETRY, async (db) => {
       const ids = encoded.map((event) => event.id);
       // pipelined: the lookup runs once the lock is held, so it sees every write before ours
       const [state, written] = await Promise.all([lockStream(db, stream), ids.length === 0 ? new Map<string, bigint>() : revisionsOf(db, stream, ids)]);
@@ -118,6 +141,7 @@ export class PgEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
+    checkStreamName(stream);
     return this.guard(`reading ${stream}`, async () => {
       const state = await streamState(this.pool, stream);
       if (state.tombstoned) throw new StreamDeletedError(stream);
@@ -135,6 +159,7 @@ export class PgEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
     const range = logRange(options);
+    checkFilter(options.filter);
     return this.guard('reading the global log', async () => (await readLogPage(this.pool, this.positions, range, options.filter)).events, true);
   }
 
@@ -145,8 +170,9 @@ export class PgEventStore implements EventStore {
       head: () => this.guard('following the global log', () => logHead(this.pool)),
     };
     const subscription = new PgSubscription(source, options, handler, this.poll, (ended) => this.subscriptions.delete(ended));
-    if (this.closed) {
-      subscription.fail(new StoreClosedError());
+    const refused = this.closed ? new StoreClosedError() : filterError(options.filter);
+    if (refused) {
+      subscription.fail(refused);
     } else {
       this.subscriptions.add(subscription);
       subscription.start();
@@ -159,7 +185,8 @@ export class PgEventStore implements EventStore {
     this.ensureOpen();
     const expected = options.expectedRevision ?? 'any';
     validateTarget(stream, expected);
-    await this.transaction(`deleting ${stream}`, async (db) => {
+    checkStreamName(stream);
+    await this.transaction(`deleting ${stream}`, DELETE_RETRY, async (db) => {
       const state = await lockStream(db, stream);
       checkDeleteExpectation(stream, expected, state);
       await commitAfter(db, streamExists(state) ? db.query('UPDATE streams SET visible_from = last_revision + 1 WHERE name = $1', [stream]) : undefined);
@@ -170,7 +197,8 @@ export class PgEventStore implements EventStore {
     this.ensureOpen();
     const expected = options.expectedRevision ?? 'any';
     validateTarget(stream, expected);
-    await this.transaction(`tombstoning ${stream}`, async (db) => {
+    checkStreamName(stream);
+    await this.transaction(`tombstoning ${stream}`, DELETE_RETRY, async (db) => {
       checkDeleteExpectation(stream, expected, await lockStream(db, stream));
       await commitAfter(db, db.query('UPDATE streams SET tombstoned = true WHERE name = $1', [stream]));
     });
@@ -178,6 +206,7 @@ export class PgEventStore implements EventStore {
 
   async readCheckpoint(name: string): Promise<StoredCheckpoint | null> {
     this.ensureOpen();
+    checkCheckpointName(name);
     return this.guard(`reading checkpoint ${name}`, async () => {
       const { rows } = await this.pool.query<{ commit: string; prepare: string; state: string }>(
         'SELECT commit_position::text AS commit, prepare_position::text AS prepare, state FROM checkpoints WHERE name = $1',
@@ -190,6 +219,8 @@ export class PgEventStore implements EventStore {
 
   async writeCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
     this.ensureOpen();
+    checkCheckpointName(name);
+    checkCheckpointPosition(name, checkpoint.position);
     const state = encodeJson(checkpoint.state);
     const { commit, prepare } = checkpoint.position;
     await this.guard(`writing checkpoint ${name}`, () =>
@@ -204,8 +235,13 @@ export class PgEventStore implements EventStore {
   }
 
   /** Ends the subscriptions, lets the calls in flight finish, then closes the connections. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // every caller, the first or a later one, resolves once the connections are closed
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     for (const subscription of [...this.subscriptions]) subscription.fail(new StoreClosedError());
     await Promise.allSettled([...this.inFlight]);
@@ -214,46 +250,23 @@ export class PgEventStore implements EventStore {
   }
 
   /**
-   * Runs `work` in one transaction on a connection of its own; `work` ends with commitAfter. The
-   * connections are pipelined: BEGIN goes out with the first statement, COMMIT with the last.
-   * After the commit, wakes this process's subscriptions and tells the other processes. A
-   * connection found dead before COMMIT was sent (a pooled one the server dropped) wrote nothing,
-   * so the transaction runs once more on a fresh one; once COMMIT is sent, the outcome is unknown
-   * and the caller gets StoreUnavailableError (a retry with the same event ids is safe).
+   * Runs `work` in one transaction (pg-transaction.ts); `work` ends with commitAfter. Every
+   * transaction's end, a commit or a rollback, wakes this process's subscriptions and tells the
+   * other processes: a rolled-back one may have been holding back their horizon. Connection
+   * trouble becomes StoreUnavailableError saying whether anything may have been recorded.
    */
-  private transaction<T>(operation: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.guard(operation, async () => {
-      try {
-        return await this.transactionOnce(work);
-      } catch (error) {
-        if (!(error instanceof BeforeCommit)) throw error;
-        return this.transactionOnce(work).catch((again: unknown) => {
-          throw again instanceof BeforeCommit ? again.error : again;
-        });
-      }
-    });
-  }
-
-  private async transactionOnce<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: unknown;
-    // a connection lost mid-transaction fails the statements; the event must not go unhandled
-    const lost = (error: unknown) => (broken = error);
-    client.on('error', lost);
-    try {
-      const [, result] = await Promise.all([client.query('BEGIN'), work(client)]);
+  private transaction<T>(operation: string, retry: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const ended = () => {
       this.wakeAll();
       this.notifier.committed();
-      return result;
-    } catch (error) {
-      // after a failed statement COMMIT has already ended the transaction; ROLLBACK then only warns
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
-      throw !committing.has(client) && isTransientFailure(error) ? new BeforeCommit(error) : error;
-    } finally {
-      committing.delete(client);
-      client.off('error', lost);
-      client.release(broken instanceof Error ? broken : undefined);
-    }
+    };
+    return this.guard(operation, () =>
+      inTransaction(this.pool, work, ended).catch((error: unknown) => {
+        if (!(error instanceof LostWrite)) throw error;
+        const outcome: WriteOutcome = error.committing ? { kind: 'unknown', retry } : { kind: 'none' };
+        throw translatePgError(error.error, { endpoint: this.endpoint, operation, outcome });
+      }),
+    );
   }
 
   /**
@@ -279,21 +292,4 @@ export class PgEventStore implements EventStore {
   private ensureOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
-}
-
-/** A transaction that failed on a lost connection before its COMMIT was sent: it wrote nothing. */
-class BeforeCommit {
-  constructor(readonly error: unknown) {}
-}
-
-/** the connections whose transaction has sent its COMMIT */
-const committing = new WeakSet<pg.PoolClient>();
-
-/** Sends COMMIT right behind `last`, so both take one round trip; resolves with `last`'s result once committed. */
-async function commitAfter<T>(db: pg.PoolClient, last: Promise<T>): Promise<T>;
-async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined>;
-async function commitAfter<T>(db: pg.PoolClient, last: Promise<T> | undefined): Promise<T | undefined> {
-  committing.add(db);
-  const [result] = await Promise.all([last, db.query('COMMIT')]);
-  return result;
 }

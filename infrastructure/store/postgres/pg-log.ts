@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { EventFilter, RecordedEvent } from '../../../application/ports/event-store.js';
 import type { LogRange } from '../shared/read-ranges.js';
 import { toRecordedEvent } from '../shared/records.js';
+import { clampBound } from './pg-input.js';
 import type { PositionSql } from './pg-schema.js';
 
 /** a row of `events` as the queries return it; bigints come as text */
@@ -55,7 +56,7 @@ export async function readLogPage(db: pg.Pool, sql: PositionSql, range: LogRange
   const params: unknown[] = [];
   const where = ['global_position < h.horizon'];
   if (range.bound !== undefined) {
-    params.push(range.bound.toString());
+    params.push(clampBound(range.bound).toString());
     where.push(`global_position ${range.forwards ? '>' : '<'} $${params.length}::bigint`);
   }
   for (const [column, prefixes] of [['stream', filter?.streamPrefixes], ['type', filter?.eventTypePrefixes]] as const) {

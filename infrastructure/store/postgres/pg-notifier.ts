@@ -21,9 +21,14 @@ export class CommitNotifier {
     private readonly connectionString: string,
     private readonly channel: string,
     private readonly onRemoteCommit: () => void,
+    /** how long connecting, or ending the connection, may take */
+    private readonly timeoutMs: number,
   ) {}
 
-  /** Tells other processes that something committed; best effort, sent once the connection is back. */
+  /**
+   * Tells other processes that a write transaction ended (committed, or rolled back after it held
+   * the horizon); best effort, sent once the connection is back.
+   */
   committed(): void {
     const client = this.client;
     if (this.closed) return;
@@ -45,7 +50,7 @@ export class CommitNotifier {
    */
   listen(): Promise<void> {
     if (this.closed || this.client) return Promise.resolve();
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: this.timeoutMs, keepAlive: true });
     this.client = client;
     const lost = () => {
       if (this.client !== client) return;
@@ -79,7 +84,13 @@ export class CommitNotifier {
     clearTimeout(this.retry);
     const client = this.client;
     this.client = undefined;
-    if (client) await client.end().catch(() => undefined);
+    if (!client) return;
+    // a partitioned server never answers the goodbye: then drop the socket
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
+    const ended = client.end().then(() => false, () => false);
+    if (await Promise.race([ended, gaveUp])) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    clearTimeout(timer);
   }
 }
 

@@ -67,11 +67,30 @@ export function positionSql(origin: bigint): PositionSql {
   return { transactionBase: map('pg_current_xact_id()'), horizon: map('pg_snapshot_xmin(pg_current_snapshot())') };
 }
 
+const TABLE_NAMES = ['events', 'streams', 'log_origin', 'checkpoints'];
+
 /**
  * Creates the tables if missing and returns the connection's schema and the log's origin; an
- * advisory lock keeps processes that start together from racing.
+ * advisory lock keeps processes that start together from racing. When the tables are all there
+ * it only reads, so a role without CREATE on the schema (tables made by a migration) can open it.
+ * A database in another encoding than UTF8 is refused.
  */
 export async function ensureSchema(client: pg.PoolClient): Promise<{ schema: string; origin: bigint }> {
+  const { rows: existing } = await client.query<{ schema: string | null; tables: number; encoding: string; database: string }>(
+    `SELECT current_schema() AS schema, count(*)::int AS tables, current_setting('server_encoding') AS encoding, current_database() AS database
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[])`,
+    [TABLE_NAMES],
+  );
+  const { encoding, database } = existing[0]!;
+  if (encoding !== 'UTF8') {
+    // in another encoding, text outside it (an emoji in a stream name) would fail appends one by one
+    throw new Error(`the database ${database} is encoded in ${encoding}; the event store keeps Unicode text and needs a UTF8 database: create one with ENCODING 'UTF8'`);
+  }
+  if (existing[0]?.schema && existing[0].tables === TABLE_NAMES.length) {
+    const { rows } = await client.query<{ origin: string }>('SELECT transaction_id::text AS origin FROM log_origin');
+    if (rows[0]) return { schema: existing[0].schema, origin: BigInt(rows[0].origin) };
+  }
   await client.query('BEGIN');
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.session-ledger-schema'))");
