@@ -34,7 +34,7 @@ ${STORE_HELP}`,
     const before = storeBytes(store);
     const ledger = await createLedger({ store });
     try {
-      console.log(`session-ledger demo: ${accounts} accounts, ${messages} messages into ${store}`);
+      console.log(`${accounts} accounts send ${messages} messages into ${store}`);
       if (before > 0) console.log(`(adding to the ${(before / MB).toFixed(1)} MB already there; --fresh starts over)`);
       const bar = progressBar('messages', messages);
       const started = performance.now();

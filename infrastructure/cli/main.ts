@@ -69,5 +69,16 @@ function message(name: string, error: unknown): string {
   // a refused option or argument: point at the help that lists the right ones
   const code = (error as NodeJS.ErrnoException).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS_')) return `${error.message}\n(see 'session-ledger ${name} --help')`;
-  return error.message;
+  const hint = code === undefined ? undefined : HINTS[code];
+  return hint ? `${error.message}\n(${hint})` : error.message;
 }
+
+/** What to change, for errors whose own message says only what went wrong. */
+const HINTS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'another program listens on that port: stop it, or pick another with --port <n> or PORT=<n> (0 picks a free one)',
+  EADDRNOTAVAIL: 'this machine has no such address: pass --host 127.0.0.1, or --host 0.0.0.0 for every address',
+  EACCES: 'permission denied: use a port above 1023, or a --store path this user can write',
+  SQLITE_CANTOPEN: "SQLite cannot open that file: check the --store path (its folder must exist and be writable), e.g. --store sqlite:./data/ledger.sqlite",
+  SQLITE_READONLY: 'the SQLite store is read-only for this user, and the ledger writes to its store even to read it: copy it somewhere writable',
+  SQLITE_NOTADB: 'that file is not a SQLite database: check the --store path',
+};
