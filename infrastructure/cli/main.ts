@@ -59,13 +59,18 @@ export async function main(argv: string[]): Promise<number> {
     await command.run(rest);
     return 0;
   } catch (error) {
-    console.error(`session-ledger ${name}: ${message(name, error)}`);
+    console.error(`session-ledger ${name}: ${errorText(name, error)}`);
     return 1;
   }
 }
 
-function message(name: string, error: unknown): string {
+/** What `session-ledger <name>` prints for an error: its message, and what to change when that is known. */
+export function errorText(name: string, error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  if (error.message.startsWith('Could not locate the bindings file')) {
+    // better-sqlite3 without its native module: the dozen paths it tried say nothing to change
+    return "better-sqlite3's native module is not built, so the sqlite store cannot open\n(run 'npm rebuild better-sqlite3'; with npm 11, approve its install script first: 'npm install-scripts approve better-sqlite3')";
+  }
   // a refused option or argument: point at the help that lists the right ones
   const code = (error as NodeJS.ErrnoException).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS_')) return `${error.message}\n(see 'session-ledger ${name} --help')`;
