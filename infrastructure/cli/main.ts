@@ -38,7 +38,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    const asked = name === 'help' ? rest[0] : undefined;
+    const topic = COMMANDS.find((c) => c.name === asked);
+    if (asked !== undefined && !topic) {
+      console.error(`no command ${JSON.stringify(asked)} to explain\n\n${usage()}`);
+      return 2;
+    }
     console.log(topic ? topic.help : usage());
     return 0;
   }

@@ -95,6 +95,8 @@ describe('command line: help, version and clear errors', () => {
     // help comes before any check of the other arguments
     expect((await cli(['sessions', '--limit', 'lots', '-h'])).code).to.equal(0);
     expect((await cli(['help', 'history'])).stdout).to.match(/^usage: session-ledger history <account> <sessionId>/);
+    const unknown = await cli(['help', 'hist']);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).to.deep.equal([2, 'no command "hist" to explain']);
   });
 
   it('counts written otherwise than in digits (1e3, 0x10, empty) are refused with the option named', async () => {
