@@ -82,7 +82,7 @@ export function existingStore(values: { store?: string | undefined }): string {
   const path = isStoreUrl(url) ? sqlitePath(url) : undefined;
   if (path !== undefined && !existsSync(path)) {
     const change = values.store === undefined && process.env['LEDGER_STORE'] !== undefined ? 'correct LEDGER_STORE, or pass --store <url>' : 'pass --store <url> of an existing store';
-    throw new UsageError(`no store at ${path} (${storeSetting(values, url)}): run 'session-ledger demo' first to create one, or ${change}`);
+    throw new UsageError(`no store at ${path} (${storeSetting(values, url)}): run 'npx session-ledger demo' first to create one, or ${change}`);
   }
   return storeOf(values);
 }

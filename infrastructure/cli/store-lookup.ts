@@ -24,7 +24,7 @@ export function requireDevice(ledger: Ledger, account: string, device: string): 
 /** Called when nothing was ever recorded for `sessionId`: says which ids the list has instead. */
 export function unknownSession(ledger: Ledger, account: string, device: string, sessionId: string): UsageError {
   const ids = ledger.projections.projection.allSessions(account, device).map((s) => s.id);
-  const list = `'session-ledger sessions ${account} --device ${device}' lists them`;
+  const list = `'npx session-ledger sessions ${account} --device ${device}' lists them`;
   if (!parseSessionId(sessionId)) {
     const guesses = ['p2p', 'team', 'superTeam'].map((scene) => `${scene}-${sessionId}`).filter((id) => ids.includes(id));
     const hint = guesses.length ? `; did you mean ${guesses.join(' or ')}?` : '';

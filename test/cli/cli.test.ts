@@ -19,6 +19,16 @@ describe('command line', () => {
     expect(r.stdout.split('\n').filter((line) => line.length > 80 && !line.includes(store))).to.deep.equal([]);
   });
 
+  it('the commands the demo suggests next run as printed', async () => {
+    const r = await cli(['demo', '--accounts', '5', '--messages', '40', '--store', `sqlite:${join(dir, 'next.sqlite')}`]);
+    const next = r.stdout.slice(r.stdout.indexOf('\nnext:\n') + 7).trim().split('\n').map((line) => line.trim());
+    expect(next.map((line) => line.split(' ').slice(0, 3).join(' '))).to.deep.equal(['npx session-ledger sessions', 'npx session-ledger history']);
+    for (const line of next) {
+      const run = await cli(line.split(' ').slice(2));
+      expect(run.code, `${line}\n${run.stderr}`).to.equal(0);
+    }
+  });
+
   it('sessions and history read the store; history prints one line per event with the unread after it', async () => {
     const list = await cli(['sessions', 'user000', '--device', 'phone', '--limit', '3', '--store', store]);
     expect(list.code, list.stderr).to.equal(0);

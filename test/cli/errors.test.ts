@@ -38,7 +38,7 @@ describe('command line: a new user\'s mistakes get a message saying what to chan
     const missing = join(dir, 'nope.sqlite');
     const r = await cli(['sessions', 'alice'], { env: { LEDGER_STORE: `sqlite:${missing}` } });
     expect([r.code, r.stderr.split('\n')[0]]).to.deep.equal([1,
-      `session-ledger sessions: no store at ${missing} (LEDGER_STORE=sqlite:${missing}): run 'session-ledger demo' first to create one, or correct LEDGER_STORE, or pass --store <url>`]);
+      `session-ledger sessions: no store at ${missing} (LEDGER_STORE=sqlite:${missing}): run 'npx session-ledger demo' first to create one, or correct LEDGER_STORE, or pass --store <url>`]);
     const under = await cli(['demo', '--messages', '5', '--store', `sqlite:${file}/x.sqlite`]);
     expect([under.code, under.stderr.split('\n')[0]]).to.deep.equal([1,
       `session-ledger demo: --store sqlite:${file}/x.sqlite: cannot create ${file}/x.sqlite: ${file} is a file, not a folder; give a path in a folder, e.g. --store sqlite:${join(dir, 'ledger.sqlite')}`]);
@@ -80,7 +80,7 @@ describe('command line: a new user\'s mistakes get a message saying what to chan
     expect(device.stderr.split('\n')[0]).to.equal('session-ledger sessions: alice has no device view named phon; known: phone; did you mean phone? (pass --device <name>)');
     const bare = await cli(['history', 'alice', 'bob', '--device', 'phone', '--store', store]);
     expect([bare.code, bare.stderr.split('\n')[0]]).to.deep.equal([1,
-      `session-ledger history: "bob" is not a session id: ids are <scene>-<peer or team>, e.g. p2p-bob or team-42; did you mean p2p-bob? ('session-ledger sessions alice --device phone' lists them)`]);
+      `session-ledger history: "bob" is not a session id: ids are <scene>-<peer or team>, e.g. p2p-bob or team-42; did you mean p2p-bob? ('npx session-ledger sessions alice --device phone' lists them)`]);
     const session = await cli(['history', 'alice', 'p2p-bobb', '--device', 'phone', '--store', store]);
     expect([session.code, session.stderr.split('\n')[0]]).to.deep.equal([1, 'session-ledger history: alice has no session p2p-bobb: nothing was ever recorded for it; did you mean p2p-bob?']);
   });
