@@ -79,6 +79,9 @@ function sqlitePath(url: string): string | undefined {
 /** Commands that only read must not create an empty store where a path was mistyped. */
 export function existingStore(values: { store?: string | undefined }): string {
   const url = values.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+  if (url === 'memory' || url === 'sqlite::memory:') {
+    throw new UsageError(`${storeSetting(values, url)}: an in-memory store starts empty in every process, so there is nothing to read; pass the store a demo wrote, e.g. --store ${DEFAULT_STORE}`);
+  }
   const path = isStoreUrl(url) ? sqlitePath(url) : undefined;
   if (path !== undefined && !existsSync(path)) {
     const change = values.store === undefined && process.env['LEDGER_STORE'] !== undefined ? 'correct LEDGER_STORE, or pass --store <url>' : 'pass --store <url> of an existing store';

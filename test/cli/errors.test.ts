@@ -47,6 +47,14 @@ describe('command line: a new user\'s mistakes get a message saying what to chan
       'session-ledger sessions: --store sqlite:/dev/null: /dev/null is not a regular file; give the path of a SQLite file, e.g. --store sqlite:./data/ledger.sqlite']);
   });
 
+  it('the commands that only read refuse an in-memory store, which is empty in every process', async () => {
+    for (const args of [['sessions', 'alice'], ['history', 'alice', 'p2p-bob'], ['rebuild']]) {
+      const r = await cli([...args, '--store', 'memory']);
+      expect([r.code, r.stderr.split('\n')[0]], args[0]).to.deep.equal([1,
+        `session-ledger ${args[0]}: --store memory: an in-memory store starts empty in every process, so there is nothing to read; pass the store a demo wrote, e.g. --store sqlite:./data/ledger.sqlite`]);
+    }
+  });
+
   it('a read-only folder or store file is refused before anything is opened, saying where to write instead', async function () {
     const root = process.getuid?.() === 0;
     if (root && !hasRunuser()) {
