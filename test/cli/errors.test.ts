@@ -34,6 +34,16 @@ describe('command line: a new user\'s mistakes get a message saying what to chan
     expect([word.code, word.stderr.split('\n')[0]]).to.deep.equal([1, "session-ledger demo: --store mem: not a store URL; give 'memory', 'sqlite:<path>', 'postgres://…' or 'esdb://…'"]);
   });
 
+  it('serve: a bad PORT names PORT, a store path without sqlite: gets the URL to write, before anything opens', async () => {
+    const port = await cli(['serve'], { env: { PORT: 'abc' } });
+    expect([port.code, port.stderr.split('\n')[0]]).to.deep.equal([1, 'session-ledger serve: PORT must be a whole number from 0 to 65535 (0 picks a free port); got "abc"']);
+    const flag = await cli(['serve', '--port=70000']);
+    expect(flag.stderr.split('\n')[0]).to.equal('session-ledger serve: --port must be a whole number from 0 to 65535 (0 picks a free port); got "70000"');
+    const path = await cli(['serve', '--port', '0', '--store', file]);
+    expect([path.code, path.stderr.split('\n')[0]]).to.deep.equal([1,
+      `session-ledger serve: --store ${file}: not a store URL; give 'memory', 'sqlite:<path>', 'postgres://…' or 'esdb://…'; for a SQLite file write sqlite:${file}`]);
+  });
+
   it('a missing store named by LEDGER_STORE says to correct the variable; a path under a file or a device file is refused by name', async () => {
     const missing = join(dir, 'nope.sqlite');
     const r = await cli(['sessions', 'alice'], { env: { LEDGER_STORE: `sqlite:${missing}` } });
