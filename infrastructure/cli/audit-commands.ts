@@ -1,18 +1,12 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
-import type { Ledger, TimelineEntry } from '../../index.js';
+import { parseSessionId, type TimelineEntry } from '../../index.js';
 import { createLedger, openStore } from '../create-ledger.js';
 import { STORE_HELP, type CliCommand } from './command.js';
 import { existingStore, integer, noMore, UsageError } from './options.js';
-import { printSessions } from './session-table.js';
+import { requireDevice, unknownSession } from './store-lookup.js';
+import { messageLine, printSessions } from './session-table.js';
 import { isoTime, table, timesOf, truncate } from './terminal.js';
-
-/** The device view must exist: a mistyped device name would otherwise look like an empty list. */
-function requireDevice(ledger: Ledger, account: string, device: string): void {
-  if (ledger.reader.hasDevice(account, device)) return;
-  const known = ledger.reader.devicesOf(account);
-  throw new UsageError(`${account} has no device view named ${device}${known.length ? `; known: ${known.join(', ')}` : ' (and no devices at all)'}`);
-}
 
 const SESSIONS_USAGE = 'usage: session-ledger sessions <account> [--device default] [--limit 20]';
 
@@ -69,11 +63,8 @@ ${STORE_HELP}`,
     try {
       const device = values.device ?? 'default';
       requireDevice(ledger, account, device);
-      const entries = await ledger.timeline({ account, sessionId, device });
-      if (entries.length === 0) {
-        console.log(`${account} has no session ${sessionId}: nothing was ever recorded for it`);
-        return;
-      }
+      const entries = parseSessionId(sessionId) ? await ledger.timeline({ account, sessionId, device }) : [];
+      if (entries.length === 0) throw unknownSession(ledger, account, device, sessionId);
       const time = timesOf(entries.map((e) => e.metadata.at));
       console.log(`history of ${sessionId} in ${account}'s list; unread as device ${device} sees it${time.day ? `\n(recorded on ${time.day}, times UTC)` : ''}\n`);
       console.log(table([time.day ? 'recorded at' : 'recorded at (UTC)', 'event', 'recorded by', 'detail', 'unread'], entries.map((e) => [
@@ -95,7 +86,7 @@ function detail(type: string, data: any): string {
   switch (type) {
     case 'MessageReceived':
     case 'MessageSent':
-      return truncate(`${data.delivery} ${data.message.from}→${data.message.to} ${data.message.type}${data.message.text ? ` "${data.message.text}"` : ''}`, 48);
+      return truncate(`${data.delivery} ${messageLine(data.message)}`, 48);
     case 'SessionReset':
     case 'CurrentSessionSet':
       return `${data.scope} mark ${isoTime(data.mark)}`;
@@ -126,8 +117,10 @@ ${STORE_HELP}`,
     const store = await openStore(existingStore(values));
     try {
       const started = performance.now();
-      const { events, accounts } = await rebuildReadModels(store, (n) => process.stderr.write(`\rreplayed ${n} events`));
-      process.stderr.write('\n');
+      // a counter redrawn in place on a terminal; nothing in a log, where each redraw would pile up
+      const tty = process.stderr.isTTY;
+      const { events, accounts } = await rebuildReadModels(store, (n) => tty && process.stderr.write(`\rreplayed ${n} events`));
+      if (tty) process.stderr.write('\n');
       console.log(`rebuilt the read models of ${accounts} accounts from ${events} events in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     } finally {
       await store.close();

@@ -11,5 +11,5 @@ export interface CliCommand {
 }
 
 /** The --store option every command takes, in the words of each command's help. */
-export const STORE_HELP = `  --store <url>       'memory', 'sqlite:<path>' or 'esdb://…'
+export const STORE_HELP = `  --store <url>       'memory', 'sqlite:<path>', 'postgres://…' or 'esdb://…'
                       (default: $LEDGER_STORE, else ${DEFAULT_STORE})`;

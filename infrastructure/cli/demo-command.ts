@@ -34,7 +34,7 @@ ${STORE_HELP}`,
     const before = storeBytes(store);
     const ledger = await createLedger({ store });
     try {
-      console.log(`session-ledger demo: ${accounts} accounts, ${messages} messages into ${store}`);
+      console.log(`${accounts} accounts send ${messages} messages into ${store}`);
       if (before > 0) console.log(`(adding to the ${(before / MB).toFixed(1)} MB already there; --fresh starts over)`);
       const bar = progressBar('messages', messages);
       const started = performance.now();
@@ -48,8 +48,9 @@ ${STORE_HELP}`,
       const { sessions } = await view.getLocalSessions({ limit: 15 });
       printSessions(featured, 'phone', sessions, await view.getTotalUnread());
       const again = values.store === undefined ? '' : ` --store ${values.store}`;
-      console.log(`\nnext:\n  session-ledger sessions ${featured} --device phone${again}`);
-      console.log(`  session-ledger history ${featured} ${sessions[0]?.id ?? 'p2p-user001'} --device phone${again}`);
+      // npx finds the command in a checkout and in a project that installed the package alike
+      console.log(`\nnext:\n  npx session-ledger sessions ${featured} --device phone${again}`);
+      console.log(`  npx session-ledger history ${featured} ${sessions[0]?.id ?? 'p2p-user001'} --device phone${again}`);
     } finally {
       await ledger.close();
     }

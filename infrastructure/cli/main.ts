@@ -38,7 +38,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    const asked = name === 'help' ? rest[0] : undefined;
+    const topic = COMMANDS.find((c) => c.name === asked);
+    if (asked !== undefined && !topic) {
+      console.error(`no command ${JSON.stringify(asked)} to explain\n\n${usage()}`);
+      return 2;
+    }
     console.log(topic ? topic.help : usage());
     return 0;
   }
@@ -59,15 +64,31 @@ export async function main(argv: string[]): Promise<number> {
     await command.run(rest);
     return 0;
   } catch (error) {
-    console.error(`session-ledger ${name}: ${message(name, error)}`);
+    console.error(`session-ledger ${name}: ${errorText(name, error)}`);
     return 1;
   }
 }
 
-function message(name: string, error: unknown): string {
+/** What `session-ledger <name>` prints for an error: its message, and what to change when that is known. */
+export function errorText(name: string, error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  if (error.message.startsWith('Could not locate the bindings file')) {
+    // better-sqlite3 without its native module: the dozen paths it tried say nothing to change
+    return "better-sqlite3's native module is not built, so the sqlite store cannot open\n(run 'npm rebuild better-sqlite3'; with npm 11, approve its install script first: 'npm install-scripts approve better-sqlite3')";
+  }
   // a refused option or argument: point at the help that lists the right ones
   const code = (error as NodeJS.ErrnoException).code;
   if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS_')) return `${error.message}\n(see 'session-ledger ${name} --help')`;
-  return error.message;
+  const hint = code === undefined ? undefined : HINTS[code];
+  return hint ? `${error.message}\n(${hint})` : error.message;
 }
+
+/** What to change, for errors whose own message says only what went wrong. */
+const HINTS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'another program listens on that port: stop it, or pick another with --port <n> or PORT=<n> (0 picks a free one)',
+  EADDRNOTAVAIL: 'this machine has no such address: pass --host 127.0.0.1, or --host 0.0.0.0 for every address',
+  EACCES: 'permission denied: use a port above 1023, or a --store path this user can write',
+  SQLITE_CANTOPEN: "SQLite cannot open that file: check the --store path (its folder must exist and be writable), e.g. --store sqlite:./data/ledger.sqlite",
+  SQLITE_READONLY: 'the SQLite store is read-only for this user, and the ledger writes to its store even to read it: copy it somewhere writable',
+  SQLITE_NOTADB: 'that file is not a SQLite database: check the --store path',
+};

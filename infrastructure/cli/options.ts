@@ -1,5 +1,7 @@
 /** Argument checks shared by the commands: each failure says what to change. */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { DEFAULT_STORE, openStore } from '../create-ledger.js';
 
 /** A mistake in the arguments: main prints its message, without a stack. */
@@ -7,13 +9,64 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The store URLs `createLedger` opens, in the words of the messages below. */
+const STORE_KINDS = "'memory', 'sqlite:<path>', 'postgres://…' or 'esdb://…'";
+
+/** Where the store URL came from, so that a message names what to change. */
+function storeSetting(values: { store?: string | undefined }, url: string): string {
+  if (values.store !== undefined) return `--store ${url}`;
+  return process.env['LEDGER_STORE'] !== undefined ? `LEDGER_STORE=${url}` : `the default store ${url}`;
+}
+
+/**
+ * The store a command opens (`--store`, else `$LEDGER_STORE`, else the default), checked before
+ * anything is opened: a path without `sqlite:`, a directory, a device file, or a place this user
+ * cannot write is refused with the setting that needs changing (the flag or the variable).
+ */
 export function storeOf(values: { store?: string | undefined }): string {
   const url = values.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+  const setting = storeSetting(values, url);
+  if (!isStoreUrl(url)) {
+    const asFile = /[/\\]|\.(sqlite3?|db)$/.test(url) || existsSync(url);
+    const hint = !asFile ? '' : existsSync(url) && statSync(url).isDirectory() ? `; for a SQLite file in that folder write sqlite:${join(url, 'ledger.sqlite')}` : `; for a SQLite file write sqlite:${url}`;
+    throw new UsageError(`${setting}: not a store URL; give ${STORE_KINDS}${hint}`);
+  }
   const path = sqlitePath(url);
-  if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--store ${url}: ${path} is a directory; give a file in it, e.g. sqlite:${path.replace(/\/+$/, '')}/ledger.sqlite`);
+  if (path !== undefined) {
+    const problem = sqliteProblem(path);
+    if (problem) throw new UsageError(`${setting}: ${problem}`);
   }
   return url;
+}
+
+function isStoreUrl(url: string): boolean {
+  return url === 'memory' || ['sqlite:', 'esdb://', 'esdb+discover://', 'postgres://', 'postgresql://'].some((p) => url.startsWith(p));
+}
+
+/** Why a SQLite file cannot be a store here, or undefined. The ledger writes even to read (its checkpoints). */
+function sqliteProblem(path: string): string | undefined {
+  if (existsSync(path)) {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return `${path} is a directory; give a file in it, e.g. sqlite:${path.replace(/\/+$/, '')}/ledger.sqlite`;
+    if (!stat.isFile()) return `${path} is not a regular file; give the path of a SQLite file, e.g. --store sqlite:./data/ledger.sqlite`;
+    if (!writable(path)) return `${path} is read-only for this user, and the ledger writes to its store even to read it (checkpoints); copy the file somewhere writable and pass that, or make it writable`;
+    if (!writable(dirname(path))) return `the folder ${dirname(path)} is read-only for this user, and SQLite keeps its journal (${basename(path)}-wal) next to the file; copy the file somewhere writable and pass that`;
+    return undefined;
+  }
+  let folder = dirname(path);
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  if (!statSync(folder).isDirectory()) return `cannot create ${path}: ${folder} is a file, not a folder; give a path in a folder, e.g. --store sqlite:${join(dirname(folder), 'ledger.sqlite')}`;
+  if (!writable(folder)) return `cannot create ${path}: ${folder} is read-only for this user; give a path in a folder you can write, e.g. --store sqlite:${join(tmpdir(), 'ledger.sqlite')}`;
+  return undefined;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The file of a 'sqlite:<path>' store; undefined for other stores and for 'sqlite::memory:'. */
@@ -25,12 +78,16 @@ function sqlitePath(url: string): string | undefined {
 
 /** Commands that only read must not create an empty store where a path was mistyped. */
 export function existingStore(values: { store?: string | undefined }): string {
-  const url = storeOf(values);
-  const path = sqlitePath(url);
-  if (path !== undefined && !existsSync(path)) {
-    throw new UsageError(`no store at ${path}: run 'session-ledger demo' first, or pass --store <url>`);
+  const url = values.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+  if (url === 'memory' || url === 'sqlite::memory:') {
+    throw new UsageError(`${storeSetting(values, url)}: an in-memory store starts empty in every process, so there is nothing to read; pass the store a demo wrote, e.g. --store ${DEFAULT_STORE}`);
   }
-  return url;
+  const path = isStoreUrl(url) ? sqlitePath(url) : undefined;
+  if (path !== undefined && !existsSync(path)) {
+    const change = values.store === undefined && process.env['LEDGER_STORE'] !== undefined ? 'correct LEDGER_STORE, or pass --store <url>' : 'pass --store <url> of an existing store';
+    throw new UsageError(`no store at ${path} (${storeSetting(values, url)}): run 'npx session-ledger demo' first to create one, or ${change}`);
+  }
+  return storeOf(values);
 }
 
 /**

@@ -5,13 +5,15 @@ import { jsonLogger, type Logger } from '../http/logger.js';
 import { createService, openServiceLedger } from '../http/server.js';
 import type { Ledger } from '../../application/api/ledger.js';
 import { GetLocalSessions } from '../../application/read/session-queries.js';
-import { DEFAULT_STORE } from '../create-ledger.js';
+import { storeOf, UsageError } from './options.js';
 
 export const SERVE_USAGE = 'session-ledger serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--demo]';
 
 function port(raw: string | undefined): number {
-  const n = Number(raw ?? process.env['PORT'] ?? 8080);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be a whole number from 0 to 65535; got ${JSON.stringify(raw)}`);
+  const env = process.env['PORT'];
+  const [setting, value] = raw !== undefined ? ['--port', raw] : env !== undefined ? ['PORT', env] : ['--port', '8080'];
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n > 65535) throw new UsageError(`${setting} must be a whole number from 0 to 65535 (0 picks a free port); got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -21,9 +23,9 @@ function port(raw: string | undefined): number {
  */
 export async function serve(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' }, store: { type: 'string' }, demo: { type: 'boolean' } } });
-  if (positionals.length > 0) throw new Error(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${SERVE_USAGE}`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${SERVE_USAGE}`);
   const listenPort = port(values.port);
-  const storeUrl = values.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+  const storeUrl = storeOf(values);
   const logger = jsonLogger();
   const auth = authFromEnvironment();
   const { ledger, store } = await openServiceLedger(storeUrl);

@@ -1,9 +1,13 @@
-import type { Session } from '../../index.js';
+import type { Message, Session } from '../../index.js';
 import { table, timesOf, truncate } from './terminal.js';
 
+/** A message in one short line, as chat lists show it: `bob: hi`, `bob: [image]`. */
+export function messageLine(msg: Pick<Message, 'from' | 'type' | 'text'>): string {
+  return `${msg.from}: ${msg.type === 'text' ? msg.text ?? '' : `[${msg.type}]`}`;
+}
+
 function lastMessage(s: Session): string {
-  if (!s.lastMsg) return '(empty)';
-  return `${s.lastMsg.from}: ${s.lastMsg.type === 'text' ? s.lastMsg.text ?? '' : `[${s.lastMsg.type}]`}`;
+  return s.lastMsg ? messageLine(s.lastMsg) : '(empty)';
 }
 
 /** A device view's list as a table; the last message is the column that gives way when narrow. */

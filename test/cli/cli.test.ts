@@ -1,23 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cli } from './run-cli.js';
 import { fileURLToPath } from 'node:url';
-
-const bin = fileURLToPath(new URL('../../../bin/session-ledger.js', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-cli-'));
@@ -31,6 +17,16 @@ describe('command line', () => {
     expect(r.stdout).to.match(/session +unread +updateTime/);
     expect(r.stderr).to.contain('100% 400/400');
     expect(r.stdout.split('\n').filter((line) => line.length > 80 && !line.includes(store))).to.deep.equal([]);
+  });
+
+  it('the commands the demo suggests next run as printed', async () => {
+    const r = await cli(['demo', '--accounts', '5', '--messages', '40', '--store', `sqlite:${join(dir, 'next.sqlite')}`]);
+    const next = r.stdout.slice(r.stdout.indexOf('\nnext:\n') + 7).trim().split('\n').map((line) => line.trim());
+    expect(next.map((line) => line.split(' ').slice(0, 3).join(' '))).to.deep.equal(['npx session-ledger sessions', 'npx session-ledger history']);
+    for (const line of next) {
+      const run = await cli(line.split(' ').slice(2));
+      expect(run.code, `${line}\n${run.stderr}`).to.equal(0);
+    }
   });
 
   it('sessions and history read the store; history prints one line per event with the unread after it', async () => {
@@ -109,6 +105,8 @@ describe('command line: help, version and clear errors', () => {
     // help comes before any check of the other arguments
     expect((await cli(['sessions', '--limit', 'lots', '-h'])).code).to.equal(0);
     expect((await cli(['help', 'history'])).stdout).to.match(/^usage: session-ledger history <account> <sessionId>/);
+    const unknown = await cli(['help', 'hist']);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).to.deep.equal([2, 'no command "hist" to explain']);
   });
 
   it('counts written otherwise than in digits (1e3, 0x10, empty) are refused with the option named', async () => {

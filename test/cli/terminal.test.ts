@@ -38,3 +38,18 @@ describe('the width command-line tables fit', () => {
     expect(terminalWidth(stream({ isTTY: undefined }))).to.equal(80);
   });
 });
+
+describe('command-line error text', () => {
+  it('better-sqlite3 without its native module: what to run, not the paths it tried', async () => {
+    const { errorText } = await import('../../infrastructure/cli/main.js');
+    const error = new Error('Could not locate the bindings file. Tried:\n → /p/node_modules/better-sqlite3/build/better_sqlite3.node');
+    expect(errorText('demo', error)).to.equal("better-sqlite3's native module is not built, so the sqlite store cannot open\n(run 'npm rebuild better-sqlite3'; with npm 11, approve its install script first: 'npm install-scripts approve better-sqlite3')");
+  });
+
+  it('a system error with a known code gets its hint; others print as they are', async () => {
+    const { errorText } = await import('../../infrastructure/cli/main.js');
+    const busy = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'), { code: 'EADDRINUSE' });
+    expect(errorText('serve', busy)).to.match(/^listen EADDRINUSE: address already in use 127\.0\.0\.1:8080\n\(another program listens on that port: stop it, or pick another with --port <n>/);
+    expect(errorText('serve', Object.assign(new Error('x'), { code: 'EOTHER' }))).to.equal('x');
+  });
+});

@@ -119,13 +119,15 @@ describe('HTTP API (API.md, HTTP service)', () => {
   it('rate limits per token: past the burst a token gets 429 with Retry-After, another token does not', async () => {
     await f.close();
     f = await openHttpFixture({ rateLimit: { perSecond: 0.001, burst: 4 } });
-    await f.register('alice'); // the first of alice's four
+    // one token throughout: the limit is per token, and a token signed a second later is another one
+    const alice = f.token('alice', { device: 'phone' });
+    expect((await f.call('POST', '/v1/commands/RegisterDevice', { token: alice, body: {} })).status).to.equal(200); // the first of alice's four
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' })).status);
+    for (let i = 0; i < 4; i++) statuses.push((await f.call('GET', '/v1/accounts/alice/unread', { token: alice })).status);
     expect(statuses).to.deep.equal([200, 200, 200, 429]);
     const fresh = await f.call('GET', '/v1/accounts/carol/unread', { as: 'carol' });
     expect([fresh.headers.get('ratelimit-limit'), fresh.headers.get('ratelimit-remaining')]).to.deep.equal(['4', '3']);
-    const limited = await f.call('GET', '/v1/accounts/alice/unread', { as: 'alice' });
+    const limited = await f.call('GET', '/v1/accounts/alice/unread', { token: alice });
     expect(limited.body.error.code).to.equal('rate_limited');
     expect(Number(limited.headers.get('retry-after'))).to.be.greaterThan(0);
     expect(limited.headers.get('ratelimit-remaining')).to.equal('0');

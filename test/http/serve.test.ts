@@ -47,7 +47,7 @@ describe('session-ledger serve (npm start)', function () {
     child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).to.equal(1);
-    expect(err).to.contain('--port must be a whole number from 0 to 65535; got "eighty"');
+    expect(err).to.contain('--port must be a whole number from 0 to 65535 (0 picks a free port); got "eighty"');
     expect(existsSync(join(dir, 'ledger.sqlite'))).to.equal(false);
   });
 });

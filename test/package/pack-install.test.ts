@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asCommonJs, readmeExamples } from '../docs/readme.js';
 
 // dist/test/package → the checkout root
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -133,12 +134,69 @@ console.log(typeof ledger.createLedger, typeof ledger.mergeSessions, require('se
     expect(required.stderr).to.equal('');
   });
 
+  it('every README example runs in the installed project, imported as an ES module and required as CommonJS', () => {
+    const found = readmeExamples();
+    expect(found.length).to.be.greaterThan(5);
+    for (const { name, code } of found) {
+      writeFileSync(join(project, `example-${name}.mjs`), code);
+      writeFileSync(join(project, `example-${name}.cjs`), asCommonJs(code));
+    }
+    // one process each way, the examples one after another, so a failure names its example
+    const names = JSON.stringify(found.map((e) => e.name));
+    writeFileSync(join(project, 'examples.mjs'), `for (const name of ${names}) {
+  try { await import(\`./example-\${name}.mjs\`); } catch (error) { console.error(name, error); process.exit(1); }
+}`);
+    writeFileSync(join(project, 'examples.cjs'), `(async () => {
+  for (const name of ${names}) {
+    try { await require(\`./example-\${name}.cjs\`); } catch (error) { console.error(name, error); process.exit(1); }
+  }
+})();`);
+    for (const runner of ['examples.mjs', 'examples.cjs']) {
+      const result = timed(runner, () => run(process.execPath, [runner], project));
+      expect(result.status, `${runner}:\n${result.stderr}`).to.equal(0);
+      expect(result.stderr, runner).to.equal('');
+    }
+  });
+
   it('the session-ledger command runs from node_modules/.bin: --version and --help', () => {
     const bin = join(project, 'node_modules', '.bin', 'session-ledger');
     const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
     expect(ok(run(bin, ['--version'], project), '--version').trim()).to.equal(version);
     expect(ok(run(bin, ['--help'], project), '--help')).to.match(/^usage: session-ledger <command>/m);
     expect(ok(run(bin, ['sessions', '--help'], project), 'sessions --help')).to.match(/^usage: session-ledger sessions <account>/m);
+  });
+
+  it('the installed command runs the demo and the audit tools on a sqlite store, within 80 columns', () => {
+    const bin = join(project, 'node_modules', '.bin', 'session-ledger');
+    const store = ['--store', `sqlite:${join(work, 'cli.sqlite')}`];
+    const demo = ok(run(bin, ['demo', '--accounts', '4', '--messages', '30', ...store], project), 'demo');
+    const sessionId = /^(p2p-\S+)\s+\d+/m.exec(demo)?.[1];
+    expect(sessionId, demo).to.be.a('string');
+    const list = ok(run(bin, ['sessions', 'user000', '--device', 'phone', ...store], project), 'sessions');
+    const history = ok(run(bin, ['history', 'user000', sessionId!, '--device', 'phone', ...store], project), 'history');
+    expect(history).to.match(/MessageReceived|MessageSent/);
+    expect(ok(run(bin, ['rebuild', ...store], project), 'rebuild')).to.match(/^rebuilt the read models of 4 accounts/);
+    expect([list, history].join('\n').split('\n').filter((line) => line.length > 80)).to.deep.equal([]);
+  });
+
+  it('the installed command serves the web inbox and stops on SIGINT', async () => {
+    const child = spawn(join(project, 'node_modules', '.bin', 'session-ledger'), ['serve', '--store', 'memory', '--port', '0'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          const found = /serving memory at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+          if (found) resolve(found);
+        });
+        void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${out}`)));
+      });
+      for (const path of ['/', '/inbox.js', '/inbox.css']) expect((await fetch(`${url}${path}`)).status, path).to.equal(200);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).to.equal(0);
   });
 
   it('a strict TypeScript consumer (module and moduleResolution nodenext) type-checks, as ESM and as CommonJS', () => {
