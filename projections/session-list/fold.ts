@@ -181,6 +181,7 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
   DeviceRegistered({ up, account, seq }, e) {
     const known = account.devices.get(e.data.device);
     const device = known ?? up.addDevice(account, e.data.device, e.data.mode, e.data.options);
+    if (!known) device.registeredSeq = seq;
     device.mode = e.data.mode;
     device.options = e.data.options;
     // Modes C and D keep nothing from before the view existed (no local database).

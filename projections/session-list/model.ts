@@ -69,6 +69,8 @@ export interface DeviceModel {
   options: DeviceOptions;
   /** modes C and D count only what was recorded after this position (their last sync) */
   epochSeq: number;
+  /** S4: modes B, C and D count only what was recorded after the device's registration (-1: every message) */
+  registeredSeq: number;
   current: string | undefined;
   totalUnread: number;
   readonly views: Map<string, DeviceSessionModel>;
@@ -91,7 +93,7 @@ export function newAccountModel(id: string): AccountModel {
 }
 
 export function newDeviceModel(id: string, mode: UnreadMode, options: DeviceOptions): DeviceModel {
-  return { id, mode, options, epochSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
+  return { id, mode, options, epochSeq: -1, registeredSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
 }
 
 export function newSessionModel(id: string, scene: Scene, to: string): SessionModel {

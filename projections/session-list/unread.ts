@@ -8,6 +8,8 @@ export function effectiveMark(device: DeviceModel, session: SessionModel, view: 
 
 /** Whether a counting message raises this view's unread, ignoring the time mark. */
 export function countsOn(device: DeviceModel, view: DeviceSessionModel, rec: CountingRecord): boolean {
+  // S4: a device's count starts at its registration (mode A counts against the account-wide mark).
+  if (device.mode !== 'A' && rec.seq <= device.registeredSeq) return false;
   switch (device.mode) {
     case 'A':
       return true;
