@@ -2,7 +2,7 @@ import { newAccountModel, newDeviceSessionModel, newSessionModel, type AccountMo
 import { OrderedIndex } from './ordered-index.js';
 
 /** Bump when the read-model shape changes: older snapshots are then ignored and rebuilt from 0. */
-export const SNAPSHOT_VERSION = 4;
+export const SNAPSHOT_VERSION = 5;
 
 /** The read models as JSON, tagged with SNAPSHOT_VERSION. */
 export function encodeSnapshot(accounts: ReadonlyMap<string, AccountModel>): unknown {

@@ -33,4 +33,16 @@ onEachStore('S4 S7 rules through the API', ({ fx }) => {
     await phone.resetSessionUnread('p2p-bob');
     expect(await tablet.getTotalUnread()).to.equal(0);
   });
+  for (const mode of ['A', 'B', 'C'] as const) {
+    it(`S4 read marks are points in the session's order (mode ${mode}): a second message in the same millisecond after a reset counts, a late older one never does`, async () => {
+      const { ledger } = fx();
+      const view = ledger.account('alice', { device: 'pc', ...MODES[mode] });
+      await view.receiveMessage(p2p('bob', 'alice', 500));
+      await view.resetSessionUnread('p2p-bob');
+      await view.receiveMessage(p2p('bob', 'alice', 400));
+      expect(await view.getTotalUnread()).to.equal(0);
+      await view.receiveMessage(p2p('bob', 'alice', 500));
+      expect(await view.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1 });
+    });
+  }
 });

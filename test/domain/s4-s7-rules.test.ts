@@ -36,4 +36,16 @@ describe('S4 S7 rules, given events then views', () => {
       expect(r.getSession(A, 'tablet', 'p2p-bob')).to.deep.include({ unread: 2 });
     });
   });
+  it('S4 read marks are points in the session\'s order: a second message in the same millisecond after a reset counts', () => {
+    const reset: LedgerEvent = { type: 'SessionReset', data: { sessionId: 'p2p-bob', device: 'pc', scope: 'device', mark: 5 } };
+    given(A, [registered('pc'), received(p2p('bob', A, 5)), reset, received(p2p('bob', A, 5))]).then((r) => {
+      expect(r.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 1 });
+    });
+  });
+  it('S4 read marks are points in the session\'s order: a late message older than what was read never counts', () => {
+    const reset: LedgerEvent = { type: 'SessionReset', data: { sessionId: 'p2p-bob', device: 'pc', scope: 'account', mark: 5 } };
+    given(A, [registered('pc', MODES.A), received(p2p('bob', A, 5)), reset, received(p2p('bob', A, 4)), received(p2p('bob', A, 5))]).then((r) => {
+      expect(r.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 1 });
+    });
+  });
 });
