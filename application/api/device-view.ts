@@ -96,6 +96,8 @@ export class DeviceView {
     // Deferred a tick so subscribers added right after ledger.account() receive the first list.
     this.ready = Promise.resolve().then(async () => {
       await this.commands.dispatch(registration);
+      // S4.2: a view opening for the device ends any current session a crashed process left recorded.
+      await this.commands.dispatch(new C.ResetCurrentSession({ account, device: this.device }));
       const recent = this.reader().allSessions(account, this.device).slice(0, INITIAL_SESSIONS).reverse();
       if (recent.length > 0) this.sessionsSubject.next(recent);
     });
@@ -240,13 +242,26 @@ export class DeviceView {
     return this.isClosed;
   }
 
-  /** Completes `sessions$` and `updates$` and stops delivery to this view; the ledger keeps every event. */
-  close(): void {
-    if (this.isClosed) return;
+  private ending: Promise<void> | undefined;
+
+  /** S4.2: the device's current session ends with its view (recorded as CurrentSessionCleared); never rejects. */
+  endCurrentSession(): Promise<void> {
+    this.ending ??= this.ready.then(() => this.commands.dispatch(new C.ResetCurrentSession(this.base()))).then(() => undefined, () => undefined);
+    return this.ending;
+  }
+
+  /**
+   * Completes `sessions$` and `updates$` and stops delivery to this view; the ledger keeps every
+   * event. The device's current session ends (S4.2): the promise resolves once that is recorded.
+   */
+  close(): Promise<void> {
+    const ended = this.endCurrentSession();
+    if (this.isClosed) return ended;
     this.isClosed = true;
     this.stopListening();
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     this.sessionsSubject.complete();
     this.updatesSubject.complete();
+    return ended;
   }
 }

@@ -189,6 +189,8 @@ export class Ledger {
       // New commands are refused; those under way finish first (or fail, if the store is gone).
       this.peers.stopRetrying();
       for (const bot of this.bots) bot.close();
+      // S4.2: closing the ledger ends every open view's current session, recorded before commands stop.
+      await Promise.all([...this.views.values(), ...this.others].map((view) => view.endCurrentSession()));
       await this.commands.close();
       for (const view of [...this.views.values(), ...this.others]) view.close();
       this.router.close();

@@ -92,18 +92,42 @@ function recordMessage(f: SessionFold, e: EventOfType<'MessageReceived'> | Event
   return 'all';
 }
 
+/**
+ * S4.2: while the session is current on a device, that device's mark follows every message the
+ * session records (on a mode A device, the account-wide mark too). Returns the devices it is current on.
+ */
+function followCurrent(f: SessionFold, time: number): { readonly readOn: Set<DeviceModel>; readonly accountWide: boolean } {
+  const { up, account, session } = f;
+  const readOn = new Set<DeviceModel>();
+  for (const device of account.devices.values()) if (device.current === session.id) readOn.add(device);
+  const accountWide = [...readOn].some((d) => d.mode === 'A');
+  const point = { time, seq: f.seq };
+  for (const device of readOn) up.view(device, session.id).mark = laterOf(up.view(device, session.id).mark, point);
+  if (accountWide) session.accountMark = laterOf(session.accountMark, point);
+  return { readOn, accountWide };
+}
+
+function send(f: SessionFold, e: EventOfType<'MessageSent'>): 'all' {
+  recordMessage(f, e);
+  const { readOn, accountWide } = followCurrent(f, e.data.message.time);
+  for (const device of f.account.devices.values()) {
+    if (readOn.has(device) || (accountWide && device.mode === 'A')) f.up.recount(device, f.session, f.up.view(device, f.session.id));
+  }
+  return 'all';
+}
+
 /** S4.2: devices with the session current read an incoming message as it arrives. */
 function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
   const { up, account, session } = f;
   const { message, delivery, counting } = e.data;
   recordMessage(f, e);
-  const readOn = new Set<DeviceModel>();
-  for (const device of account.devices.values()) if (device.current === session.id) readOn.add(device);
-  const accountWide = [...readOn].some((d) => d.mode === 'A');
-  const point = { time: message.time, seq: f.seq };
-  for (const device of readOn) up.view(device, session.id).mark = laterOf(up.view(device, session.id).mark, point);
-  if (accountWide) session.accountMark = laterOf(session.accountMark, point);
-  if (!counting) return 'all';
+  const { readOn, accountWide } = followCurrent(f, message.time);
+  if (!counting) {
+    for (const device of account.devices.values()) {
+      if (readOn.has(device) || (accountWide && device.mode === 'A')) up.recount(device, session, up.view(device, session.id));
+    }
+    return 'all';
+  }
   const rec = { time: message.time, kind: delivery, seq: f.seq, key: messageKey(message) };
   if (hasRecord(session.counting, rec)) {
     // Folded again: nothing new to count; the views' unread follows from the facts.
@@ -122,7 +146,7 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
 
 const SESSION_HANDLERS: SessionHandlers = {
   MessageReceived: receive,
-  MessageSent: recordMessage,
+  MessageSent: send,
   SessionReset: (f, e) => moveMark(f, e.data),
   CurrentSessionSet(f, e) {
     f.up.device(f.account, e.data.device).current = f.session.id;

@@ -63,8 +63,13 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`durability and reb
     const before = allViews(fx.ledger.reader);
     const history = await fx.ledger.history({ account: 'alice', sessionId: 'p2p-u1' });
     const ledger = await fx.reopen();
-    expect(allViews(ledger.reader)).to.deep.equal(before);
-    expect(await ledger.history({ account: 'alice', sessionId: 'p2p-u1' })).to.deep.equal(history);
+    // S4.2: closing the ledger ended every current session (recorded); nothing else changed.
+    const noCurrent = (views: Record<string, unknown>) => Object.fromEntries(Object.entries(views).map(([k, v]) => [k, { ...(v as object), current: null }]));
+    expect(Object.values(allViews(ledger.reader)).map((v) => (v as { current?: unknown }).current ?? null)).to.deep.equal(Object.keys(before).map(() => null));
+    expect(noCurrent(allViews(ledger.reader))).to.deep.equal(noCurrent(before));
+    const after = await ledger.history({ account: 'alice', sessionId: 'p2p-u1' });
+    expect(after.slice(0, history.length)).to.deep.equal(history);
+    expect(after.slice(history.length).filter((e) => e.type !== 'CurrentSessionCleared')).to.deep.equal([]);
     const b = ledger.account('alice', { device: 'b' });
     const total = await b.getTotalUnread();
     await b.receiveMessage(p2p('u0', 'alice', ++fx.clock.now));

@@ -48,4 +48,13 @@ describe('S4 S7 rules, given events then views', () => {
       expect(r.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 1 });
     });
   });
+  it('S4.2 while a session is current on a device, its mark follows every message, outgoing and non-counting too; once cleared, later messages count', () => {
+    const set: LedgerEvent = { type: 'CurrentSessionSet', data: { sessionId: 'p2p-bob', device: 'pc', scope: 'device', mark: 1 } };
+    const cleared: LedgerEvent = { type: 'CurrentSessionCleared', data: { sessionId: 'p2p-bob', device: 'pc' } };
+    const sent: LedgerEvent = { type: 'MessageSent', data: { sessionId: 'p2p-bob', message: p2p(A, 'bob', 7), delivery: 'online', device: 'pc' } };
+    given(A, [registered('pc'), received(p2p('bob', A, 1)), set, received(p2p('bob', A, 5)), sent, cleared, received(p2p('bob', A, 6)), received(p2p('bob', A, 8))]).then((r) => {
+      expect(r.currentSession(A, 'pc')).to.equal(undefined);
+      expect(r.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 1 });
+    });
+  });
 });

@@ -137,7 +137,7 @@ export async function play(ledger: Ledger, clock: { now: number }, history: Hist
     const where = `step ${step} ${JSON.stringify(op)} on ${account}/${device}`;
     switch (op.op) {
       case 'close':
-        view.close();
+        await view.close();
         views.delete(op.dev);
         model.close(account, device);
         break;
