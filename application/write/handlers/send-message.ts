@@ -9,7 +9,8 @@ export const sendMessage = defineCommand([SendMessage], async (c, ctx, meta): Pr
   await ctx.ensureDevice(meta);
   const message = plainMessage(c.message);
   const ref = SessionRef.fromMessage(c.account, message);
-  const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
-  if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position, message, meta);
+  const messages = [{ message, delivery: 'online' }] as const;
+  const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
+  await ctx.peersHave(position, messages, meta);
   return ctx.read.getSession(ref.account, meta.device, ref.id);
 });
