@@ -53,10 +53,10 @@ export interface Service {
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured. */
-export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
+export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now, logger?: Logger): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
   const store = new ObservedEventStore(await openStore(storeUrl));
   try {
-    return { ledger: await Ledger.open({ store, clock }), store };
+    return { ledger: await Ledger.open({ store, clock, ...(logger && { logger }) }), store };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
