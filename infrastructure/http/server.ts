@@ -74,7 +74,7 @@ function clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-/** The HTTP service over a ledger (API.md, HTTP service); it keeps nothing that must survive it. */
+/** The HTTP service over a ledger (README, "The HTTP service"); it keeps nothing that must survive it. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? jsonLogger();
   const { ledger } = options;
