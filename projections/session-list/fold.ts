@@ -1,7 +1,7 @@
 import type { AccountEvent, EventOfType, LedgerEvent, MarkScope, SessionEvent } from '../../domain/events.js';
 import { messageKey } from '../../domain/message.js';
 import { revives } from '../../domain/visibility.js';
-import { NO_MARK, isShownByMessages, isVisible, type AccountModel, type DeviceModel, type SessionModel } from './model.js';
+import { NO_MARK, NO_POINT, isAfter, isShownByMessages, isVisible, laterOf, type AccountModel, type DeviceModel, type SessionModel } from './model.js';
 import { countsOn, effectiveMark, hasRecord, insertRecord, recount } from './unread.js';
 import type { ViewUpkeep } from './upkeep.js';
 
@@ -50,12 +50,17 @@ interface DeviceChanges {
   readonly sessionIds: string[];
 }
 
-/** A read mark moved to `mark`: the device's own, or the account-wide one its mode A peers share. */
-function moveMark(f: SessionFold, { device: deviceId, scope, mark }: { device: string; scope: MarkScope; mark: number }): 'some' {
+/**
+ * A read mark moved to `mark`, the newest message's time when the command was decided: the device's
+ * own, or the account-wide one its mode A peers share. As a point in the session's order it covers
+ * every message of that time recorded before the event (S4).
+ */
+function moveMark(f: SessionFold, { device: deviceId, scope, mark: time }: { device: string; scope: MarkScope; mark: number }): 'some' {
   const { up, account, session } = f;
+  const mark = { time, seq: f.seq };
   const device = up.device(account, deviceId);
   if (scope === 'account') {
-    session.accountMark = Math.max(session.accountMark, mark);
+    session.accountMark = laterOf(session.accountMark, mark);
     for (const other of account.devices.values()) {
       if (other.mode !== 'A' && other !== device) continue;
       const view = up.view(other, session.id);
@@ -65,7 +70,7 @@ function moveMark(f: SessionFold, { device: deviceId, scope, mark }: { device: s
     }
   } else {
     const view = up.view(device, session.id);
-    view.mark = Math.max(view.mark, mark);
+    view.mark = laterOf(view.mark, mark);
     up.recount(device, session, view);
     f.changed.add(device);
   }
@@ -95,8 +100,9 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
   const readOn = new Set<DeviceModel>();
   for (const device of account.devices.values()) if (device.current === session.id) readOn.add(device);
   const accountWide = [...readOn].some((d) => d.mode === 'A');
-  for (const device of readOn) up.view(device, session.id).mark = Math.max(up.view(device, session.id).mark, message.time);
-  if (accountWide) session.accountMark = Math.max(session.accountMark, message.time);
+  const point = { time: message.time, seq: f.seq };
+  for (const device of readOn) up.view(device, session.id).mark = laterOf(up.view(device, session.id).mark, point);
+  if (accountWide) session.accountMark = laterOf(session.accountMark, point);
   if (!counting) return 'all';
   const rec = { time: message.time, kind: delivery, seq: f.seq, key: messageKey(message) };
   if (hasRecord(session.counting, rec)) {
@@ -109,7 +115,7 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
     const view = up.view(device, session.id);
     if (!isVisible(session, view)) continue; // a revived view is recounted after the handler
     if (readOn.has(device) || (accountWide && device.mode === 'A')) up.setUnread(device, view, recount(device, session, view));
-    else if (rec.time > effectiveMark(device, session, view) && countsOn(device, view, rec)) up.setUnread(device, view, view.unread + 1);
+    else if (isAfter(rec, effectiveMark(device, session, view)) && countsOn(device, view, rec)) up.setUnread(device, view, view.unread + 1);
   }
   return 'all';
 }
@@ -181,6 +187,7 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
   DeviceRegistered({ up, account, seq }, e) {
     const known = account.devices.get(e.data.device);
     const device = known ?? up.addDevice(account, e.data.device, e.data.mode, e.data.options);
+    if (!known) device.registeredSeq = seq;
     device.mode = e.data.mode;
     device.options = e.data.options;
     // Modes C and D keep nothing from before the view existed (no local database).
@@ -194,7 +201,7 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
     device.epochSeq = seq;
     const sessionIds: string[] = [];
     for (const [sessionId, view] of device.views) {
-      view.mark = NO_MARK;
+      view.mark = NO_POINT;
       view.batch = undefined;
       const before = view.unread;
       up.recount(device, account.sessions.get(sessionId)!, view);

@@ -18,6 +18,20 @@ export interface Session {
 /** "No mark yet": below any message time, and JSON-safe unlike -Infinity. */
 export const NO_MARK = -Number.MAX_SAFE_INTEGER;
 
+/**
+ * S4: a point in the session's order: a message time, then the global position of the event that
+ * recorded it (the order in which the session recorded its messages).
+ */
+export interface Point {
+  readonly time: number;
+  readonly seq: number;
+}
+export const NO_POINT: Point = Object.freeze({ time: NO_MARK, seq: -1 });
+/** Every message at `time` or earlier, whenever recorded. */
+export const throughTime = (time: number): Point => ({ time, seq: Number.MAX_SAFE_INTEGER });
+export const isAfter = (p: Point, q: Point): boolean => p.time > q.time || (p.time === q.time && p.seq > q.seq);
+export const laterOf = (p: Point, q: Point): Point => (isAfter(p, q) ? p : q);
+
 /** A counting (incoming, unreadable) message, as unread rules need it. */
 export interface CountingRecord {
   readonly time: number;
@@ -42,12 +56,13 @@ export interface SessionModel {
   lastByType: Map<string, Message>;
   serverDeletedAt: number;
   hiddenEverywhere: boolean;
-  accountMark: number;
+  /** mode A's account-wide read mark */
+  accountMark: Point;
 }
 
 /** One device's facts about one session. */
 export interface DeviceSessionModel {
-  mark: number;
+  mark: Point;
   hidden: boolean;
   /** local deletion time; messages at or before it never count again */
   hiddenAt: number;
@@ -69,6 +84,8 @@ export interface DeviceModel {
   options: DeviceOptions;
   /** modes C and D count only what was recorded after this position (their last sync) */
   epochSeq: number;
+  /** S4: modes B, C and D count only what was recorded after the device's registration (-1: every message) */
+  registeredSeq: number;
   current: string | undefined;
   totalUnread: number;
   readonly views: Map<string, DeviceSessionModel>;
@@ -91,7 +108,7 @@ export function newAccountModel(id: string): AccountModel {
 }
 
 export function newDeviceModel(id: string, mode: UnreadMode, options: DeviceOptions): DeviceModel {
-  return { id, mode, options, epochSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
+  return { id, mode, options, epochSeq: -1, registeredSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
 }
 
 export function newSessionModel(id: string, scene: Scene, to: string): SessionModel {
@@ -105,12 +122,12 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
     lastByType: new Map(),
     serverDeletedAt: NO_MARK,
     hiddenEverywhere: false,
-    accountMark: NO_MARK,
+    accountMark: NO_POINT,
   };
 }
 
 export function newDeviceSessionModel(): DeviceSessionModel {
-  return { mark: NO_MARK, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, insertFloor: NO_MARK, indexedAt: undefined };
+  return { mark: NO_POINT, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, insertFloor: NO_MARK, indexedAt: undefined };
 }
 
 /** Visible through its messages, as the domain's isVisibleOn decides without inserts. */

@@ -1,13 +1,15 @@
-import type { CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } from './model.js';
+import { isAfter, laterOf, throughTime, type CountingRecord, type DeviceModel, type DeviceSessionModel, type Point, type SessionModel } from './model.js';
 
-/** The mark a message must be later than to count on this device view (S4 table, S7.3, S7.4). */
-export function effectiveMark(device: DeviceModel, session: SessionModel, view: DeviceSessionModel): number {
+/** The point in the session's order a message must come after to count on this device view (S4 table, S7.3, S7.4). */
+export function effectiveMark(device: DeviceModel, session: SessionModel, view: DeviceSessionModel): Point {
   const read = device.mode === 'A' ? session.accountMark : view.mark;
-  return Math.max(read, view.hiddenAt, view.insertFloor, session.serverDeletedAt);
+  return laterOf(read, throughTime(Math.max(view.hiddenAt, view.insertFloor, session.serverDeletedAt)));
 }
 
 /** Whether a counting message raises this view's unread, ignoring the time mark. */
 export function countsOn(device: DeviceModel, view: DeviceSessionModel, rec: CountingRecord): boolean {
+  // S4: a device's count starts at its registration (mode A counts against the account-wide mark).
+  if (device.mode !== 'A' && rec.seq <= device.registeredSeq) return false;
   switch (device.mode) {
     case 'A':
       return true;
@@ -24,13 +26,13 @@ export function countsOn(device: DeviceModel, view: DeviceSessionModel, rec: Cou
   }
 }
 
-/** First record later than `time` (records are sorted by time). */
-function firstAfter(records: readonly CountingRecord[], time: number): number {
+/** First record after `point` (records are sorted by time, then seq). */
+function firstAfter(records: readonly CountingRecord[], point: Point): number {
   let lo = 0;
   let hi = records.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (records[mid]!.time <= time) lo = mid + 1;
+    if (!isAfter(records[mid]!, point)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -48,7 +50,7 @@ export function recount(device: DeviceModel, session: SessionModel, view: Device
 
 /** Whether the message `rec` records is among the records already (an event folded again). */
 export function hasRecord(records: readonly CountingRecord[], rec: CountingRecord): boolean {
-  for (let i = firstAfter(records, rec.time) - 1; i >= 0 && records[i]!.time === rec.time; i--) {
+  for (let i = firstAfter(records, throughTime(rec.time)) - 1; i >= 0 && records[i]!.time === rec.time; i--) {
     if (records[i]!.key === rec.key) return true;
   }
   return false;
@@ -56,7 +58,7 @@ export function hasRecord(records: readonly CountingRecord[], rec: CountingRecor
 
 export function insertRecord(records: CountingRecord[], rec: CountingRecord): void {
   // Messages mostly arrive in time order: appending is the common case.
-  const at = firstAfter(records, rec.time);
+  const at = firstAfter(records, rec);
   if (at === records.length) records.push(rec);
   else records.splice(at, 0, rec);
 }

@@ -16,6 +16,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
     const fx = await openFixture(kind);
     try {
       const alice = fx.ledger.account('alice');
+      await fx.ledger.account('bob').getTotalUnread(); // S4: bob's device counts from its registration
       await alice.sendMessage(p2p('alice', 'bob', 1, { idClient: 'before' }));
       await fx.ledger.close();
       // What a process that died right after the sender's append leaves behind: MessageSent, no peer copy.
@@ -43,6 +44,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       await fx.ledger.close();
       const store = refusingStore(await openStore(fx.storeUrl), 'ledger/bob/', once());
       const faulty = await Ledger.open({ store, clock: () => fx.clock.now });
+      await faulty.account('carol').getTotalUnread(); // S4: carol's device counts from its registration
       const error = await faulty.account('alice').sendMessage(p2p('alice', 'bob', 1, { idClient: 'refused' })).catch((e) => e);
       expect(error).to.be.instanceOf(PeerDeliveryError);
       expect(error.message).to.contain("not yet in bob's list");

@@ -17,6 +17,7 @@ onEachStore('S1 identity through the API', ({ fx }) => {
   });
   it('S1.3 the same message is outgoing in the sender\'s list (no unread) and incoming in the peer\'s', async () => {
     const { ledger } = fx();
+    await ledger.account('bob').getTotalUnread(); // S4: bob's device counts from its registration
     await ledger.account('alice').sendMessage(p2p('alice', 'bob', 1));
     const h = async (account: string, id: string) => (await ledger.history({ account, sessionId: id })).map((e) => e.type);
     expect(await h('alice', 'p2p-bob')).to.deep.equal(['MessageSent']);

@@ -7,6 +7,7 @@ onEachStore('M4 bots on the ledger', ({ fx }) => {
   it('M4.1 ctx.reply is the bot\'s outgoing lastMsg, and an unread incoming message in the peer\'s list', async () => {
     const { ledger, clock } = fx();
     const bot = ledger.bot('helpdesk');
+    await ledger.account('helpdesk').getTotalUnread(); // S4: the view counts from its registration
     const replied = new Promise<unknown>((resolve, reject) => {
       bot.useSession((c) => c.message.text === 'help')(async (ctx) => ctx.reply('how can I help?').then(resolve, reject));
     });
