@@ -1,4 +1,4 @@
-// The public API of session-ledger (../shared/spec/API.md).
+// The public API of session-ledger (README, "A tour of the API"; the rules in docs/).
 export { createLedger, type CreateLedgerOptions } from './infrastructure/create-ledger.js';
 export { Ledger } from './application/api/ledger.js';
 export { DeviceView, type DeviceViewOptions } from './application/api/device-view.js';

@@ -1,4 +1,4 @@
-/** A chat message, the NIM subset the ledger records (SESSIONS.md S2). */
+/** A chat message, the NIM subset the ledger records (docs/SESSIONS.md S2). */
 export const SCENES = ['p2p', 'team', 'superTeam'] as const;
 export type Scene = (typeof SCENES)[number];
 

@@ -91,7 +91,7 @@ export class Ledger {
   }
 
   /**
-   * A device view of `accountId` (API.md); its options are recorded on first use (S10.3). Called
+   * A device view of `accountId` (README, "A tour of the API"); its options are recorded on first use (S10.3). Called
    * again for a device whose view is open, with no callbacks and no other options, it returns
    * that view: one registration and one listener per device, however often it is called.
    */

@@ -1,6 +1,6 @@
 import type { MessageSentEvent } from '../../domain/events.js';
 import { STREAM_ROOT } from '../../domain/identity.js';
-import { messageKey, type Message } from '../../domain/message.js';
+import { messageKey, type Delivery, type Message } from '../../domain/message.js';
 import { sessionDecider } from '../../domain/session-decider.js';
 import { SessionRef } from '../../domain/session-ref.js';
 import type { CommandMeta } from '../write/command-meta.js';
@@ -104,25 +104,29 @@ export class PeerDelivery {
   /** Records the message in the peer's list; throws when it cannot. */
   private async deliver(event: RecordedEvent): Promise<void> {
     const owner = SessionRef.fromStream(event.streamName);
-    const { message, device } = event.data as MessageSentEvent['data'];
+    const { message, device, delivery } = event.data as MessageSentEvent['data'];
     if (!owner || message.scene !== 'p2p' || message.to === owner.account) return;
     const { account, commandId, correlationId, at } = event.metadata as unknown as CommandMeta;
-    await this.record(message, { account, device, commandId, commandType: 'SendMessage', correlationId, causationId: commandId, at });
+    await this.record(message, delivery, { account, device, commandId, commandType: 'SendMessage', correlationId, causationId: commandId, at });
   }
 
   /**
    * For a send that appended nothing (a retry, or the same message again): make sure the peer has
    * it, under the id the reactor uses for it, so this is a no-op when it was delivered already.
    */
-  async deliverAgain(message: Message, meta: CommandMeta): Promise<void> {
-    await this.record(message, meta);
+  async deliverAgain(message: Message, delivery: Delivery, meta: CommandMeta): Promise<void> {
+    await this.record(message, delivery, meta);
   }
 
-  /** Records the message in the peer's list, for the send `meta` describes (the sender is its account). */
-  private async record(message: Message, meta: CommandMeta): Promise<void> {
+  /**
+   * Records the message in the peer's list, for the command `meta` describes (the sender is its
+   * account). S2.5: online when the sender recorded it online, roaming when it came in a sync batch.
+   */
+  private async record(message: Message, senderDelivery: Delivery, meta: CommandMeta): Promise<void> {
     const { account: sender, device } = meta;
     const peer = SessionRef.fromMessage(message.to, message);
-    const command = { type: 'RecordMessages', device, messages: [{ message, delivery: 'online' }] } as const;
+    const delivery: Delivery = senderDelivery === 'online' ? 'online' : 'roaming';
+    const command = { type: 'RecordMessages', device, messages: [{ message, delivery }] } as const;
     // Its own command id, from the message: the peer's own commands can never collide with it.
     const deliveryMeta: CommandMeta = {
       commandId: `peer-delivery:${letterKey(message)}`, commandType: 'PeerDelivery',

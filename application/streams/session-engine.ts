@@ -22,7 +22,7 @@ import type {
 
 /**
  * Ion.js's session layer on RxJS: reads `{ message, account }` from source$, starts session
- * handlers by trigger, and feeds each running handler the messages of its id (STREAMS.md M1–M3).
+ * handlers by trigger, and feeds each running handler the messages of its id (docs/STREAMS.md M1–M3).
  */
 export class SessionEngine {
   /** handler errors, trigger/identifier errors, stream overflows; completes on close() */

@@ -2,7 +2,7 @@ import { accountDecider, type AccountCommand } from '../../domain/account-decide
 import type { AccountEvent, SessionEvent } from '../../domain/events.js';
 import { markScopeOf, type MarkScope, type UnreadMode } from '../../domain/events.js';
 import { accountStream } from '../../domain/identity.js';
-import type { Message } from '../../domain/message.js';
+import type { Delivery, Message } from '../../domain/message.js';
 import { sessionDecider, type SessionCommand } from '../../domain/session-decider.js';
 import type { SessionRef } from '../../domain/session-ref.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
@@ -18,10 +18,13 @@ export interface ReadModels {
   waitFor(position: Position | undefined): Promise<void>;
 }
 
+/** A message as a step records it. */
+type RecordedMessage = { readonly message: Message; readonly delivery: Delivery };
+
 /** What the write side needs from peer delivery (the reactor that copies sent p2p messages). */
 export interface PeerCopies {
   waitFor(position: Position): Promise<void>;
-  deliverAgain(message: Message, meta: CommandMeta): Promise<void>;
+  deliverAgain(message: Message, delivery: Delivery, meta: CommandMeta): Promise<void>;
 }
 
 export interface HandlerContextParts {
@@ -67,11 +70,17 @@ export class HandlerContext {
   }
 
   /**
-   * Resolves once a sent p2p message is in the peer's list too: by the reactor when the send
-   * appended it, else (a retry, the same message again) by delivering it now, idempotently.
+   * S2.5: resolves once the account's own p2p messages among `recorded` are in their peers' lists
+   * too, whichever command brought them. A step of one message that appended it waits for the
+   * reactor, which reports a delivery that failed for good at that position; otherwise (a batch, a
+   * retry, the same message again) they are delivered now, idempotently, under the reactor's own
+   * key, so whichever of the two comes second is a no-op.
    */
-  peerDelivered(position: Position | undefined, message: Message, meta: CommandMeta): Promise<void> {
-    return position ? this.parts.peers.waitFor(position) : this.parts.peers.deliverAgain(message, meta);
+  async peersHave(position: Position | undefined, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> {
+    const own = recorded.filter(({ message }) => message.scene === 'p2p' && message.from === meta.account && message.to !== meta.account);
+    if (own.length === 0) return;
+    if (position && recorded.length === 1) return this.parts.peers.waitFor(position);
+    for (const { message, delivery } of own) await this.parts.peers.deliverAgain(message, delivery, meta);
   }
 
   /**

@@ -28,7 +28,8 @@ export async function serve(args: string[]): Promise<void> {
   const storeUrl = storeOf(values);
   const logger = jsonLogger();
   const auth = authFromEnvironment();
-  const { ledger, store } = await openServiceLedger(storeUrl);
+  // the ledger reports what it cannot throw (a failed peer delivery, a callback that threw) in the same log
+  const { ledger, store } = await openServiceLedger(storeUrl, Date.now, logger);
   try {
     const traffic = values.demo ? new DemoTraffic(ledger) : undefined;
     if (traffic) await seedOnce(traffic, ledger, storeUrl, logger);

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** What a bearer token says about its holder (API.md, HTTP service). */
+/** What a bearer token says about its holder (README, "The HTTP service"). */
 export interface Principal {
   /** the account the token acts for */
   readonly sub: string;

@@ -2,7 +2,7 @@ import { CommandRejectedError, ConcurrencyError, LedgerClosedError, UnknownSessi
 import { StoreClosedError, StoreUnavailableError } from '../../application/ports/event-store.js';
 import { AuthError } from './auth.js';
 
-/** The JSON error shape of API.md: `{ error: { code, message, fields? } }`. */
+/** The service's JSON error shape (README, "The HTTP service"): `{ error: { code, message, fields? } }`. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly fields?: readonly unknown[] };
 }

@@ -149,7 +149,7 @@ class ViewFeed {
 }
 
 /**
- * Server-Sent Events per device view (API.md `live`): a fresh connection gets one `sessions`
+ * Server-Sent Events per device view (README, "The HTTP service": `live`): a fresh connection gets one `sessions`
  * event, then a `session` event per change, each with the view's total unread and the position
  * as its id. `Last-Event-ID` resumes from a bounded buffer kept per view in this process; a
  * position it cannot serve gets `refetch`, and the client reads the list again.

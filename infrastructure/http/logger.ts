@@ -1,10 +1,7 @@
-/** The ledger's logger shape (API.md `options.logger`). */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import type { Logger } from '../../application/ports/logger.js';
+
+/** The ledger's logger shape (createLedger's `logger` option): the service logs through the same one. */
+export type { Logger };
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];

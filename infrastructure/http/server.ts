@@ -53,10 +53,10 @@ export interface Service {
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured. */
-export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
+export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now, logger?: Logger): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
   const store = new ObservedEventStore(await openStore(storeUrl));
   try {
-    return { ledger: await Ledger.open({ store, clock }), store };
+    return { ledger: await Ledger.open({ store, clock, ...(logger && { logger }) }), store };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
@@ -74,7 +74,7 @@ function clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-/** The HTTP service over a ledger (API.md, HTTP service); it keeps nothing that must survive it. */
+/** The HTTP service over a ledger (README, "The HTTP service"); it keeps nothing that must survive it. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? jsonLogger();
   const { ledger } = options;

@@ -1,7 +1,7 @@
 /**
  * Keys ordered by (updateTime, id) ascending, kept in blocks of bounded size: a move costs a
  * binary search and a splice within one block, never a shift of the whole list, and paging is a
- * search and a walk, never a sort per query (ARCHITECTURE.md, performance design).
+ * search and a walk, never a sort per query (README, "Design").
  */
 export interface IndexKey {
   readonly updateTime: number;

@@ -128,9 +128,9 @@ await ledger.close();`;
     writeFileSync(join(project, 'esm.mjs'), esm);
     expect(ok(run(process.execPath, ['esm.mjs'], project), 'import').trim()).to.equal('1 MessageReceived');
     writeFileSync(join(project, 'cjs.cjs'), `const ledger = require('session-ledger');
-console.log(typeof ledger.createLedger, typeof ledger.mergeSessions, require('session-ledger/package.json').version);`);
+console.log(typeof ledger.createLedger, typeof ledger.mergeSessions, require('session-ledger/package.json').version, typeof require('session-ledger/service').createService);`);
     const required = timed('require()', () => run(process.execPath, ['cjs.cjs'], project));
-    expect(ok(required, 'require()').trim()).to.equal('function function 0.1.0');
+    expect(ok(required, 'require()').trim()).to.equal('function function 0.1.0 function');
     expect(required.stderr).to.equal('');
   });
 

@@ -1,14 +1,7 @@
-import { SessionRef } from '../../../domain/session-ref.js';
 import type { Session } from '../../../projections/session-list/model.js';
 import { ReceiveMessage } from '../commands/message-commands.js';
-import { plainMessage } from '../commands/message-input.js';
 import { defineCommand } from '../command-definition.js';
+import { recordOnline } from './record-online.js';
 
-/** S2.1: an incoming (or outgoing) message recorded online on this device. */
-export const receiveMessage = defineCommand([ReceiveMessage], async (c, ctx, meta): Promise<Session | null> => {
-  await ctx.ensureDevice(meta);
-  const message = plainMessage(c.message);
-  const ref = SessionRef.fromMessage(c.account, message);
-  await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
-  return ctx.read.getSession(ref.account, meta.device, ref.id);
-});
+/** S2.1: an incoming (or the account's own) message recorded online on this device; S2.5 for its own. */
+export const receiveMessage = defineCommand([ReceiveMessage], (c, ctx, meta): Promise<Session | null> => recordOnline(c.account, c.message, ctx, meta));

@@ -1,15 +1,7 @@
-import { SessionRef } from '../../../domain/session-ref.js';
 import type { Session } from '../../../projections/session-list/model.js';
 import { SendMessage } from '../commands/message-commands.js';
-import { plainMessage } from '../commands/message-input.js';
 import { defineCommand } from '../command-definition.js';
+import { recordOnline } from './record-online.js';
 
 /** S2.1: one append, to the sender's stream; it resolves once the peer's list has the copy too. */
-export const sendMessage = defineCommand([SendMessage], async (c, ctx, meta): Promise<Session | null> => {
-  await ctx.ensureDevice(meta);
-  const message = plainMessage(c.message);
-  const ref = SessionRef.fromMessage(c.account, message);
-  const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages: [{ message, delivery: 'online' }] }, meta);
-  if (message.scene === 'p2p' && message.to !== c.account) await ctx.peerDelivered(position, message, meta);
-  return ctx.read.getSession(ref.account, meta.device, ref.id);
-});
+export const sendMessage = defineCommand([SendMessage], (c, ctx, meta): Promise<Session | null> => recordOnline(c.account, c.message, ctx, meta));

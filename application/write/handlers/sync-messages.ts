@@ -10,7 +10,10 @@ interface Batch {
   readonly offline: Message[];
 }
 
-/** S3: records both batches per session, once each; a message in both counts as offline (S3.2). Resolves the session ids. */
+/**
+ * S3: records both batches per session, once each; a message in both counts as offline (S3.2);
+ * S2.5: the account's own p2p messages are in their peers' lists before it resolves. Resolves the session ids.
+ */
 export const syncMessages = defineCommand([SyncMessages], async (c, ctx, meta): Promise<string[]> => {
   const mode = await ctx.ensureDevice(meta);
   await ctx.account(c.account, { type: 'StartSync', device: meta.device }, meta);
@@ -26,7 +29,8 @@ export const syncMessages = defineCommand([SyncMessages], async (c, ctx, meta): 
   for (const m of c.offline ?? []) add(plainMessage(m), 'offline');
   await Promise.all([...batches.values()].map(async ({ ref, entries, offline }) => {
     const messages = [...entries.values()].sort((a, b) => a.message.time - b.message.time);
-    await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
+    const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
+    await ctx.peersHave(position, messages, meta); // S2.5: one's own messages reach the peer as roaming
     if (mode === 'C' && offline.length > 0) await ctx.session(ref, { type: 'SyncOfflineBatch', device: meta.device, messages: offline }, meta);
   }));
   return [...batches.keys()];

@@ -1,0 +1,21 @@
+import type { Message } from '../../../domain/message.js';
+import { SessionRef } from '../../../domain/session-ref.js';
+import type { Session } from '../../../projections/session-list/model.js';
+import { plainMessage } from '../commands/message-input.js';
+import type { CommandMeta } from '../command-meta.js';
+import type { HandlerContext } from '../handler-context.js';
+
+/**
+ * S2.1: one message recorded online on this device, one append to its session's stream; S2.5: the
+ * account's own p2p message is in the peer's list too before this resolves. Sending and receiving
+ * differ only in who may be the sender, which their command classes check.
+ */
+export async function recordOnline(account: string, input: Message, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
+  await ctx.ensureDevice(meta);
+  const message = plainMessage(input);
+  const ref = SessionRef.fromMessage(account, message);
+  const messages = [{ message, delivery: 'online' }] as const;
+  const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
+  await ctx.peersHave(position, messages, meta);
+  return ctx.read.getSession(ref.account, meta.device, ref.id);
+}
