@@ -135,7 +135,10 @@ export class PeerDelivery {
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       try {
         const { position } = await this.handler.handle({ stream: peer.stream, decider: sessionDecider(peer), command, meta: deliveryMeta });
-        await this.readModels.waitFor(position);
+        // Appended nothing: the other of the reactor and the command recorded it first, and its append
+        // may not be in the read models yet (on stores that project from a subscription): wait for
+        // the peer stream's last event, which is at or after that append.
+        await this.readModels.waitFor(position ?? (await this.lastPosition(peer.stream)));
         this.deadLetters.delete(letterKey(message));
         return;
       } catch (error) {
@@ -146,6 +149,11 @@ export class PeerDelivery {
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
     }
+  }
+
+  private async lastPosition(stream: string): Promise<Position | undefined> {
+    const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    return last?.position;
   }
 
   /** Resolves once every MessageSent up to `position` is in its peer's list and read models. */
