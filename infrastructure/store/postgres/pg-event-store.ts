@@ -14,7 +14,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../../application/ports/event-store.js';
-import { checkDeleteExpectation, decideAppend, streamExists, validateAppend, validateTarget } from '../shared/append-rules.js';
+import { checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget } from '../shared/append-rules.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
 import { positionAt } from '../shared/records.js';
@@ -183,8 +183,7 @@ export class PgEventStore implements EventStore {
   /** Soft delete: hides the events written so far; they stay in the global log. */
   async deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     this.ensureOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     checkStreamName(stream);
     await this.transaction(`deleting ${stream}`, DELETE_RETRY, async (db) => {
       const state = await lockStream(db, stream);
@@ -195,8 +194,7 @@ export class PgEventStore implements EventStore {
 
   async tombstoneStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     this.ensureOpen();
-    const expected = options.expectedRevision ?? 'any';
-    validateTarget(stream, expected);
+    const expected = checkedTarget(stream, options);
     checkStreamName(stream);
     await this.transaction(`tombstoning ${stream}`, DELETE_RETRY, async (db) => {
       checkDeleteExpectation(stream, expected, await lockStream(db, stream));
