@@ -76,10 +76,11 @@ export class HandlerContext {
    * retry, the same message again) they are delivered now, idempotently, under the reactor's own
    * key, so whichever of the two comes second is a no-op.
    */
-  async peersHave(position: Position | undefined, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> {
+  async peersHave(step: StepResult<SessionEvent>, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> {
     const own = recorded.filter(({ message }) => message.scene === 'p2p' && message.from === meta.account && message.to !== meta.account);
     if (own.length === 0) return;
-    if (position && recorded.length === 1) return this.parts.peers.waitFor(position);
+    // the reactor follows MessageSent events only: it can report on a step whose one event is one
+    if (step.position && step.events.length === 1 && step.events[0]!.type === 'MessageSent') return this.parts.peers.waitFor(step.position);
     for (const { message, delivery } of own) await this.parts.peers.deliverAgain(message, delivery, meta);
   }
 

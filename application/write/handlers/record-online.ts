@@ -15,7 +15,7 @@ export async function recordOnline(account: string, input: Message, ctx: Handler
   const message = plainMessage(input);
   const ref = SessionRef.fromMessage(account, message);
   const messages = [{ message, delivery: 'online' }] as const;
-  const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
-  await ctx.peersHave(position, messages, meta);
+  const step = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
+  await ctx.peersHave(step, messages, meta);
   return ctx.read.getSession(ref.account, meta.device, ref.id);
 }

@@ -29,8 +29,8 @@ export const syncMessages = defineCommand([SyncMessages], async (c, ctx, meta): 
   for (const m of c.offline ?? []) add(plainMessage(m), 'offline');
   await Promise.all([...batches.values()].map(async ({ ref, entries, offline }) => {
     const messages = [...entries.values()].sort((a, b) => a.message.time - b.message.time);
-    const { position } = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
-    await ctx.peersHave(position, messages, meta); // S2.5: one's own messages reach the peer as roaming
+    const step = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
+    await ctx.peersHave(step, messages, meta); // S2.5: one's own messages reach the peer as roaming
     if (mode === 'C' && offline.length > 0) await ctx.session(ref, { type: 'SyncOfflineBatch', device: meta.device, messages: offline }, meta);
   }));
   return [...batches.keys()];
