@@ -19,12 +19,8 @@ export interface Rate {
 
 export const rate = (count: number, ms: number): Rate => ({ count, ms, perSecond: count / (ms / 1000) });
 
-/** The bench workload: incoming messages over 200 accounts from 50 peers each. */
-export function workload(n: number, tag: string): Message[] {
-  return Array.from({ length: n }, (_, i) => ({
-    scene: 'p2p', from: `peer${i % 50}`, to: `acct${i % 200}`, idClient: `${tag}-${i}`, type: 'text', text: 'hello', time: 1_700_000_000_000 + i,
-  }));
-}
+/** The bench workload (ingest-bench's): incoming messages over 200 accounts from 50 peers each. */
+export { messages as workload } from './ingest-bench.js';
 
 // --- Emmett's in-memory store: installed on first use into bench/peers/, never a dependency of the package
 

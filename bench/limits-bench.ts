@@ -12,6 +12,7 @@ import { rebuildReadModels } from '../application/read/rebuild.js';
 import { openStore } from '../infrastructure/create-ledger.js';
 import { emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
 import { run as streamsBench } from './streams-bench.js';
+import { accountViews } from './ingest-bench.js';
 import type { Message } from '../domain/message.js';
 
 export interface LimitRow {
@@ -28,14 +29,7 @@ const CLOCK = () => 1_700_000_000_000;
 const perSecond = (r: Rate) => `${Math.round(r.perSecond).toLocaleString('en-US')}/s`;
 
 async function withViews<T>(ledger: Ledger, work: (view: (account: string) => ReturnType<Ledger['account']>) => Promise<T>): Promise<T> {
-  const views = new Map<string, ReturnType<Ledger['account']>>();
-  const view = (account: string) => {
-    let v = views.get(account);
-    if (!v) views.set(account, (v = ledger.account(account)));
-    return v;
-  };
-  await Promise.all(Array.from({ length: 200 }, (_, i) => view(`acct${i}`).ready));
-  return work(view);
+  return work(await accountViews(ledger));
 }
 
 async function sequential(ledger: Ledger, messages: readonly Message[]): Promise<Rate> {

@@ -30,6 +30,11 @@ export function isOutgoing(account: string, msg: Pick<Message, 'from'>): boolean
   return msg.from === account;
 }
 
+/** S2.5: an account's own p2p message to someone else is recorded in that peer's list too. */
+export function hasPeerCopy(account: string, msg: Pick<Message, 'scene' | 'from' | 'to'>): boolean {
+  return msg.scene === 'p2p' && isOutgoing(account, msg) && msg.to !== account;
+}
+
 /** S4: incoming messages with isUnreadable !== false raise unread. */
 export function isCounting(account: string, msg: Pick<Message, 'from' | 'isUnreadable'>): boolean {
   return !isOutgoing(account, msg) && msg.isUnreadable !== false;

@@ -1,6 +1,6 @@
 import type { MessageSentEvent } from '../../domain/events.js';
 import { STREAM_ROOT } from '../../domain/identity.js';
-import { messageKey, type Delivery, type Message } from '../../domain/message.js';
+import { hasPeerCopy, messageKey, type Delivery, type Message } from '../../domain/message.js';
 import { sessionDecider } from '../../domain/session-decider.js';
 import { SessionRef } from '../../domain/session-ref.js';
 import type { CommandMeta } from '../write/command-meta.js';
@@ -105,7 +105,7 @@ export class PeerDelivery {
   private async deliver(event: RecordedEvent): Promise<void> {
     const owner = SessionRef.fromStream(event.streamName);
     const { message, device, delivery } = event.data as MessageSentEvent['data'];
-    if (!owner || message.scene !== 'p2p' || message.to === owner.account) return;
+    if (!owner || !hasPeerCopy(owner.account, message)) return;
     const { account, commandId, correlationId, at } = event.metadata as unknown as CommandMeta;
     await this.record(message, delivery, { account, device, commandId, commandType: 'SendMessage', correlationId, causationId: commandId, at });
   }

@@ -2,7 +2,7 @@ import { accountDecider, type AccountCommand } from '../../domain/account-decide
 import type { AccountEvent, SessionEvent } from '../../domain/events.js';
 import { markScopeOf, type MarkScope, type UnreadMode } from '../../domain/events.js';
 import { accountStream } from '../../domain/identity.js';
-import type { Delivery, Message } from '../../domain/message.js';
+import { hasPeerCopy, type Delivery, type Message } from '../../domain/message.js';
 import { sessionDecider, type SessionCommand } from '../../domain/session-decider.js';
 import type { SessionRef } from '../../domain/session-ref.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
@@ -77,7 +77,7 @@ export class HandlerContext {
    * key, so whichever of the two comes second is a no-op.
    */
   async peersHave(step: StepResult<SessionEvent>, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> {
-    const own = recorded.filter(({ message }) => message.scene === 'p2p' && message.from === meta.account && message.to !== meta.account);
+    const own = recorded.filter(({ message }) => hasPeerCopy(meta.account, message));
     if (own.length === 0) return;
     // the reactor follows MessageSent events only: it can report on a step whose one event is one
     if (step.position && step.events.length === 1 && step.events[0]!.type === 'MessageSent') return this.parts.peers.waitFor(step.position);
