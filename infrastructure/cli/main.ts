@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { PACKAGE_VERSION } from '../version.js';
 import { history, rebuild, sessions } from './audit-commands.js';
 import { botDemo } from './bot-demo-command.js';
 import type { CliCommand } from './command.js';
@@ -23,11 +23,7 @@ Run 'session-ledger <command> --help' for a command's options.
   --help        print this help`;
 }
 
-function version(): string {
-  // dist/infrastructure/cli/main.js → the package root, in a checkout and in an installed package
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
-}
+const version = (): string => PACKAGE_VERSION;
 
 const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
 

@@ -5,9 +5,9 @@ import { jsonLogger, type Logger } from '../http/logger.js';
 import { createService, openServiceLedger } from '../http/server.js';
 import type { Ledger } from '../../application/api/ledger.js';
 import { GetLocalSessions } from '../../application/read/session-queries.js';
-import { storeOf, UsageError } from './options.js';
+import { noMore, storeOf, UsageError } from './options.js';
 
-export const SERVE_USAGE = 'session-ledger serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--demo]';
+const SERVE_USAGE = 'session-ledger serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--demo]';
 
 function port(raw: string | undefined): number {
   const env = process.env['PORT'];
@@ -23,7 +23,7 @@ function port(raw: string | undefined): number {
  */
 export async function serve(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' }, store: { type: 'string' }, demo: { type: 'boolean' } } });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${SERVE_USAGE}`);
+  noMore(positionals, 0, `usage: ${SERVE_USAGE}`);
   const listenPort = port(values.port);
   const storeUrl = storeOf(values);
   const logger = jsonLogger();

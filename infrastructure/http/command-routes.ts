@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as C from '../../application/write/commands/index.js';
-import { ValidationError } from '../../application/errors.js';
+import { CommandRejectedError, ValidationError } from '../../application/errors.js';
 import type { Principal } from './auth.js';
 import { HttpError } from './errors.js';
 import { addRoute } from './openapi.js';
@@ -51,7 +51,7 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
 function outcomeOf(error: unknown): string {
   if (error instanceof ValidationError) return 'invalid';
   if (error instanceof HttpError) return error.status === 403 ? 'forbidden' : 'invalid';
-  return (error as Error)?.name === 'CommandRejectedError' ? 'rejected' : 'error';
+  return error instanceof CommandRejectedError ? 'rejected' : 'error';
 }
 
 /** POST /v1/commands/<CommandName>: validated by the bus, answered once the read models reflect it. */

@@ -32,7 +32,9 @@ export function opsRoutes(app: FastifyInstance, ctx: ServiceContext, state: { re
     method: 'GET', url: '/metrics', summary: 'Prometheus metrics', auth: false,
     handler: async (_req, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
   });
-  addRoute(app, ctx.docs, { method: 'GET', url: '/openapi.json', summary: 'this document', auth: false, handler: async () => openApiDocument(ctx.docs, state.version) });
+  // the routes are all added before the service listens: the document is built once, on first request
+  let doc: object | undefined;
+  addRoute(app, ctx.docs, { method: 'GET', url: '/openapi.json', summary: 'this document', auth: false, handler: async () => (doc ??= openApiDocument(ctx.docs, state.version)) });
   const assets = inboxAssets();
   for (const [url, asset] of Object.entries(assets)) {
     addRoute(app, ctx.docs, {

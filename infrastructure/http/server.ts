@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -13,6 +12,7 @@ import { errorBody, HttpError, toHttpError } from './errors.js';
 import { LiveFeeds, type LiveOptions } from './live-feed.js';
 import { liveRoutes } from './live-routes.js';
 import { jsonLogger, type Logger } from './logger.js';
+import { PACKAGE_VERSION } from '../version.js';
 import { ServiceMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limit.js';
@@ -50,7 +50,7 @@ export interface Service {
   close(): Promise<void>;
 }
 
-const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = PACKAGE_VERSION;
 
 /** A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured. */
 export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now, logger?: Logger): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
