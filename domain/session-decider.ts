@@ -17,10 +17,6 @@ export type SessionCommand =
 
 export type Decision = readonly SessionEvent[] | DomainRejection;
 
-export function isRejection(decision: Decision): decision is DomainRejection {
-  return decision instanceof DomainRejection;
-}
-
 function inSession(state: SessionState, message: Message): boolean {
   return SessionRef.fromMessage(state.account, message).id === state.sessionId;
 }

@@ -23,7 +23,15 @@ export interface CreateLedgerOptions {
 
 export const DEFAULT_STORE = 'sqlite:./data/ledger.sqlite';
 
+/**
+ * The event store a URL names, reading every event in today's schema (older ones upcast), so the
+ * ledger, the service and the command line's rebuild all see the same shapes.
+ */
 export async function openStore(url: string): Promise<EventStore> {
+  return new UpcastingEventStore(await openAdapter(url));
+}
+
+async function openAdapter(url: string): Promise<EventStore> {
   if (url === 'memory') {
     const { MemoryEventStore } = await import('./store/memory/memory-store.js');
     return new MemoryEventStore();
@@ -49,7 +57,7 @@ export async function openStore(url: string): Promise<EventStore> {
 /** The composition root: a ledger on the chosen store, its read models caught up. */
 export async function createLedger(options: CreateLedgerOptions = {}): Promise<Ledger> {
   const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
-  const store = new UpcastingEventStore(await openStore(url));
+  const store = await openStore(url);
   try {
     return await Ledger.open({
       store,

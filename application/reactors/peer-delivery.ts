@@ -93,7 +93,7 @@ export class PeerDelivery {
       if (this.stopping) throw error; // closing: the subscription ends here, the next start resumes
       const failure = error instanceof PeerDeliveryError ? error : new PeerDeliveryError(String(error), error);
       const { message } = event.data as MessageSentEvent['data'];
-      this.deadLetters.set(letterKey(message), { stream: event.streamName, revision: event.revision.toString() });
+      this.deadLetters.set(messageKey(message), { stream: event.streamName, revision: event.revision.toString() });
       this.failed.set(positionKey(event.position), failure);
       // Only a send still waiting reads its failure, right away: keep the recent ones.
       if (this.failed.size > FAILURES_KEPT) this.failed.delete(this.failed.keys().next().value!);
@@ -129,7 +129,7 @@ export class PeerDelivery {
     const command = { type: 'RecordMessages', device, messages: [{ message, delivery }] } as const;
     // Its own command id, from the message: the peer's own commands can never collide with it.
     const deliveryMeta: CommandMeta = {
-      commandId: `peer-delivery:${letterKey(message)}`, commandType: 'PeerDelivery',
+      commandId: `peer-delivery:${messageKey(message)}`, commandType: 'PeerDelivery',
       correlationId: meta.correlationId, causationId: meta.commandId, account: meta.account, device: meta.device, at: meta.at,
     };
     for (let backoff = 50; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
@@ -139,7 +139,7 @@ export class PeerDelivery {
         // may not be in the read models yet (on stores that project from a subscription): wait for
         // the peer stream's last event, which is at or after that append.
         await this.readModels.waitFor(position ?? (await this.lastPosition(peer.stream)));
-        this.deadLetters.delete(letterKey(message));
+        this.deadLetters.delete(messageKey(message));
         return;
       } catch (error) {
         // Waiting helps only while the store is unreachable, and only until the ledger closes.
@@ -197,10 +197,6 @@ interface DeadLetter {
   readonly stream: string;
   /** bigint as a string, for JSON */
   readonly revision: string;
-}
-
-function letterKey(message: Message): string {
-  return messageKey(message);
 }
 
 function positionKey(p: Position): string {

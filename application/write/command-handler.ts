@@ -15,8 +15,6 @@ export interface CommandStep<C, E extends Event, S> {
   readonly decider: Decider<C, E, S>;
   readonly command: C;
   readonly meta: CommandMeta;
-  /** names the step within the command; default the decider command's type */
-  readonly step?: string;
 }
 
 export interface StepResult<E> {
@@ -40,7 +38,7 @@ const CACHE_LIMIT = 20_000;
 const MESSAGE_EVENTS = new Set(['MessageReceived', 'MessageSent']);
 
 /** One key per (command, stream, step): command ids need only be unique per account, device and command type. */
-export function idempotencyKey(meta: CommandMeta, stream: string, step: string): string {
+function idempotencyKey(meta: CommandMeta, stream: string, step: string): string {
   return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]), NAMESPACE);
 }
 
@@ -69,8 +67,9 @@ export class CommandHandler {
     return this.lanes.run(step.stream, () => this.attempt(step));
   }
 
-  private async attempt<C, E extends Event, S>({ stream, decider, command, meta, step }: CommandStep<C, E, S>): Promise<StepResult<E>> {
-    const key = idempotencyKey(meta, stream, step ?? (command as { type: string }).type);
+  private async attempt<C, E extends Event, S>({ stream, decider, command, meta }: CommandStep<C, E, S>): Promise<StepResult<E>> {
+    // the step is named by the decider command's type: one key per (command, stream, step)
+    const key = idempotencyKey(meta, stream, (command as { type: string }).type);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { entry, cached } = await this.load(stream, decider);
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).

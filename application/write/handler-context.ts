@@ -57,8 +57,8 @@ export class HandlerContext {
   }
 
   /** Decides and appends a session command, and resolves once the read models include its events. */
-  async session(ref: SessionRef, command: SessionCommand, meta: CommandMeta, step?: string): Promise<StepResult<SessionEvent>> {
-    const result = await this.parts.handler.handle({ stream: ref.stream, decider: sessionDecider(ref), command, meta, ...(step !== undefined && { step }) });
+  async session(ref: SessionRef, command: SessionCommand, meta: CommandMeta): Promise<StepResult<SessionEvent>> {
+    const result = await this.parts.handler.handle({ stream: ref.stream, decider: sessionDecider(ref), command, meta });
     await this.parts.readModels.waitFor(result.position);
     return result;
   }

@@ -40,7 +40,7 @@ function fromV1(type: string, data: Data): Data {
 const STEPS: readonly ((type: string, data: Data) => Data)[] = [fromV0, fromV1];
 
 /** The schema an event was written with: metadata.schemaVersion, absent in schema 0. */
-export function schemaVersionOf(event: Pick<RecordedEvent, 'metadata'>): number {
+function schemaVersionOf(event: Pick<RecordedEvent, 'metadata'>): number {
   const version = event.metadata?.['schemaVersion'];
   return typeof version === 'number' ? version : 0;
 }

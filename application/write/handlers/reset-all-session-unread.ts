@@ -14,5 +14,5 @@ export const resetAllSessionUnread = defineCommand([ResetAllSessionUnread], asyn
   const chosen = events.flatMap((e) => (e.type === 'AllSessionUnreadReset' ? e.data.sessionIds : []));
   const refs = chosen.map((id) => SessionRef.fromId(c.account, id)).filter((ref): ref is SessionRef => ref !== null);
   await Promise.all(refs.map((ref) => ctx.session(ref, { type: 'ResetUnread', device: meta.device, scope }, meta)));
-  return [...chosen];
+  return chosen;
 });

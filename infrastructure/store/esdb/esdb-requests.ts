@@ -32,11 +32,3 @@ export function serverFilter(
   return excludeSystemEvents({ checkpointReached });
 }
 
-/** A read's maxCount, checked: a bad one is refused with what to pass instead. */
-export function countLimit(maxCount: number | undefined): number {
-  if (maxCount === undefined) return Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(maxCount) || maxCount < 0) {
-    throw new RangeError(`maxCount ${maxCount} is not a non-negative integer: pass a count like 100, or omit it`);
-  }
-  return maxCount;
-}

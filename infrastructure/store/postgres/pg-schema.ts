@@ -19,7 +19,7 @@ import type pg from 'pg';
  * `visible_from` is the revision before which a soft delete hid the stream's events
  * (EventStoreDB's truncate-before); the events themselves stay in the log.
  */
-export const POSITION_SHIFT = 20;
+const POSITION_SHIFT = 20;
 /** the most events one transaction can write: the index must fit below the shifted id */
 export const MAX_EVENTS_PER_TRANSACTION = 2 ** POSITION_SHIFT;
 

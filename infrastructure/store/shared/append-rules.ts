@@ -83,7 +83,7 @@ export function validateAppend(stream: string, events: readonly EventToAppend[],
   }
 }
 
-export function validateTarget(stream: string, expected: ExpectedRevision): void {
+function validateTarget(stream: string, expected: ExpectedRevision): void {
   if (typeof stream !== 'string' || stream === '') throw new TypeError('the stream name is empty: name the stream');
   if (typeof expected === 'bigint' && expected < 0n) {
     throw new RangeError(`expected revision ${expected} for ${stream} is negative: use 'no_stream' for a stream without events`);

@@ -39,7 +39,8 @@ export function logRange(options: ReadAllOptions): LogRange {
   return { forwards, bound, limit: countLimit(options.maxCount) };
 }
 
-function countLimit(maxCount: number | undefined): number {
+/** A read's maxCount, checked: a bad one is refused with what to pass instead. */
+export function countLimit(maxCount: number | undefined): number {
   if (maxCount === undefined) return Number.POSITIVE_INFINITY;
   if (!Number.isInteger(maxCount) || maxCount < 0) throw new RangeError(`maxCount ${maxCount} is not a non-negative integer: pass a count like 100, or omit it`);
   return maxCount;
