@@ -1,44 +1,16 @@
-import type { Logger } from '../ports/logger.js';
-import { WARNING_LOGGER } from './warning-logger.js';
-import { asyncScheduler, EMPTY, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { EMPTY, Subject, type Observable } from 'rxjs';
+import { deepCopy } from './deep-copy.js';
 import { StreamClosedError, StreamOverflowError, StreamTimeoutError, type StreamCloseReason } from './errors.js';
 import { isPromiseLike, type MaybePromise } from './promise-like.js';
+import { ReaderQueue, type MessageFilter, type Reader } from './reader-queue.js';
+import { StreamSettings, type MessageStreamOptions } from './stream-settings.js';
 
-/** Decides whether get() takes a message; it sees the original object and must not change it. */
-export type MessageFilter<T> = (message: T) => MaybePromise<boolean>;
+export type { MessageFilter } from './reader-queue.js';
+export { checkBufferSize, DEFAULT_BUFFER_SIZE, StreamSettings, type MessageStreamOptions } from './stream-settings.js';
 
 export interface GetOptions {
   /** ms; without it (or with Infinity) get() waits until a message passes or the stream closes */
   readonly timeout?: number;
-}
-
-export interface MessageStreamOptions {
-  /** most messages kept while nobody reads (M3.3); default 1000 */
-  readonly bufferSize?: number;
-  /** runs get() timeouts; tests may pass a virtual-time scheduler */
-  readonly scheduler?: SchedulerLike;
-  /** told about every dropped-oldest overflow; without it the error is logged */
-  readonly onOverflow?: (error: StreamOverflowError) => void;
-  /** where an overflow goes without `onOverflow`; default: a Node process warning */
-  readonly logger?: Logger;
-  /** called once when the stream closes, whatever the reason */
-  readonly onClose?: (reason: StreamCloseReason) => void;
-}
-
-export const DEFAULT_BUFFER_SIZE = 1000;
-
-export function checkBufferSize(bufferSize: number, where: string): number {
-  if (!Number.isSafeInteger(bufferSize) || bufferSize < 1) {
-    throw new RangeError(`${where}: bufferSize must be a whole number of messages >= 1, got ${String(bufferSize)}`);
-  }
-  return bufferSize;
-}
-
-interface Reader<T> {
-  readonly filter: MessageFilter<T> | undefined;
-  readonly resolve: (message: T) => void;
-  readonly reject: (error: unknown) => void;
-  timer: Subscription | undefined;
 }
 
 /** A message whose offer waits on an async filter; later messages wait behind it. */
@@ -51,16 +23,12 @@ interface Offer<T> {
 
 /**
  * Ion.js's MessageStream on plain data: an ordered, bounded buffer served to get() callers in
- * call order. The engine writes with push(); a handler reads with get().
+ * call order. The engine writes with push(); a handler reads with get(). A message that finds a
+ * reader waiting goes straight to it; the buffer exists only while messages wait.
  */
-export class MessageStream<T> {
-  private readonly bufferSize: number;
-  private readonly scheduler: SchedulerLike;
-  private readonly onOverflow: ((error: StreamOverflowError) => void) | undefined;
-  private readonly logger: Logger;
-  private readonly onClose: ((reason: StreamCloseReason) => void) | undefined;
-  private buffer: T[] = [];
-  private readers: Reader<T>[] = [];
+export class MessageStream<T> extends ReaderQueue<T> {
+  private readonly settings: StreamSettings;
+  private buffer: T[] | undefined;
   private offer: Offer<T> | undefined;
   private wasting = false;
   private wasteEpoch = 0;
@@ -69,11 +37,8 @@ export class MessageStream<T> {
   private entering: Subject<T> | undefined;
 
   constructor(options: MessageStreamOptions = {}) {
-    this.bufferSize = checkBufferSize(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 'MessageStream');
-    this.scheduler = options.scheduler ?? asyncScheduler;
-    this.onOverflow = options.onOverflow;
-    this.logger = options.logger ?? WARNING_LOGGER;
-    this.onClose = options.onClose;
+    super();
+    this.settings = options instanceof StreamSettings ? options : new StreamSettings(options);
   }
 
   /** Why the stream closed, or undefined while it is open. */
@@ -92,19 +57,7 @@ export class MessageStream<T> {
 
   /** messages buffered, waiting for a get() */
   get size(): number {
-    return this.buffer.length + (this.offer ? 1 : 0);
-  }
-
-  /** get() calls still waiting */
-  get pendingGets(): number {
-    return this.readers.length;
-  }
-
-  /** get() timeouts still armed */
-  get pendingTimers(): number {
-    let timers = 0;
-    for (const reader of this.readers) if (reader.timer) timers++;
-    return timers;
+    return (this.buffer?.length ?? 0) + (this.offer ? 1 : 0);
   }
 
   /** Every message entering the stream, wasted ones included (M3.7); completes when the stream closes. */
@@ -119,30 +72,20 @@ export class MessageStream<T> {
    * are consumed and dropped; with `timeout` the promise rejects with StreamTimeoutError and the
    * reader is gone, so the next message stays for the next get() (M3.6).
    */
-  get(filter?: MessageFilter<T>, options: GetOptions = {}): Promise<T> {
-    if (this.closedBy !== undefined) return Promise.reject(new StreamClosedError(this.closedBy));
-    const { timeout } = options;
-    if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-      return Promise.reject(new RangeError(`get(): timeout must be a number of ms >= 0, got ${String(timeout)}`));
-    }
-    if (filter !== undefined && typeof filter !== 'function') {
-      return Promise.reject(new TypeError('get(): filter must be a function (message) => boolean'));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const reader: Reader<T> = { filter, resolve, reject, timer: undefined };
-      this.readers.push(reader);
-      this.pump();
-      if (timeout !== undefined && timeout !== Infinity && this.readers.includes(reader)) {
-        reader.timer = this.scheduler.schedule(() => this.expire(reader, timeout), timeout);
-      }
-    });
+  get(filter?: MessageFilter<T>, options?: GetOptions): Promise<T> {
+    return this.read(filter, options, false);
+  }
+
+  /** get(), resolving a deep copy of the message (ctx.get, M3.1); the copy is made only on delivery. */
+  getCopy(filter?: MessageFilter<T>, options?: GetOptions): Promise<T> {
+    return this.read(filter, options, true);
   }
 
   /** Drops what is buffered and every later message until keep() (M3.4); pending get()s keep waiting. */
   waste(): void {
     this.wasting = true;
     this.wasteEpoch++;
-    this.buffer = [];
+    this.buffer = undefined;
     this.pump();
   }
 
@@ -171,10 +114,15 @@ export class MessageStream<T> {
     if (this.closedBy !== undefined || this.ending) return;
     this.entering?.next(message);
     if (this.wasting) return;
-    this.buffer.push(message);
-    if (this.buffer.length > this.bufferSize) {
-      const dropped = this.buffer.shift();
-      this.reportOverflow(new StreamOverflowError(this.bufferSize, dropped));
+    if (this.head !== undefined && this.offer === undefined && !this.buffer?.length) {
+      this.present(message, this.wasteEpoch, undefined); // a reader waits: no buffering
+      return;
+    }
+    const buffer = (this.buffer ??= []);
+    buffer.push(message);
+    if (buffer.length > this.settings.bufferSize) {
+      const dropped = buffer.shift();
+      this.reportOverflow(new StreamOverflowError(this.settings.bufferSize, dropped));
     }
     this.pump();
   }
@@ -191,47 +139,73 @@ export class MessageStream<T> {
   close(reason: StreamCloseReason): void {
     if (this.closedBy !== undefined) return;
     this.closedBy = reason;
-    this.buffer = [];
+    this.buffer = undefined;
     this.offer = undefined;
-    const readers = this.readers;
-    this.readers = [];
-    for (const reader of readers) {
-      reader.timer?.unsubscribe();
-      reader.reject(new StreamClosedError(reason));
-    }
+    this.settleAll((reader) => reader.reject(new StreamClosedError(reason)));
     this.entering?.complete();
-    this.onClose?.(reason);
+    this.whenClosed(reason);
+  }
+
+  /** Called once, when the stream closes; the engine's streams release their id here. */
+  protected whenClosed(reason: StreamCloseReason): void {
+    this.settings.onClose?.(reason);
+  }
+
+  private read(filter: MessageFilter<T> | undefined, options: GetOptions | undefined, copy: boolean): Promise<T> {
+    if (this.closedBy !== undefined) return Promise.reject(new StreamClosedError(this.closedBy));
+    const timeout = options?.timeout;
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+      return Promise.reject(new RangeError(`get(): timeout must be a number of ms >= 0, got ${String(timeout)}`));
+    }
+    if (filter !== undefined && typeof filter !== 'function') {
+      return Promise.reject(new TypeError('get(): filter must be a function (message) => boolean'));
+    }
+    if (filter === undefined && this.head === undefined && this.offer === undefined && this.buffer?.length) {
+      // the next buffered message is this get()'s: no reader to queue
+      const message = this.buffer.shift() as T;
+      this.pump();
+      return copy ? copied(message) : Promise.resolve(message);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const reader: Reader<T> = { filter, resolve, reject, copy, timer: undefined, next: undefined, queued: true };
+      this.enqueue(reader);
+      this.pump();
+      if (timeout !== undefined && timeout !== Infinity && reader.queued) {
+        reader.timer = this.settings.scheduler.schedule(() => this.expire(reader, timeout), timeout);
+      }
+    });
   }
 
   /** Serves buffered messages to waiting readers, in order, until one side runs out. */
   private pump(): void {
-    while (this.closedBy === undefined && this.offer === undefined && this.readers.length > 0 && this.buffer.length > 0) {
-      const message = this.buffer.shift() as T;
-      this.present({ message, wasteEpoch: this.wasteEpoch, declined: new Set() });
+    while (this.closedBy === undefined && this.offer === undefined && this.head !== undefined && this.buffer?.length) {
+      this.present(this.buffer.shift() as T, this.wasteEpoch, undefined);
     }
-    if (this.ending && this.closedBy === undefined && this.offer === undefined && this.buffer.length === 0) {
+    if (this.ending && this.closedBy === undefined && this.offer === undefined && !this.buffer?.length) {
       this.close('end');
     }
   }
 
   /**
    * Offers a message to the readers in call order; the first whose filter passes takes it. An async
-   * filter parks the offer until its verdict, so later messages cannot overtake it.
+   * filter parks the offer until its verdict, so later messages cannot overtake it. `declined` (made
+   * only once a filter says no) holds the readers that refused it already.
    */
-  private present(offer: Offer<T>): void {
-    for (const reader of this.readers) {
+  private present(message: T, wasteEpoch: number, declined: Set<Reader<T>> | undefined): void {
+    for (let reader = this.head; reader; reader = reader.next) {
       // a filter may free() or waste() the stream: the message then has nowhere to go
-      if (this.closedBy !== undefined || offer.wasteEpoch !== this.wasteEpoch) return;
-      if (offer.declined.has(reader)) continue;
+      if (this.closedBy !== undefined || wasteEpoch !== this.wasteEpoch) return;
+      if (declined?.has(reader)) continue;
       let verdict: MaybePromise<boolean>;
       try {
-        verdict = reader.filter ? reader.filter(offer.message) : true;
+        verdict = reader.filter ? reader.filter(message) : true;
       } catch (error) {
         this.settle(reader);
         reader.reject(error);
-        return this.present(offer);
+        return this.present(message, wasteEpoch, declined);
       }
       if (isPromiseLike(verdict)) {
+        const offer: Offer<T> = { message, wasteEpoch, declined: declined ?? new Set() };
         this.offer = offer;
         verdict.then(
           (passed) => this.decided(offer, reader, { passed: Boolean(passed) }),
@@ -239,58 +213,65 @@ export class MessageStream<T> {
         );
         return;
       }
-      if (verdict) return this.deliver(reader, offer.message);
-      offer.declined.add(reader);
+      if (verdict) return this.deliver(reader, message);
+      (declined ??= new Set()).add(reader);
     }
     // Nobody decided (all readers left): the message waits for the next get() instead of vanishing.
-    if (offer.declined.size === 0 && this.closedBy === undefined && offer.wasteEpoch === this.wasteEpoch) {
-      this.buffer.unshift(offer.message);
+    if (!declined?.size && this.closedBy === undefined && wasteEpoch === this.wasteEpoch) {
+      (this.buffer ??= []).unshift(message);
     }
   }
 
   private decided(offer: Offer<T>, reader: Reader<T>, outcome: { passed: boolean } | { error: unknown }): void {
     if (this.offer !== offer) return; // the stream closed meanwhile
     this.offer = undefined;
-    const present = this.readers.includes(reader);
-    if (offer.wasteEpoch !== this.wasteEpoch) {
+    const { message, wasteEpoch, declined } = offer;
+    if (wasteEpoch !== this.wasteEpoch) {
       // waste() ran while the filter decided: the message was in the stream, so it goes too
-    } else if (!present) {
-      this.present(offer); // the reader timed out: its late verdict does not count
+    } else if (!reader.queued) {
+      this.present(message, wasteEpoch, declined); // the reader timed out: its late verdict does not count
     } else if ('error' in outcome) {
       this.settle(reader);
       reader.reject(outcome.error);
-      this.present(offer);
+      this.present(message, wasteEpoch, declined);
     } else if (outcome.passed) {
-      this.deliver(reader, offer.message);
+      this.deliver(reader, message);
     } else {
-      offer.declined.add(reader);
-      this.present(offer);
+      declined.add(reader);
+      this.present(message, wasteEpoch, declined);
     }
     this.pump();
   }
 
   private deliver(reader: Reader<T>, message: T): void {
     this.settle(reader);
-    reader.resolve(message);
+    if (!reader.copy) return reader.resolve(message);
+    let copy: T;
+    try {
+      copy = deepCopy(message);
+    } catch (error) {
+      return reader.reject(error);
+    }
+    reader.resolve(copy);
   }
 
   private expire(reader: Reader<T>, timeout: number): void {
-    if (!this.readers.includes(reader)) return;
+    if (!reader.queued) return;
     reader.timer = undefined;
     this.settle(reader);
     reader.reject(new StreamTimeoutError(timeout));
   }
 
-  /** Removes a reader and disarms its timer: nothing of a finished get() stays behind (M9.2, M9.5). */
-  private settle(reader: Reader<T>): void {
-    const index = this.readers.indexOf(reader);
-    if (index >= 0) this.readers.splice(index, 1);
-    reader.timer?.unsubscribe();
-    reader.timer = undefined;
-  }
-
   private reportOverflow(error: StreamOverflowError): void {
-    if (this.onOverflow) this.onOverflow(error);
-    else this.logger.warn(error.message, { error });
+    if (this.settings.onOverflow) this.settings.onOverflow(error);
+    else this.settings.logger.warn(error.message, { error });
+  }
+}
+
+function copied<T>(message: T): Promise<T> {
+  try {
+    return Promise.resolve(deepCopy(message));
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

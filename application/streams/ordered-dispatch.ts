@@ -1,23 +1,25 @@
 import { isPromiseLike, type MaybePromise } from './promise-like.js';
 
-type Task = () => MaybePromise<void>;
-
 /**
- * One task at a time per key, in submission order (M9.4); keys never wait on each other. A task
- * that finishes synchronously costs no microtask hop.
+ * One task at a time per key, in submission order (M9.4); keys never wait on each other. A task that
+ * finishes synchronously costs no allocation: a key holds a queue only while its task waits on a
+ * promise, or while a task re-entrantly submits work for its own key (which then waits behind it).
  */
-export class KeyedSerialQueue<K> {
-  private readonly queues = new Map<K, Task[]>();
+export class KeyedSerialQueue<K, I> {
+  private readonly queues = new Map<K, I[]>();
+  /** keys whose task runs synchronously right now (innermost last) */
+  private readonly running: K[] = [];
   private tasks = 0;
 
   constructor(
+    private readonly task: (key: K, input: I) => MaybePromise<void>,
     private readonly onError: (error: unknown) => void,
     private readonly onIdle: () => void,
   ) {}
 
   /** keys with work queued or running */
   get size(): number {
-    return this.queues.size;
+    return this.queues.size + this.running.length;
   }
 
   /** tasks queued or running, over all keys */
@@ -25,16 +27,16 @@ export class KeyedSerialQueue<K> {
     return this.tasks;
   }
 
-  run(key: K, task: Task): void {
+  run(key: K, input: I): void {
     this.tasks++;
     const queue = this.queues.get(key);
     if (queue) {
-      queue.push(task);
-      return;
+      queue.push(input);
+    } else if (this.running.includes(key)) {
+      this.queues.set(key, [input]); // re-entrant: runs after the task of this key now running
+    } else {
+      this.runNow(key, input);
     }
-    const fresh = [task];
-    this.queues.set(key, fresh);
-    this.drain(key, fresh);
   }
 
   /** Drops queued work; a task already running finishes on its own. */
@@ -46,39 +48,60 @@ export class KeyedSerialQueue<K> {
     this.queues.clear();
   }
 
-  private drain(key: K, queue: Task[]): void {
+  private runNow(key: K, input: I): void {
+    this.running.push(key);
+    let outcome: MaybePromise<void>;
+    try {
+      outcome = this.task(key, input);
+    } catch (error) {
+      outcome = undefined;
+      this.onError(error);
+    } finally {
+      this.running.pop();
+    }
+    let queue = this.queues.get(key);
+    if (isPromiseLike(outcome)) {
+      if (!queue) this.queues.set(key, (queue = []));
+      return this.await(key, queue, outcome);
+    }
+    this.tasks--;
+    if (queue) return this.drain(key, queue);
+    if (this.size === 0) this.onIdle();
+  }
+
+  private await(key: K, queue: I[], outcome: PromiseLike<void>): void {
+    outcome.then(
+      () => {
+        this.tasks--;
+        this.drain(key, queue);
+      },
+      (error: unknown) => {
+        this.tasks--;
+        this.onError(error);
+        this.drain(key, queue);
+      },
+    );
+  }
+
+  private drain(key: K, queue: I[]): void {
     while (queue.length > 0) {
-      const task = queue.shift() as Task;
+      const input = queue.shift() as I;
       let outcome: MaybePromise<void>;
       try {
-        outcome = task();
+        outcome = this.task(key, input);
       } catch (error) {
         this.tasks--;
         this.onError(error);
         continue;
       }
-      if (isPromiseLike(outcome)) {
-        outcome.then(
-          () => {
-            this.tasks--;
-            this.drain(key, queue);
-          },
-          (error: unknown) => {
-            this.tasks--;
-            this.onError(error);
-            this.drain(key, queue);
-          },
-        );
-        return;
-      }
+      if (isPromiseLike(outcome)) return this.await(key, queue, outcome);
       this.tasks--;
     }
     // the entry stays while tasks run, so a re-entrant run() queues behind instead of overtaking
     if (this.queues.get(key) === queue) this.queues.delete(key);
-    if (this.queues.size === 0) this.onIdle();
+    if (this.size === 0) this.onIdle();
   }
 }
-
 interface Entry<I, R> {
   readonly input: I;
   settled: boolean;

@@ -1,12 +1,13 @@
 import type { Logger } from '../ports/logger.js';
 import { WARNING_LOGGER } from './warning-logger.js';
-import { asyncScheduler, Observable, Subject, takeUntil, type SchedulerLike } from 'rxjs';
-import type { Message } from '../../domain/message.js';
+import { asyncScheduler, Observable, Subject, takeUntil } from 'rxjs';
+import { deepCopy } from './deep-copy.js';
 import { StreamClosedError } from './errors.js';
+import type { HandlerStream } from './handler-stream.js';
 import { BUILT_IN_IDENTIFIERS } from './identifiers.js';
-import { checkBufferSize, DEFAULT_BUFFER_SIZE, MessageStream } from './message-stream.js';
 import { isPromiseLike } from './promise-like.js';
-import { SessionManager, type HandlerKind, type Registration, type Run, type RunHost } from './session-manager.js';
+import { SessionManager, type HandlerKind, type RunHost } from './session-manager.js';
+import { checkBufferSize, StreamSettings } from './stream-settings.js';
 import type {
   IdOf,
   IncomingMessage,
@@ -31,10 +32,11 @@ export class SessionEngine {
   private readonly logger: Logger;
   private readonly stop$ = new Subject<void>();
   private readonly managers = new Map<string, SessionManager>();
-  private readonly streams = new Set<MessageStream<Message>>();
+  /** the managers' values, walked per message without an iterator */
+  private readonly managerList: SessionManager[] = [];
   private readonly replyFunction: ReplyFunction | undefined;
-  private readonly bufferSize: number;
-  private readonly scheduler: SchedulerLike;
+  /** every stream's settings, unless its registration sets its own bufferSize */
+  private readonly settings: StreamSettings;
   private readonly host: RunHost;
   private handlers = 0;
   private idleWaiters: (() => void)[] = [];
@@ -51,15 +53,12 @@ export class SessionEngine {
     if (options.reply !== undefined && typeof options.reply !== 'function') {
       throw new TypeError('new SessionEngine({ reply }): reply must be a function (ctx, text) => Promise');
     }
-    this.bufferSize = checkBufferSize(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 'new SessionEngine');
-    this.replyFunction = options.reply;
-    this.scheduler = options.scheduler ?? asyncScheduler;
     this.logger = options.logger ?? WARNING_LOGGER;
+    this.settings = this.streamSettings(options.bufferSize, 'new SessionEngine', options.scheduler ?? asyncScheduler);
+    this.replyFunction = options.reply;
     this.errors$ = this.errors.asObservable();
     this.host = this.makeHost();
-    for (const [name, idOf] of Object.entries(BUILT_IN_IDENTIFIERS)) {
-      this.managers.set(name, new SessionManager(name, idOf, this.host));
-    }
+    for (const [name, idOf] of Object.entries(BUILT_IN_IDENTIFIERS)) this.addManager(name, idOf);
     const source$ = options.source$;
     new Observable<IncomingMessage>((subscriber) => source$.subscribe(subscriber))
       .pipe(takeUntil(this.stop$))
@@ -106,7 +105,8 @@ export class SessionEngine {
         throw new TypeError('useSession(trigger, options)(handler): handler must be a function (ctx) => unknown');
       }
       if (this.isClosed) throw new Error('useSession: this SessionEngine is closed; create a new one');
-      return manager.register({ trigger, handler, kind, bufferSize, instances: new Map(), retired: false });
+      const settings = bufferSize === undefined ? this.settings : this.streamSettings(bufferSize, 'useSession', this.settings.scheduler);
+      return manager.register({ trigger, handler, kind, settings, instances: new Map(), retired: false });
     };
   }
 
@@ -121,7 +121,7 @@ export class SessionEngine {
     if (this.managers.has(name)) {
       throw new Error(`createSessionManager: a session manager named '${name}' exists already; pick another name`);
     }
-    this.managers.set(name, new SessionManager(name, idOf, this.host));
+    this.addManager(name, idOf);
   }
 
   /** Stops reading source$, closes every stream (pending get()s reject), completes errors$. */
@@ -130,8 +130,8 @@ export class SessionEngine {
     this.isClosed = true;
     this.stop$.next();
     this.stop$.complete();
-    for (const manager of this.managers.values()) manager.clear();
-    for (const stream of [...this.streams]) stream.close('close');
+    for (const manager of this.managerList) manager.clear();
+    for (const stream of this.openStreams()) stream.close('close');
     this.errors.complete();
     this.notifyIdle();
   }
@@ -150,14 +150,33 @@ export class SessionEngine {
     let pendingGets = 0;
     let timers = 0;
     let buffered = 0;
-    for (const stream of this.streams) {
+    const streams = this.openStreams();
+    for (const stream of streams) {
       pendingGets += stream.pendingGets;
       timers += stream.pendingTimers;
       buffered += stream.size;
     }
     let routing = 0;
-    for (const manager of this.managers.values()) routing += manager.inFlight;
-    return { handlers: this.handlers, streams: this.streams.size, pendingGets, timers, buffered, routing };
+    for (const manager of this.managerList) routing += manager.inFlight;
+    return { handlers: this.handlers, streams: streams.length, pendingGets, timers, buffered, routing };
+  }
+
+  private addManager(name: string, idOf: IdOf): void {
+    const manager = new SessionManager(name, idOf, this.host);
+    this.managers.set(name, manager);
+    this.managerList.push(manager);
+  }
+
+  private streamSettings(bufferSize: number | undefined, where: string, scheduler: StreamSettings['scheduler']): StreamSettings {
+    if (bufferSize !== undefined) checkBufferSize(bufferSize, where);
+    return new StreamSettings({ bufferSize, scheduler, onOverflow: (error) => this.report(error) }, where);
+  }
+
+  /** Every open stream: each is registered as running in its manager until it closes. */
+  private openStreams(): HandlerStream[] {
+    const streams: HandlerStream[] = [];
+    for (const manager of this.managerList) streams.push(...manager.streams());
+    return streams;
   }
 
   private accept(incoming: IncomingMessage): void {
@@ -165,12 +184,13 @@ export class SessionEngine {
       this.report(new TypeError('source$ emitted a value that is not { message, account }; it was skipped'));
       return;
     }
-    for (const manager of this.managers.values()) manager.accept(incoming);
+    const managers = this.managerList;
+    for (let i = 0; i < managers.length; i++) managers[i]!.accept(incoming);
   }
 
   private isIdle(): boolean {
     if (this.handlers > 0) return false;
-    for (const manager of this.managers.values()) if (manager.busy) return false;
+    for (const manager of this.managerList) if (manager.busy) return false;
     return true;
   }
 
@@ -188,9 +208,9 @@ export class SessionEngine {
 
   private checkDrained(): void {
     if (!this.sourceDone || this.drained || this.isClosed) return;
-    for (const manager of this.managers.values()) if (manager.busy) return;
+    for (const manager of this.managerList) if (manager.busy) return;
     this.drained = true;
-    for (const stream of [...this.streams]) stream.end();
+    for (const stream of this.openStreams()) stream.end();
   }
 
   private makeHost(): RunHost {
@@ -199,7 +219,6 @@ export class SessionEngine {
       get closed() {
         return engine.isClosed;
       },
-      prepare: (registration, release) => this.prepare(registration, release),
       start: (run, incoming) => this.start(run, incoming),
       report: (error) => this.report(error),
       idle: () => {
@@ -209,26 +228,12 @@ export class SessionEngine {
     };
   }
 
-  private prepare(registration: Registration, release: () => void): Run {
-    const stream: MessageStream<Message> = new MessageStream<Message>({
-      bufferSize: registration.bufferSize ?? this.bufferSize,
-      scheduler: this.scheduler,
-      onOverflow: (error) => this.report(error),
-      onClose: () => {
-        this.streams.delete(stream);
-        release();
-      },
-    });
-    this.streams.add(stream);
-    return { registration, stream };
-  }
-
-  private start(run: Run, incoming: IncomingMessage): void {
+  private start(run: HandlerStream, incoming: IncomingMessage): void {
     this.handlers++;
     let outcome: unknown;
     try {
-      const ctx = this.contextOf(run.stream, incoming);
-      if (this.drained) run.stream.end();
+      const ctx = this.contextOf(run, incoming);
+      if (this.drained) run.end();
       outcome = run.registration.handler(ctx);
     } catch (error) {
       this.finish(run, { error });
@@ -244,9 +249,9 @@ export class SessionEngine {
     }
   }
 
-  private finish(run: Run, failure?: { error: unknown }): void {
+  private finish(run: HandlerStream, failure?: { error: unknown }): void {
     this.handlers--;
-    const { stream } = run;
+    const stream = run;
     // A handler ended by an override, close() or the end of source$ usually throws its stream's
     // StreamClosedError: that is how it learns it was ended, not a fault to report.
     const endedByEngine =
@@ -258,12 +263,12 @@ export class SessionEngine {
     this.notifyIdle();
   }
 
-  private contextOf(stream: MessageStream<Message>, incoming: IncomingMessage): SessionContext {
+  private contextOf(stream: HandlerStream, incoming: IncomingMessage): SessionContext {
     const ctx: SessionContext = {
-      message: structuredClone(incoming.message),
+      message: deepCopy(incoming.message),
       account: incoming.account,
       stream,
-      get: (filter, options) => stream.get(filter, options).then((message) => structuredClone(message)),
+      get: (filter, options) => stream.getCopy(filter, options),
       reply: (text) => this.reply(ctx, text),
     };
     return ctx;

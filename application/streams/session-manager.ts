@@ -1,50 +1,34 @@
-import type { Message } from '../../domain/message.js';
-import type { MessageStream } from './message-stream.js';
+import type { IncomingMessage, IdOf, Unregister } from './types.js';
+import { HandlerStream, type HandlerKind, type Registration, type Releaser } from './handler-stream.js';
 import { InOrder, KeyedSerialQueue } from './ordered-dispatch.js';
 import { isPromiseLike, type MaybePromise } from './promise-like.js';
-import type { IdOf, IncomingMessage, SessionHandler, Trigger, Unregister } from './types.js';
 
-export type HandlerKind = 'normal' | 'override' | 'concurrent';
-
-export interface Registration {
-  readonly trigger: Trigger;
-  readonly handler: SessionHandler;
-  readonly kind: HandlerKind;
-  readonly bufferSize: number | undefined;
-  /** concurrent handlers only: the running instance per id (M2.3) */
-  readonly instances: Map<string, Run>;
-  /** unregistered: triggers nothing; a concurrent one still feeds its running instances */
-  retired: boolean;
-}
-
-/** One running handler instance and the stream feeding it. */
-export interface Run {
-  readonly registration: Registration;
-  readonly stream: MessageStream<Message>;
-}
+export type { HandlerKind, Registration } from './handler-stream.js';
 
 /** What a manager needs from its engine. */
 export interface RunHost {
   readonly closed: boolean;
-  /** makes the run's stream; `release` is called once, when that stream closes */
-  prepare(registration: Registration, release: () => void): Run;
   /** calls the handler; its return or throw frees the stream (M2.6) */
-  start(run: Run, incoming: IncomingMessage): void;
+  start(run: HandlerStream, incoming: IncomingMessage): void;
   report(error: unknown): void;
   /** the manager has no message left in flight */
   idle(): void;
 }
 
+type Verdicts = ReadonlyMap<Registration, boolean>;
+const NO_VERDICTS: Verdicts = new Map();
+const NONE: readonly Registration[] = [];
+
 /** Ion.js's single + concurrent session managers for one identifier generator. */
-export class SessionManager {
+export class SessionManager implements Releaser {
   /** normal and override handlers in registration order: the last matching wins (M2.2) */
   private readonly singles: Registration[] = [];
   private readonly overrides: Registration[] = [];
   private readonly concurrents: Registration[] = [];
   /** the running normal handler per id (M2.1) */
-  private readonly running = new Map<string, Run>();
+  private readonly running = new Map<string, HandlerStream>();
   private readonly ids: InOrder<IncomingMessage, string | undefined>;
-  private readonly routing: KeyedSerialQueue<string>;
+  private readonly routing: KeyedSerialQueue<string, IncomingMessage>;
 
   constructor(
     readonly name: string,
@@ -56,7 +40,7 @@ export class SessionManager {
       if (!this.busy) host.idle();
     };
     this.ids = new InOrder((incoming, id) => this.dispatch(incoming, id), report, idle);
-    this.routing = new KeyedSerialQueue(report, idle);
+    this.routing = new KeyedSerialQueue((id, incoming) => this.route(incoming, id), report, idle);
   }
 
   get busy(): boolean {
@@ -66,6 +50,13 @@ export class SessionManager {
   /** messages waiting for their id or for their turn in their id's queue */
   get inFlight(): number {
     return this.ids.size + this.routing.pending;
+  }
+
+  /** Every open stream of this manager's handlers. */
+  streams(): HandlerStream[] {
+    const streams = [...this.running.values()];
+    for (const registration of this.concurrents) streams.push(...registration.instances.values());
+    return streams;
   }
 
   register(registration: Registration): Unregister {
@@ -79,15 +70,12 @@ export class SessionManager {
     };
   }
 
-  private forget(registration: Registration): void {
-    for (const list of this.listsOf(registration.kind)) {
-      const index = list.indexOf(registration);
-      if (index >= 0) list.splice(index, 1);
-    }
-  }
-
-  /** Names the message (ids of one generator keep the source order, even when async) and routes it. */
+  /**
+   * Names the message (ids of one generator keep the source order, even when async) and routes it.
+   * A manager no handler uses (none registered, none running, nothing in flight) does no work at all.
+   */
   accept(incoming: IncomingMessage): void {
+    if (this.singles.length === 0 && this.concurrents.length === 0 && this.running.size === 0 && !this.busy) return;
     let id: MaybePromise<string | undefined>;
     try {
       id = this.idOf(incoming);
@@ -102,6 +90,20 @@ export class SessionManager {
   clear(): void {
     this.ids.clear();
     this.routing.clear();
+  }
+
+  /** A handler's stream closed (M9.3: a replaced one releases the id only while it still holds it). */
+  release(run: HandlerStream): void {
+    if (run.table.get(run.id) === run) run.table.delete(run.id);
+    const { registration } = run;
+    if (registration.retired && registration.instances.size === 0) this.forget(registration);
+  }
+
+  private forget(registration: Registration): void {
+    for (const list of this.listsOf(registration.kind)) {
+      const index = list.indexOf(registration);
+      if (index >= 0) list.splice(index, 1);
+    }
   }
 
   private listsOf(kind: HandlerKind): Registration[][] {
@@ -121,16 +123,21 @@ export class SessionManager {
 
   private dispatch(incoming: IncomingMessage, id: string | undefined): void {
     if (id === undefined || id === null) return;
-    const key = String(id);
     // per-id order: an async trigger check finishes before the next message of the id is looked at
-    this.routing.run(key, () => this.route(incoming, key));
+    this.routing.run(String(id), incoming);
   }
 
   /**
    * Judges the triggers that can matter for this message, then acts in one synchronous step on the
-   * state as it is then (a stream freed while a trigger was judged is seen, and judged for).
+   * state as it is then (a stream freed while a trigger was judged is seen, and judged for). With no
+   * trigger to judge (a running handler's id, no override or concurrent one waiting), it only delivers.
    */
   private route(incoming: IncomingMessage, id: string): MaybePromise<void> {
+    if (this.host.closed) return;
+    const running = this.running.get(id);
+    if ((running ? this.overrides : this.singles).length === 0 && !this.hasConcurrentToJudge(id, NO_VERDICTS)) {
+      return this.act(incoming, id, running, NONE, NO_VERDICTS);
+    }
     const verdicts = new Map<Registration, boolean>();
     const step = (): MaybePromise<void> => {
       for (;;) {
@@ -140,9 +147,7 @@ export class SessionManager {
         const unjudged: Registration[] = [];
         for (const registration of singles) if (!verdicts.has(registration)) unjudged.push(registration);
         for (const registration of this.concurrents) {
-          if (!registration.retired && !registration.instances.has(id) && !verdicts.has(registration)) {
-            unjudged.push(registration);
-          }
+          if (this.toJudge(registration, id, verdicts)) unjudged.push(registration);
         }
         if (unjudged.length === 0) return this.act(incoming, id, running, singles, verdicts);
         const judging = this.judge(unjudged, incoming, verdicts);
@@ -150,6 +155,15 @@ export class SessionManager {
       }
     };
     return step();
+  }
+
+  private toJudge(registration: Registration, id: string, verdicts: Verdicts): boolean {
+    return !registration.retired && !registration.instances.has(id) && !verdicts.has(registration);
+  }
+
+  private hasConcurrentToJudge(id: string, verdicts: Verdicts): boolean {
+    for (const registration of this.concurrents) if (this.toJudge(registration, id, verdicts)) return true;
+    return false;
   }
 
   private judge(
@@ -187,9 +201,9 @@ export class SessionManager {
   private act(
     incoming: IncomingMessage,
     id: string,
-    running: Run | undefined,
+    running: HandlerStream | undefined,
     singles: readonly Registration[],
-    verdicts: ReadonlyMap<Registration, boolean>,
+    verdicts: Verdicts,
   ): void {
     let winner: Registration | undefined;
     for (let i = singles.length - 1; i >= 0 && !winner; i--) {
@@ -197,27 +211,23 @@ export class SessionManager {
     }
     if (winner) {
       // M2.4: only an override can win while a normal handler runs; it takes the id over
-      running?.stream.close('override');
+      running?.close('override');
       this.launch(winner, incoming, this.running, id);
     } else {
-      running?.stream.push(incoming.message); // M2.1
+      running?.push(incoming.message); // M2.1
     }
     for (const registration of this.concurrents) {
       const instance = registration.instances.get(id);
-      if (instance) instance.stream.push(incoming.message);
+      if (instance) instance.push(incoming.message);
       else if (verdicts.get(registration) && !registration.retired) {
         this.launch(registration, incoming, registration.instances, id);
       }
     }
   }
 
-  private launch(registration: Registration, incoming: IncomingMessage, table: Map<string, Run>, id: string): void {
+  private launch(registration: Registration, incoming: IncomingMessage, table: Map<string, HandlerStream>, id: string): void {
     if (this.host.closed) return; // a handler may close the engine while a message is being acted on
-    const run: Run = this.host.prepare(registration, () => {
-      // M9.3: a replaced handler's stream releases the id only while it still holds it
-      if (table.get(id) === run) table.delete(id);
-      if (registration.retired && registration.instances.size === 0) this.forget(registration);
-    });
+    const run = new HandlerStream(registration, id, table, this);
     table.set(id, run);
     this.host.start(run, incoming);
   }

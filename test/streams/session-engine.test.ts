@@ -385,6 +385,7 @@ describe('SessionEngine (STREAMS.md M1, M2, M4.1)', () => {
       t.engine.createSessionManager('broken', () => {
         throw new Error('bad id');
       });
+      t.engine.useSession(() => true, { identifier: 'broken' })(forever); // a manager no handler uses names nothing
       t.engine.useSession(async () => {
         throw new Error('bad trigger');
       })(forever);
