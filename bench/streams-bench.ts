@@ -1,11 +1,14 @@
 /**
  * Routing throughput and idle-handler memory of the message streams (STREAMS.md).
- * Run: npx tsc -p tsconfig.json && node --expose-gc dist/bench/streams-bench.js
+ * Run: npx tsc -p tsconfig.json && node --expose-gc dist/bench/streams-bench.js [runs]
+ * With `runs` (default 1) it repeats the whole measure and prints each figure's median, with the
+ * floor (bare RxJS fan-out with a Map lookup, bench/baselines.ts) measured in the same run.
  */
 import { pathToFileURL } from 'node:url';
 import { Subject } from 'rxjs';
 import type { Message } from '../domain/message.js';
 import { SessionEngine, type IncomingMessage } from '../application/streams/index.js';
+import { rxjsFanOut } from './baselines.js';
 
 export interface StreamsBenchOptions {
   /** live idle handlers, each waiting in get(); default 10,000 */
@@ -136,6 +139,24 @@ export async function run(options: StreamsBenchOptions = {}): Promise<StreamsBen
   };
 }
 
+interface Measured {
+  readonly result: StreamsBenchResult;
+  /** the floor's rate and memory, measured right after the engine in the same process */
+  readonly floorPerSecond: number;
+  readonly floorBytes: number;
+}
+
+async function measure(): Promise<Measured> {
+  const result = await run();
+  const floor = rxjsFanOut(result.handlers, result.delivered.messages);
+  return { result, floorPerSecond: Math.round(floor.rate.perSecond), floorBytes: Math.round(floor.bytesPerSubscriber) };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 function print(result: StreamsBenchResult): void {
   const rate = (f: LoopFigures) => `${f.messagesPerSecond.toLocaleString('en-US')} msg/s (${f.messages} in ${f.ms} ms)`;
   console.log(`streams bench, ${result.handlers} idle handlers`);
@@ -147,7 +168,26 @@ function print(result: StreamsBenchResult): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run().then(print, (error: unknown) => {
+  const runs = Math.max(1, Math.min(9, Number(process.argv[2] ?? 1) || 1));
+  (async () => {
+    const all: Measured[] = [];
+    for (let i = 0; i < runs; i++) {
+      const m = await measure();
+      print(m.result);
+      const ratio = m.result.delivered.messagesPerSecond / m.floorPerSecond;
+      console.log(`  floor (RxJS fan-out + Map):          ${m.floorPerSecond.toLocaleString('en-US')} msg/s, ${m.floorBytes} B/subscriber; ratio ${ratio.toFixed(3)}`);
+      all.push(m);
+    }
+    if (runs > 1) {
+      const of = (f: (m: Measured) => number) => median(all.map(f));
+      const ratios = all.map((m) => m.result.delivered.messagesPerSecond / m.floorPerSecond);
+      console.log(`medians of ${runs}: delivered ${of((m) => m.result.delivered.messagesPerSecond).toLocaleString('en-US')} msg/s, ` +
+        `unrelated ${of((m) => m.result.unrelated.messagesPerSecond).toLocaleString('en-US')} msg/s, ` +
+        `baseline ${of((m) => m.result.baseline.messagesPerSecond).toLocaleString('en-US')} msg/s, ` +
+        `${of((m) => m.result.bytesPerIdleHandler)} B/handler; floor ${of((m) => m.floorPerSecond).toLocaleString('en-US')} msg/s, ` +
+        `${of((m) => m.floorBytes)} B/subscriber; same-run ratio ${median(ratios).toFixed(3)}`);
+    }
+  })().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
   });

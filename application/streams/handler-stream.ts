@@ -16,6 +16,8 @@ export interface Registration {
   readonly instances: Map<string, HandlerStream>;
   /** unregistered: triggers nothing; a concurrent one still feeds its running instances */
   retired: boolean;
+  /** the session manager it is registered with, told when one of its streams closes */
+  readonly owner: Releaser;
 }
 
 /** Told once when a handler's stream closes. */
@@ -24,21 +26,19 @@ export interface Releaser {
 }
 
 /**
- * One running handler instance: its stream, and where it is registered as running (its `table`
- * under `id`), so closing it releases the id with no closure kept per instance.
+ * One running handler instance: its stream, its registration and the id it runs for, so closing it
+ * releases the id with no closure kept per instance.
  */
 export class HandlerStream extends MessageStream<Message> {
   constructor(
     readonly registration: Registration,
     readonly id: string,
-    readonly table: Map<string, HandlerStream>,
-    private readonly owner: Releaser,
   ) {
     super(registration.settings);
   }
 
   protected override whenClosed(reason: StreamCloseReason): void {
     super.whenClosed(reason);
-    this.owner.release(this);
+    this.registration.owner.release(this);
   }
 }

@@ -106,7 +106,7 @@ export class SessionEngine {
       }
       if (this.isClosed) throw new Error('useSession: this SessionEngine is closed; create a new one');
       const settings = bufferSize === undefined ? this.settings : this.streamSettings(bufferSize, 'useSession', this.settings.scheduler);
-      return manager.register({ trigger, handler, kind, settings, instances: new Map(), retired: false });
+      return manager.register({ trigger, handler, kind, settings, instances: new Map(), retired: false, owner: manager });
     };
   }
 
@@ -228,11 +228,23 @@ export class SessionEngine {
     };
   }
 
+  /**
+   * Calls the handler with its context (M1.1). The context's functions and the handler's completion
+   * callbacks are made in this one scope, so they share one closure context per handler.
+   */
   private start(run: HandlerStream, incoming: IncomingMessage): void {
     this.handlers++;
     let outcome: unknown;
+    // declared out of the try block: a block-scoped ctx would cost the closures a second context
+    let ctx: SessionContext;
     try {
-      const ctx = this.contextOf(run, incoming);
+      ctx = {
+        message: deepCopy(incoming.message),
+        account: incoming.account,
+        stream: run,
+        get: (filter, options) => run.getCopy(filter, options),
+        reply: (text) => this.reply(ctx, text),
+      };
       if (this.drained) run.end();
       outcome = run.registration.handler(ctx);
     } catch (error) {
@@ -261,17 +273,6 @@ export class SessionEngine {
     stream.free();
     if (failure && !endedByEngine) this.report(failure.error);
     this.notifyIdle();
-  }
-
-  private contextOf(stream: HandlerStream, incoming: IncomingMessage): SessionContext {
-    const ctx: SessionContext = {
-      message: deepCopy(incoming.message),
-      account: incoming.account,
-      stream,
-      get: (filter, options) => stream.getCopy(filter, options),
-      reply: (text) => this.reply(ctx, text),
-    };
-    return ctx;
   }
 
   private reply(ctx: SessionContext, text: string): Promise<unknown> {
