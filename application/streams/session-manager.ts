@@ -17,18 +17,22 @@ export interface RunHost {
 
 type Verdicts = ReadonlyMap<Registration, boolean>;
 const NO_VERDICTS: Verdicts = new Map();
-const NONE: readonly Registration[] = [];
 
 /** Ion.js's single + concurrent session managers for one identifier generator. */
 export class SessionManager implements Releaser {
-  /** normal and override handlers in registration order: the last matching wins (M2.2) */
-  private readonly singles: Registration[] = [];
-  private readonly overrides: Registration[] = [];
-  private readonly concurrents: Registration[] = [];
+  /**
+   * normal and override handlers in registration order: the last matching wins (M2.2). The lists
+   * are replaced, never changed, so a route holds a snapshot while triggers run.
+   */
+  private singles: readonly Registration[] = [];
+  private overrides: readonly Registration[] = [];
+  private concurrents: readonly Registration[] = [];
   /** the running normal handler per id (M2.1) */
   private readonly running = new Map<string, HandlerStream>();
   private readonly ids: InOrder<IncomingMessage, string | undefined>;
   private readonly routing: KeyedSerialQueue<string, IncomingMessage>;
+  /** changes with every register and forget, so a route can tell that its lists stayed the same */
+  private version = 0;
 
   constructor(
     readonly name: string,
@@ -61,7 +65,7 @@ export class SessionManager implements Releaser {
 
   /** Registers with this manager; the registration's `owner` must be this manager. */
   register(registration: Registration): Unregister {
-    for (const list of this.listsOf(registration.kind)) list.push(registration);
+    this.update(registration.kind, (list) => [...list, registration]);
     return () => {
       if (registration.retired) return;
       registration.retired = true;
@@ -102,25 +106,18 @@ export class SessionManager implements Releaser {
   }
 
   private forget(registration: Registration): void {
-    for (const list of this.listsOf(registration.kind)) {
-      const index = list.indexOf(registration);
-      if (index >= 0) list.splice(index, 1);
-    }
+    this.update(registration.kind, (list) => list.filter((r) => r !== registration));
   }
 
-  private listsOf(kind: HandlerKind): Registration[][] {
-    switch (kind) {
-      case 'normal':
-        return [this.singles];
-      case 'override':
-        return [this.singles, this.overrides];
-      case 'concurrent':
-        return [this.concurrents];
-      default: {
-        const never: never = kind;
-        throw new Error(`unknown handler kind ${String(never)}`);
-      }
+  /** Replaces the lists a registration of `kind` is in (overrides are singles too). */
+  private update(kind: HandlerKind, change: (list: readonly Registration[]) => readonly Registration[]): void {
+    this.version++;
+    if (kind === 'concurrent') {
+      this.concurrents = change(this.concurrents);
+      return;
     }
+    this.singles = change(this.singles);
+    if (kind === 'override') this.overrides = change(this.overrides);
   }
 
   private dispatch(incoming: IncomingMessage, id: string | undefined): void {
@@ -137,10 +134,50 @@ export class SessionManager implements Releaser {
   private route(incoming: IncomingMessage, id: string): MaybePromise<void> {
     if (this.host.closed) return;
     const running = this.running.get(id);
-    if ((running ? this.overrides : this.singles).length === 0 && !this.hasConcurrentToJudge(id, NO_VERDICTS)) {
-      return this.act(incoming, id, running, NONE, NO_VERDICTS);
+    const singles = running ? this.overrides : this.singles;
+    if (this.hasConcurrentToJudge(id, NO_VERDICTS)) return this.routeJudged(incoming, id, new Map());
+    if (singles.length === 0) return this.act(incoming, id, running, undefined, NO_VERDICTS);
+    return this.routeSingles(incoming, id, running, singles);
+  }
+
+  /**
+   * Only normal or override triggers to judge (`singles`, a snapshot): they are judged in order with
+   * no allocation while they answer synchronously and change nothing. An async verdict, or a trigger
+   * that changed the registrations or the running handler, hands what was judged to the general path.
+   */
+  private routeSingles(incoming: IncomingMessage, id: string, running: HandlerStream | undefined, singles: readonly Registration[]): MaybePromise<void> {
+    const version = this.version;
+    let passed: Registration[] | undefined;
+    for (let i = 0; i < singles.length; i++) {
+      const registration = singles[i]!;
+      let verdict: MaybePromise<boolean>;
+      try {
+        verdict = registration.trigger(incoming);
+      } catch (error) {
+        this.host.report(error);
+        continue;
+      }
+      if (isPromiseLike(verdict)) {
+        // as judge() does: the triggers after it are asked at once, and all verdicts awaited together
+        const verdicts = new Map<Registration, boolean>();
+        for (let j = 0; j < i; j++) verdicts.set(singles[j]!, passed?.includes(singles[j]!) === true);
+        const first = this.verdictOf(registration, verdict, verdicts);
+        const rest = this.judge(singles.slice(i + 1), incoming, verdicts);
+        return this.routeJudged(incoming, id, verdicts, rest ? Promise.all([first, rest]).then(() => undefined) : first);
+      }
+      if (verdict) (passed ??= []).push(registration);
+    }
+    if (this.version === version && this.running.get(id) === running && !this.hasConcurrentToJudge(id, NO_VERDICTS)) {
+      if (this.host.closed) return;
+      return this.act(incoming, id, running, passed?.[passed.length - 1], NO_VERDICTS);
     }
     const verdicts = new Map<Registration, boolean>();
+    for (const registration of singles) verdicts.set(registration, passed?.includes(registration) === true);
+    return this.routeJudged(incoming, id, verdicts);
+  }
+
+  /** The general path: judges until nothing is left to judge, waiting on async verdicts, then acts. */
+  private routeJudged(incoming: IncomingMessage, id: string, verdicts: Map<Registration, boolean>, waiting?: PromiseLike<void>): MaybePromise<void> {
     const step = (): MaybePromise<void> => {
       for (;;) {
         if (this.host.closed) return;
@@ -151,12 +188,12 @@ export class SessionManager implements Releaser {
         for (const registration of this.concurrents) {
           if (this.toJudge(registration, id, verdicts)) unjudged.push(registration);
         }
-        if (unjudged.length === 0) return this.act(incoming, id, running, singles, verdicts);
+        if (unjudged.length === 0) return this.act(incoming, id, running, lastPassing(singles, verdicts), verdicts);
         const judging = this.judge(unjudged, incoming, verdicts);
         if (judging) return judging.then(step);
       }
     };
-    return step();
+    return waiting ? waiting.then(step) : step();
   }
 
   private toJudge(registration: Registration, id: string, verdicts: Verdicts): boolean {
@@ -183,34 +220,30 @@ export class SessionManager implements Releaser {
         verdicts.set(registration, false);
         continue;
       }
-      if (!isPromiseLike(verdict)) {
-        verdicts.set(registration, Boolean(verdict));
-        continue;
-      }
-      (waits ??= []).push(
-        verdict.then(
-          (passed) => void verdicts.set(registration, Boolean(passed)),
-          (error: unknown) => {
-            this.host.report(error);
-            verdicts.set(registration, false);
-          },
-        ),
-      );
+      if (!isPromiseLike(verdict)) verdicts.set(registration, Boolean(verdict));
+      else (waits ??= []).push(this.verdictOf(registration, verdict, verdicts));
     }
     return waits && Promise.all(waits).then(() => undefined);
+  }
+
+  /** Records an async verdict when it comes; a rejected trigger is reported and counts as false. */
+  private verdictOf(registration: Registration, verdict: PromiseLike<boolean>, verdicts: Map<Registration, boolean>): PromiseLike<void> {
+    return verdict.then(
+      (passed) => void verdicts.set(registration, Boolean(passed)),
+      (error: unknown) => {
+        this.host.report(error);
+        verdicts.set(registration, false);
+      },
+    );
   }
 
   private act(
     incoming: IncomingMessage,
     id: string,
     running: HandlerStream | undefined,
-    singles: readonly Registration[],
+    winner: Registration | undefined,
     verdicts: Verdicts,
   ): void {
-    let winner: Registration | undefined;
-    for (let i = singles.length - 1; i >= 0 && !winner; i--) {
-      if (verdicts.get(singles[i]!)) winner = singles[i];
-    }
     if (winner) {
       // M2.4: only an override can win while a normal handler runs; it takes the id over
       running?.close('override');
@@ -236,4 +269,10 @@ export class SessionManager implements Releaser {
     table.set(id, run);
     this.host.start(run, incoming);
   }
+}
+
+/** M2.2: the last registered of `singles` whose trigger passed. */
+function lastPassing(singles: readonly Registration[], verdicts: Verdicts): Registration | undefined {
+  for (let i = singles.length - 1; i >= 0; i--) if (verdicts.get(singles[i]!)) return singles[i];
+  return undefined;
 }

@@ -165,6 +165,49 @@ describe('the message streams\' hot path keeps the M-rules (STREAMS.md M1-M3, M9
       expect(starts).to.equal(1);
     });
 
+    it('M2.2 sync verdicts judged before an async one count with it: the last registered matching handler wins', async () => {
+      const t = setup();
+      engine = t.engine;
+      const started: string[] = [];
+      const asked: string[] = [];
+      const gate = deferred<boolean>();
+      const trigger = (name: string, verdict: () => boolean | Promise<boolean>) => () => {
+        asked.push(name);
+        return verdict();
+      };
+      const handler = (name: string) => async () => void started.push(name);
+      t.engine.useSession(trigger('a', () => true))(handler('a'));
+      t.engine.useSession(trigger('b', () => gate.promise))(handler('b'));
+      t.engine.useSession(trigger('c', () => false))(handler('c'));
+      t.send(msg());
+      expect(asked).to.deep.equal(['a', 'b', 'c']); // all asked at once, as before the async one answers
+      gate.resolve(true);
+      await t.engine.whenIdle();
+      expect(started).to.deep.equal(['b']);
+      asked.length = 0;
+      t.send(msg({ from: 'bob' }));
+      await t.engine.whenIdle();
+      expect(asked).to.deep.equal(['a', 'b', 'c']);
+      expect(started).to.deep.equal(['b', 'b']);
+    });
+
+    it('M2.2 a handler registered by a trigger while the message is judged is judged for it too, and wins as the last', async () => {
+      const t = setup();
+      engine = t.engine;
+      const started: string[] = [];
+      let added = false;
+      t.engine.useSession(() => {
+        if (!added) {
+          added = true;
+          t.engine.useSession(() => true)(async () => void started.push('added'));
+        }
+        return true;
+      })(async () => void started.push('first'));
+      t.send(msg());
+      await t.engine.whenIdle();
+      expect(started).to.deep.equal(['added']);
+    });
+
     it('M9.4 the per-id queue runs a re-entrant task of the same key after the running one, another key at once', () => {
       const order: string[] = [];
       let idle = 0;
