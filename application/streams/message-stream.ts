@@ -166,14 +166,23 @@ export class MessageStream<T> extends ReaderQueue<T> {
       this.pump();
       return copy ? copied(message) : Promise.resolve(message);
     }
-    return new Promise<T>((resolve, reject) => {
-      const reader: Reader<T> = { filter, resolve, reject, copy, timer: undefined, next: undefined, queued: true };
+    const promise = new Promise<T>(capture);
+    const resolve = captured.resolve as (message: T) => void;
+    const reader: Reader<T> = { filter, resolve, reject: captured.reject, copy, timer: undefined, next: undefined, queued: true };
+    try {
       this.enqueue(reader);
       this.pump();
-      if (timeout !== undefined && timeout !== Infinity && reader.queued) {
-        reader.timer = this.settings.scheduler.schedule(() => this.expire(reader, timeout), timeout);
-      }
-    });
+      if (timeout !== undefined && timeout !== Infinity && reader.queued) this.arm(reader, timeout);
+    } catch (error) {
+      this.settle(reader);
+      reader.reject(error);
+    }
+    return promise;
+  }
+
+  /** Its own method, so read() makes no closure (nor closure context) when there is no timeout. */
+  private arm(reader: Reader<T>, timeout: number): void {
+    reader.timer = this.settings.scheduler.schedule(() => this.expire(reader, timeout), timeout);
   }
 
   /** Serves buffered messages to waiting readers, in order, until one side runs out. */
@@ -266,6 +275,16 @@ export class MessageStream<T> extends ReaderQueue<T> {
     if (this.settings.onOverflow) this.settings.onOverflow(error);
     else this.settings.logger.warn(error.message, { error });
   }
+}
+
+/**
+ * The executor every get() promise shares: the Promise constructor calls it synchronously, so the
+ * resolving functions are taken from `captured` right after, with no executor closure per get().
+ */
+const captured = { resolve: (_value: never) => {}, reject: (_error: unknown) => {} };
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 function copied<T>(message: T): Promise<T> {
