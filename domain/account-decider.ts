@@ -20,6 +20,8 @@ export type AccountCommand =
   /** S4.2: the caller checked that the session is in the device's list, and read its newest message time */
   | { readonly type: 'SetCurrent'; readonly device: string; readonly sessionId: string; readonly mark: number }
   | { readonly type: 'ClearCurrent'; readonly device: string }
+  /** S7.4: a delete of these sessions ends them where they are current (on `device` only, for a local delete) */
+  | { readonly type: 'EndDeletedCurrent'; readonly sessionIds: readonly string[]; readonly device?: string }
   /** S4.4: records the sessions a reset of all chose: those with unread, and the view's others */
   | { readonly type: 'ResetAllUnread'; readonly device: string; readonly sessionIds: readonly string[]; readonly alsoMarked: readonly string[] };
 
@@ -56,6 +58,12 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
     case 'ClearCurrent': {
       const sessionId = state.current.get(command.device);
       return sessionId === undefined ? [] : [{ type: 'CurrentSessionCleared', data: { sessionId, device: command.device } }];
+    }
+    case 'EndDeletedCurrent': {
+      const deleted = new Set(command.sessionIds);
+      return [...state.current]
+        .filter(([device, sessionId]) => deleted.has(sessionId) && (command.device === undefined || command.device === device))
+        .map(([device, sessionId]) => ({ type: 'CurrentSessionCleared', data: { sessionId, device } }));
     }
     case 'ResetAllUnread': {
       // An empty list changes nothing (S4.4), and records nothing.

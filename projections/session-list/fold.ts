@@ -1,8 +1,9 @@
 import type { AccountEvent, EventOfType, LedgerEvent, MarkScope, SessionEvent } from '../../domain/events.js';
 import { messageKey } from '../../domain/message.js';
+import { forgetLocal, stale } from './logins.js';
 import {
-  NO_POINT, isAfter, isShownByMessages, isVisible, laterOf, throughTime,
-  type AccountModel, type DeviceModel, type DeviceSessionModel, type Point, type SessionModel,
+  isAfter, isShownByMessages, isVisible, laterOf, throughTime,
+  type AccountModel, type DeviceModel, type Point, type SessionModel,
 } from './model.js';
 import { countsOn, effectiveMark, hasRecord, insertRecord, recount } from './unread.js';
 import type { ViewUpkeep } from './upkeep.js';
@@ -247,22 +248,6 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
   // The resets themselves follow on the session streams.
   AllSessionUnreadReset: () => [],
 };
-
-/** S7.7: a local change decided in an earlier login of the device, which a sync since has forgotten. */
-function stale(device: DeviceModel, login: number | undefined): boolean {
-  return login !== undefined && login < device.login;
-}
-
-/** S7.7: a sync on a device without a database starts its counts and local changes afresh. */
-function forgetLocal(view: DeviceSessionModel): void {
-  view.mark = NO_POINT;
-  view.batch = undefined;
-  view.hidden = false;
-  view.hiddenAt = NO_POINT;
-  view.insertedUpdateTime = undefined;
-  view.insertFloor = NO_POINT;
-  view.localCustom = undefined;
-}
 
 /**
  * After an event, one view's unread and index entry follow its visibility; returns the change to

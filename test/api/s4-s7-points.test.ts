@@ -131,6 +131,23 @@ onEachStore('S4 S7 deletion points, logins and removals through the API', ({ fx 
     expect(pcGone.values).to.have.length(2);
     expect(pcUpdates.values).to.deep.equal([]);
   });
+  it('S7.4 deleting a device\'s current session, by either delete, ends it there, recorded as CurrentSessionCleared; a revived session then counts', async () => {
+    const { ledger } = fx();
+    const pc = ledger.account('alice', { device: 'pc' });
+    const phone = ledger.account('alice', { device: 'phone' });
+    await pc.receiveMessage(p2p('bob', 'alice', 10));
+    await pc.receiveMessage(p2p('carol', 'alice', 10));
+    await pc.setCurrSession('p2p-bob');
+    await phone.setCurrSession('p2p-carol');
+    await pc.deleteLocalSession({ id: ['p2p-bob', 'p2p-carol'] });
+    expect([ledger.reader.currentSession('alice', 'pc'), ledger.reader.currentSession('alice', 'phone')]).to.deep.equal([undefined, 'p2p-carol']);
+    await pc.deleteSession({ scene: 'p2p', to: 'carol' });
+    expect(ledger.reader.currentSession('alice', 'phone')).to.equal(undefined);
+    const ended = async (sessionId: string) => (await ledger.history({ account: 'alice', sessionId })).flatMap((e) => (e.type === 'CurrentSessionCleared' ? [e.data.device] : []));
+    expect([await ended('p2p-bob'), await ended('p2p-carol')]).to.deep.equal([['pc'], ['phone']]);
+    await pc.receiveMessage(p2p('bob', 'alice', 11));
+    expect(await pc.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1 });
+  });
   it('S4.2 S10.1 setCurrSession of an id that is not a session id rejects with a ValidationError naming sessionId, and appends nothing', async () => {
     const { ledger } = fx();
     const pc = ledger.account('alice', { device: 'pc' });

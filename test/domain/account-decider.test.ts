@@ -48,6 +48,13 @@ describe('domain: account decider', () => {
     given([kiosk]).when({ type: 'StartSync', device: 'kiosk' }).then([{ type: 'DeviceSyncStarted', data: { device: 'kiosk' } }]);
     given([registered('pc'), current('p2p-bob')]).when({ type: 'StartSync', device: 'pc' }).then([]);
   });
+  it('S7.4 a delete ends the session where it is current: a server delete on every device, a local one on its device only', () => {
+    const both = [registered('pc'), registered('phone'), current('p2p-bob'), current('p2p-bob', 'phone')];
+    const cleared = (device: string): AccountEvent => ({ type: 'CurrentSessionCleared', data: { sessionId: 'p2p-bob', device } });
+    given(both).when({ type: 'EndDeletedCurrent', sessionIds: ['p2p-bob', 'p2p-carol'] }).then([cleared('pc'), cleared('phone')]);
+    given(both).when({ type: 'EndDeletedCurrent', sessionIds: ['p2p-bob'], device: 'phone' }).then([cleared('phone')]);
+    given(both).when({ type: 'EndDeletedCurrent', sessionIds: ['p2p-carol'] }).then([]);
+  });
   it('S10.3 registering again with the same options records nothing; other options are recorded', () => {
     given([registered('pc')]).when({ type: 'RegisterDevice', device: 'pc', options: {} }).then([]);
     given([registered('pc')]).when({ type: 'RegisterDevice', device: 'pc', options: { syncSessionUnread: true } }).then([registered('pc', true)]);
