@@ -20,8 +20,10 @@ export type AccountCommand =
   /** S4.2: the caller checked that the session is in the device's list, and read its newest message time */
   | { readonly type: 'SetCurrent'; readonly device: string; readonly sessionId: string; readonly mark: number }
   | { readonly type: 'ClearCurrent'; readonly device: string }
-  /** S4.4: records the sessions a reset of all chose */
-  | { readonly type: 'ResetAllUnread'; readonly device: string; readonly sessionIds: readonly string[] };
+  /** S7.4: a delete of these sessions ends them where they are current (on `device` only, for a local delete) */
+  | { readonly type: 'EndDeletedCurrent'; readonly sessionIds: readonly string[]; readonly device?: string }
+  /** S4.4: records the sessions a reset of all chose: those with unread, and the view's others */
+  | { readonly type: 'ResetAllUnread'; readonly device: string; readonly sessionIds: readonly string[]; readonly alsoMarked: readonly string[] };
 
 export function initialAccountState(account: string): AccountState {
   return { account, devices: new Map(), current: new Map() };
@@ -43,7 +45,10 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
     case 'StartSync': {
       const options = state.devices.get(command.device);
       if (!options || options.db) return []; // only modes C and D forget their counts at a sync
-      return [{ type: 'DeviceSyncStarted', data: { device: command.device } }];
+      // S7.7: a sync is a new login there: it ends the current session, recorded as in S4.2.
+      const current = state.current.get(command.device);
+      const started: AccountEvent = { type: 'DeviceSyncStarted', data: { device: command.device } };
+      return current === undefined ? [started] : [started, { type: 'CurrentSessionCleared', data: { sessionId: current, device: command.device } }];
     }
     case 'SetCurrent': {
       // Set again, it marks the session read again (S4.2).
@@ -54,9 +59,17 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
       const sessionId = state.current.get(command.device);
       return sessionId === undefined ? [] : [{ type: 'CurrentSessionCleared', data: { sessionId, device: command.device } }];
     }
-    case 'ResetAllUnread':
-      // Nothing unread changes nothing (S4.4), and records nothing.
-      return command.sessionIds.length === 0 ? [] : [{ type: 'AllSessionUnreadReset', data: { device: command.device, sessionIds: command.sessionIds } }];
+    case 'EndDeletedCurrent': {
+      const deleted = new Set(command.sessionIds);
+      return [...state.current]
+        .filter(([device, sessionId]) => deleted.has(sessionId) && (command.device === undefined || command.device === device))
+        .map(([device, sessionId]) => ({ type: 'CurrentSessionCleared', data: { sessionId, device } }));
+    }
+    case 'ResetAllUnread': {
+      // An empty list changes nothing (S4.4), and records nothing.
+      const { device, sessionIds, alsoMarked } = command;
+      return sessionIds.length + alsoMarked.length === 0 ? [] : [{ type: 'AllSessionUnreadReset', data: { device, sessionIds, alsoMarked } }];
+    }
     default: {
       const never: never = command;
       throw new Error(`unknown account command ${JSON.stringify(never)}`);

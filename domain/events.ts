@@ -24,7 +24,7 @@ export function markScopeOf(mode: UnreadMode): MarkScope {
 }
 
 /** The current version of every event's data shape; upcasters live in infrastructure. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const EventTypes = {
   MessageReceived: 'MessageReceived',
@@ -82,6 +82,8 @@ export type SessionResetEvent = Ev<'SessionReset', {
   readonly device: string;
   readonly scope: MarkScope;
   readonly mark: number;
+  /** S4.4: part of a resetAllSessionUnread, which tells a view only of sessions whose unread changed */
+  readonly all?: true;
 }>;
 /**
  * S4.2, on the account stream: the device's current session is now `sessionId` (any other stops
@@ -104,25 +106,46 @@ export type ReceiptReceivedEvent = Ev<'ReceiptReceived', {
   readonly reader: string;
   readonly msgReceiptTime: number;
 }>;
+/**
+ * S7.7: the device's login a local change was made in: the number of syncs the device had then
+ * (always 0 on a device with a database). A device without one forgets its local changes at its
+ * next sync. Absent in events older than schema 3: the change lasts.
+ */
+export type Login = number;
+
 export type SessionInsertedEvent = Ev<'SessionInserted', {
   readonly sessionId: string;
   readonly scene: Scene;
   readonly to: string;
   readonly device: string;
   readonly updateTime: number;
+  readonly login?: Login;
 }>;
 export type LocalCustomUpdatedEvent = Ev<'LocalCustomUpdated', {
   readonly sessionId: string;
   readonly device: string;
   readonly localCustom: string;
+  readonly login?: Login;
 }>;
+/**
+ * S7.5: where a deletion cuts the session's order. With `message` (the newest message's key), it is
+ * that message's place: every message recorded before the deletion at its time or earlier; a later
+ * one, even in the same millisecond, revives the session. Without it (a session with no message,
+ * cut at its updateTime, or a schema 2 event cut at the ledger clock), every message at `time` or earlier.
+ */
+export interface DeletionPoint {
+  readonly time: number;
+  readonly message?: string;
+}
 export type SessionDeletedEvent = Ev<'SessionDeleted', {
   readonly sessionId: string;
   readonly scope: 'local' | 'server';
   /** the device that deleted; a local delete affects only it */
   readonly device: string;
-  /** ledger clock at the deletion; messages at or before it never revive the session */
-  readonly at: number;
+  /** messages at or before it never revive the session (S7.4, S7.5) */
+  readonly point: DeletionPoint;
+  /** a local delete's login (S7.7) */
+  readonly login?: Login;
 }>;
 /** Mode C: the counting messages of a sync's offline batch, unread on that device (S4 table). */
 export type OfflineBatchSyncedEvent = Ev<'OfflineBatchSynced', {
@@ -146,7 +169,7 @@ export type DeviceRegisteredEvent = Ev<'DeviceRegistered', {
   readonly options: DeviceOptions;
   readonly mode: UnreadMode;
 }>;
-/** Modes C and D keep nothing across logins: a sync starts the device's counts afresh. */
+/** Modes C and D keep nothing across logins: a sync starts the device's counts and local changes afresh (S7.7). */
 export type DeviceSyncStartedEvent = Ev<'DeviceSyncStarted', {
   readonly device: string;
 }>;
@@ -154,7 +177,10 @@ export type DeviceSyncStartedEvent = Ev<'DeviceSyncStarted', {
 /** S4.4: the sessions a resetAllSessionUnread chose, so a retry resets the same ones. */
 export type AllSessionUnreadResetEvent = Ev<'AllSessionUnreadReset', {
   readonly device: string;
+  /** the sessions that had unread (what the call resolves) */
   readonly sessionIds: readonly string[];
+  /** the view's other sessions, whose marks move too (absent before schema 3) */
+  readonly alsoMarked?: readonly string[];
 }>;
 
 export type AccountEvent =

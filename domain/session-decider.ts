@@ -1,18 +1,20 @@
 import type { Decider } from './decider.js';
 import { DomainRejection } from './errors.js';
-import type { MarkScope, SessionEvent } from './events.js';
+import type { DeletionPoint, Login, MarkScope, SessionEvent } from './events.js';
 import { isCounting, isOutgoing, messageKey, type Delivery, type Message } from './message.js';
 import { SessionRef } from './session-ref.js';
-import { evolve, initialSessionState, isVisibleOn, type SessionState } from './session-state.js';
+import { evolve, holds, initialSessionState, isVisibleOn, markKey, type SessionState } from './session-state.js';
 
 /** What a session stream can be asked to do. */
 export type SessionCommand =
   | { readonly type: 'RecordMessages'; readonly device: string; readonly messages: readonly { readonly message: Message; readonly delivery: Delivery }[] }
-  | { readonly type: 'ResetUnread'; readonly device: string; readonly scope: MarkScope }
+  /** `all`: part of a reset of every session (S4.4), which moves only marks not at the newest message already */
+  | { readonly type: 'ResetUnread'; readonly device: string; readonly scope: MarkScope; readonly login?: Login; readonly all?: true }
   | { readonly type: 'RecordReceipt'; readonly reader: string; readonly msgReceiptTime: number }
-  | { readonly type: 'Insert'; readonly device: string; readonly updateTime: number }
-  | { readonly type: 'UpdateLocalCustom'; readonly device: string; readonly localCustom: string }
-  | { readonly type: 'Delete'; readonly scope: 'local' | 'server'; readonly device: string; readonly at: number }
+  | { readonly type: 'Insert'; readonly device: string; readonly updateTime: number; readonly login?: Login }
+  | { readonly type: 'UpdateLocalCustom'; readonly device: string; readonly localCustom: string; readonly login?: Login }
+  /** `login`: the deleting device's (local); `logins`: every device's, for the inserts that still hold (server) */
+  | { readonly type: 'Delete'; readonly scope: 'local' | 'server'; readonly device: string; readonly login?: Login; readonly logins?: ReadonlyMap<string, Login> }
   | { readonly type: 'SyncOfflineBatch'; readonly device: string; readonly messages: readonly Message[] };
 
 export type Decision = readonly SessionEvent[] | DomainRejection;
@@ -40,18 +42,52 @@ function recordMessages(state: SessionState, command: Extract<SessionCommand, { 
 }
 
 /**
- * The session aggregate's decisions. Pure: everything it needs (device, mark scope, the ledger
- * clock for deletions, the insert's update time) arrives in the command; the account is in the state.
+ * S7.5: the deletion point is the session's newest message when the delete is recorded; for a
+ * session with no message, its updateTime (the greatest of the inserts' `updateTimes` given). No
+ * point: there is nothing to delete.
+ */
+function deletionPoint(state: SessionState, updateTimes: readonly number[]): DeletionPoint | undefined {
+  if (state.newestTime !== undefined) return { time: state.newestTime, message: state.newestKey! };
+  return updateTimes.length > 0 ? { time: Math.max(...updateTimes) } : undefined;
+}
+
+function decideDelete(state: SessionState, { scope, device, login = 0, logins = new Map<string, Login>() }: Extract<SessionCommand, { type: 'Delete' }>): Decision {
+  let point: DeletionPoint | undefined;
+  if (scope === 'local') {
+    if (!isVisibleOn(state, device, login)) return []; // S7.3: unknown ids succeed
+    const inserted = state.insertedOn.get(device);
+    point = deletionPoint(state, holds(inserted, login) ? [inserted.value] : []);
+  } else {
+    // S7.4: gone from every list already (an insert on some device included), it changes nothing.
+    const shown = state.exists && !state.hiddenEverywhere;
+    const inserts = [...state.insertedOn].filter(([on, fact]) => holds(fact, logins.get(on) ?? 0)).map(([, fact]) => fact.value);
+    if (!shown && inserts.length === 0) return [];
+    point = deletionPoint(state, inserts);
+  }
+  if (!point) return [];
+  const data = { sessionId: state.sessionId, scope, device, point };
+  return [{ type: 'SessionDeleted', data: scope === 'local' ? { ...data, login } : data }];
+}
+
+function decideReset(state: SessionState, { device, scope, login = 0, all }: Extract<SessionCommand, { type: 'ResetUnread' }>): Decision {
+  if (!isVisibleOn(state, device, login)) return []; // S4.6
+  // S4.4: a mark at the newest message already has nothing to move to.
+  if (all && (state.messages === 0 || state.readUpTo.get(markKey(scope, device)) === state.messages)) return [];
+  const data = { sessionId: state.sessionId, device, scope, mark: state.newestTime ?? 0 };
+  return [{ type: 'SessionReset', data: all ? { ...data, all } : data }];
+}
+
+/**
+ * The session aggregate's decisions. Pure: everything it needs (device, its login, mark scope,
+ * the insert's update time) arrives in the command; the account is in the state.
  */
 export function decide(command: SessionCommand, state: SessionState): Decision {
   const sessionId = state.sessionId;
   switch (command.type) {
     case 'RecordMessages':
       return recordMessages(state, command);
-    case 'ResetUnread': {
-      if (!isVisibleOn(state, command.device)) return []; // S4.6
-      return [{ type: 'SessionReset', data: { sessionId, device: command.device, scope: command.scope, mark: state.newestTime ?? 0 } }];
-    }
+    case 'ResetUnread':
+      return decideReset(state, command);
     case 'RecordReceipt': {
       if (state.scene !== 'p2p') return new DomainRejection('ReceiptOnTeamSession', `read receipts exist for p2p sessions only, not for ${sessionId} (S5.2)`);
       if (!state.exists) return []; // S5.2: nothing to mark
@@ -59,30 +95,23 @@ export function decide(command: SessionCommand, state: SessionState): Decision {
       return [{ type: 'ReceiptReceived', data: { sessionId, reader: command.reader, msgReceiptTime: command.msgReceiptTime } }];
     }
     case 'Insert': {
-      if (isVisibleOn(state, command.device)) {
+      if (isVisibleOn(state, command.device, command.login ?? 0)) {
         return new DomainRejection('SessionAlreadyExists', `session ${sessionId} already exists in this list; insertLocalSession creates only missing sessions (S7.1)`);
       }
-      return [{ type: 'SessionInserted', data: { sessionId, scene: state.scene, to: state.to, device: command.device, updateTime: command.updateTime } }];
+      const { device, updateTime, login = 0 } = command;
+      return [{ type: 'SessionInserted', data: { sessionId, scene: state.scene, to: state.to, device, updateTime, login } }];
     }
     case 'UpdateLocalCustom':
-      if (!isVisibleOn(state, command.device)) return [];
-      return [{ type: 'LocalCustomUpdated', data: { sessionId, device: command.device, localCustom: command.localCustom } }];
-    case 'Delete': {
-      if (command.scope === 'local') {
-        const hiddenAt = state.hiddenOn.get(command.device);
-        const visible = isVisibleOn(state, command.device);
-        if (!visible && (hiddenAt === undefined || hiddenAt >= command.at)) return []; // S7.3: unknown ids succeed
-      } else if (state.hiddenEverywhere && (state.serverDeletedAt ?? -Infinity) >= command.at) {
-        return []; // deleted already, as late as this: nothing changes
-      }
-      // A server delete is recorded even before the session exists: older messages must not create it later (S7.4).
-      return [{ type: 'SessionDeleted', data: { sessionId, scope: command.scope, device: command.device, at: command.at } }];
-    }
+      if (!isVisibleOn(state, command.device, command.login ?? 0)) return [];
+      return [{ type: 'LocalCustomUpdated', data: { sessionId, device: command.device, localCustom: command.localCustom, login: command.login ?? 0 } }];
+    case 'Delete':
+      return decideDelete(state, command);
     case 'SyncOfflineBatch': {
-      const floor = state.serverDeletedAt ?? -Infinity;
+      // messages older than a server deletion's point never count (the fold checks the point exactly)
+      const floor = state.serverDeleted?.time ?? -Infinity;
       const keys = [...new Set(
         command.messages
-          .filter((m) => isCounting(state.account, m) && m.time > floor && inSession(state, m))
+          .filter((m) => isCounting(state.account, m) && m.time >= floor && inSession(state, m))
           .map(messageKey),
       )];
       return keys.length === 0 ? [] : [{ type: 'OfflineBatchSynced', data: { sessionId, device: command.device, keys } }];

@@ -59,11 +59,17 @@ export class DeviceView {
   readonly sessions$: Observable<Session[]>;
   /** S9 / S2.1: the seed's `onupdatesession`, one session each */
   readonly updates$: Observable<Session>;
+  /**
+   * The ids of sessions that left this view's list (S7.3, S7.4 deletes; S7.7 a sync that forgot a
+   * local insert), which the seed's callbacks do not tell: the HTTP live feed's `removed` events
+   */
+  readonly removed$: Observable<string>;
   /** resolves when the device is registered and its first `onsessions` was delivered */
   readonly ready: Promise<void>;
 
   private readonly sessionsSubject = new Subject<Session[]>();
   private readonly updatesSubject = new Subject<Session>();
+  private readonly removedSubject = new Subject<string>();
   private readonly syncing = new Map<string, Set<string>>();
   private readonly subscriptions: Subscription[] = [];
   private readonly stopListening: () => void;
@@ -84,6 +90,7 @@ export class DeviceView {
     this.logger = logger;
     this.sessions$ = this.sessionsSubject.asObservable();
     this.updates$ = this.updatesSubject.asObservable();
+    this.removed$ = this.removedSubject.asObservable();
     if (options.onsessions) this.subscriptions.push(this.sessions$.subscribe(guard(options.onsessions, logger)));
     if (options.onupdatesession) this.subscriptions.push(this.updates$.subscribe(guard(options.onupdatesession, logger)));
     this.stopListening = router.listen(account, this.device, (changes) => this.onChanges(changes));
@@ -115,15 +122,19 @@ export class DeviceView {
 
   private onChanges(changes: readonly CommandChange[]): void {
     const updated = new Set<string>();
+    const removed = new Set<string>();
     for (const change of changes) {
       const sync = change.commandId !== undefined ? this.syncing.get(change.commandId) : undefined;
-      if (sync) sync.add(change.sessionId);
+      if (change.removed) removed.add(change.sessionId);
+      else if (sync) sync.add(change.sessionId);
       else updated.add(change.sessionId);
     }
     for (const id of updated) {
       const session = this.reader().getSession(this.account, this.device, id);
       if (session) this.updatesSubject.next(session);
     }
+    // the read model is ahead of this batch when a later one revived the session: then it was not removed
+    for (const id of removed) if (!this.reader().getSession(this.account, this.device, id)) this.removedSubject.next(id);
   }
 
   /** Honours `done` too (S9); a `done` that throws is reported to the logger. */
@@ -262,6 +273,7 @@ export class DeviceView {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     this.sessionsSubject.complete();
     this.updatesSubject.complete();
+    this.removedSubject.complete();
     return ended;
   }
 }

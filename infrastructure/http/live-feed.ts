@@ -1,11 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
 import type { DeviceView, DeviceViewOptions } from '../../application/api/device-view.js';
-import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js';
+import type { Ledger } from '../../application/api/ledger.js';
 import { GetLocalSessions, GetTotalUnread } from '../../application/read/session-queries.js';
-import { SessionDeleted } from '../../domain/events.js';
-import { parseStream } from '../../domain/identity.js';
-import type { RecordedEvent } from '../../application/ports/event-store.js';
 
 export interface LiveOptions {
   /** events kept per device view for resuming (default 1000) */
@@ -82,21 +79,10 @@ class ViewFeed {
     this.view = ledger.account(account, options);
     this.floor = BigInt(ledger.position());
     this.subscription = this.view.updates$.subscribe((session) => this.add('session', { session }));
-    // The seed's onupdatesession says nothing of deletions (S7.3, S7.4): without `removed` a live
-    // list would keep a deleted session and its unread, and disagree with the total.
-    this.subscription.add(projectionRunnerOf(ledger).applied$.subscribe(({ events }) => this.onApplied(events)));
-  }
-
-  /** The batch's deletions that took this view's session away (local ones: this device's only). */
-  private onApplied(events: readonly RecordedEvent[]): void {
-    const gone = new Set<string>();
-    for (const e of events) {
-      if (e.type !== SessionDeleted) continue;
-      const data = e.data as { sessionId: string; scope: string; device: string };
-      if (parseStream(e.streamName)?.account !== this.account || (data.scope === 'local' && data.device !== this.device)) continue;
-      if (!this.ledger.reader.getSession(this.account, this.device, data.sessionId)) gone.add(data.sessionId);
-    }
-    for (const sessionId of gone) this.add('removed', { sessionId });
+    // The seed's onupdatesession says nothing of deletions (S7.3, S7.4) nor of a db:false device's
+    // sync forgetting a local insert (S7.7): without `removed` a live list would keep the session and
+    // its unread, and disagree with the total. The view's removed$ tells both.
+    this.subscription.add(this.view.removed$.subscribe((sessionId) => this.add('removed', { sessionId })));
   }
 
   /** Runs `step` after every write queued before it. */

@@ -36,8 +36,19 @@ function fromV1(type: string, data: Data): Data {
   return rest;
 }
 
+/**
+ * Schema 2: SessionDeleted held `at`, the ledger clock, and hid every message up to that time. From
+ * schema 3 it holds its deletion `point` (S7.5), the session's newest message; an older event keeps
+ * its meaning as a point without a message at `at`, so replay hides exactly what it hid then.
+ */
+function fromV2(type: string, data: Data): Data {
+  if (type !== 'SessionDeleted' || data['point'] !== undefined) return data;
+  const { at, ...rest } = data;
+  return { ...rest, point: { time: at } };
+}
+
 /** One step per schema version: steps[v] turns version v data into version v + 1. */
-const STEPS: readonly ((type: string, data: Data) => Data)[] = [fromV0, fromV1];
+const STEPS: readonly ((type: string, data: Data) => Data)[] = [fromV0, fromV1, fromV2];
 
 /** The schema an event was written with: metadata.schemaVersion, absent in schema 0. */
 function schemaVersionOf(event: Pick<RecordedEvent, 'metadata'>): number {

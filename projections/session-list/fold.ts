@@ -1,7 +1,10 @@
 import type { AccountEvent, EventOfType, LedgerEvent, MarkScope, SessionEvent } from '../../domain/events.js';
 import { messageKey } from '../../domain/message.js';
-import { revives } from '../../domain/visibility.js';
-import { NO_MARK, NO_POINT, isAfter, isShownByMessages, isVisible, laterOf, type AccountModel, type DeviceModel, type SessionModel } from './model.js';
+import { forgetLocal, stale } from './logins.js';
+import {
+  isAfter, isShownByMessages, isVisible, laterOf, throughTime,
+  type AccountModel, type DeviceModel, type Point, type SessionModel,
+} from './model.js';
 import { countsOn, effectiveMark, hasRecord, insertRecord, recount } from './unread.js';
 import type { ViewUpkeep } from './upkeep.js';
 
@@ -15,11 +18,13 @@ export interface ProjectedEvent {
   readonly seq: number;
 }
 
-/** A device view whose session object changed (or became visible) because of an event. */
+/** A device view whose session object changed (or became visible), or that lost the session (`removed`), because of an event. */
 export interface ViewChange {
   readonly account: string;
   readonly device: string;
   readonly sessionId: string;
+  /** the session left the view (a delete, or S7.7 a sync that forgot a local insert) */
+  readonly removed?: true;
 }
 
 /** Events about one session: the session stream's, and the current-session events of the account stream. */
@@ -37,7 +42,7 @@ interface SessionFold {
 
 /** Each handler applies its event's facts: 'all' when the session object changed for every device. */
 type SessionHandlers = { readonly [T in SessionScoped['type']]: (f: SessionFold, e: Extract<SessionScoped, { type: T }>) => 'all' | 'some' };
-type AccountHandlers = { readonly [T in AccountScoped['type']]: (f: AccountFold, e: Extract<AccountScoped, { type: T }>) => DeviceChanges | null };
+type AccountHandlers = { readonly [T in AccountScoped['type']]: (f: AccountFold, e: Extract<AccountScoped, { type: T }>) => ViewChange[] };
 
 interface AccountFold {
   readonly up: ViewUpkeep;
@@ -45,17 +50,12 @@ interface AccountFold {
   readonly seq: number;
 }
 
-interface DeviceChanges {
-  readonly device: DeviceModel;
-  readonly sessionIds: string[];
-}
-
 /**
  * A read mark moved to `mark`, the newest message's time when the command was decided: the device's
  * own, or the account-wide one its mode A peers share. As a point in the session's order it covers
  * every message of that time recorded before the event (S4).
  */
-function moveMark(f: SessionFold, { device: deviceId, scope, mark: time }: { device: string; scope: MarkScope; mark: number }): 'some' {
+function moveMark(f: SessionFold, { device: deviceId, scope, mark: time, all }: { device: string; scope: MarkScope; mark: number; all?: true }): 'some' {
   const { up, account, session } = f;
   const mark = { time, seq: f.seq };
   const device = up.device(account, deviceId);
@@ -66,13 +66,15 @@ function moveMark(f: SessionFold, { device: deviceId, scope, mark: time }: { dev
       const view = up.view(other, session.id);
       const before = view.unread;
       up.recount(other, session, view);
-      if (view.unread !== before || other === device) f.changed.add(other);
+      if (view.unread !== before || (other === device && !all)) f.changed.add(other);
     }
   } else {
     const view = up.view(device, session.id);
+    const before = view.unread;
     view.mark = laterOf(view.mark, mark);
     up.recount(device, session, view);
-    f.changed.add(device);
+    // S4.4: a reset of all tells the view only of sessions whose unread changed
+    if (view.unread !== before || !all) f.changed.add(device);
   }
   return 'some';
 }
@@ -80,13 +82,15 @@ function moveMark(f: SessionFold, { device: deviceId, scope, mark: time }: { dev
 function recordMessage(f: SessionFold, e: EventOfType<'MessageReceived'> | EventOfType<'MessageSent'>): 'all' {
   const { up, account, session } = f;
   const { message } = e.data;
+  const at: Point = { time: message.time, seq: f.seq };
   session.exists = true;
-  if (session.hiddenEverywhere && revives(message.time, session.serverDeletedAt)) session.hiddenEverywhere = false;
+  // S7.5: a message after a deletion's point in the session's order revives the session
+  if (session.hiddenEverywhere && isAfter(at, session.serverDeleted)) session.hiddenEverywhere = false;
   for (const device of account.devices.values()) {
     const view = up.view(device, session.id);
-    if (view.hidden && revives(message.time, view.hiddenAt)) view.hidden = false;
+    if (view.hidden && isAfter(at, view.hiddenAt)) view.hidden = false;
     // Once its messages show the session here again, a locally inserted empty one becomes the ordinary one.
-    if (view.insertedUpdateTime !== undefined && message.time > view.insertFloor && isShownByMessages(session, view)) view.insertedUpdateTime = undefined;
+    if (view.insertedUpdateTime !== undefined && isAfter(at, view.insertFloor) && isShownByMessages(session, view)) view.insertedUpdateTime = undefined;
   }
   up.noteMessage(account, session, message);
   return 'all';
@@ -164,9 +168,10 @@ const SESSION_HANDLERS: SessionHandlers = {
   SessionInserted(f, e) {
     // Local to the inserting device: an empty session there; nothing older counts on it.
     const device = f.up.device(f.account, e.data.device);
+    if (stale(device, e.data.login)) return 'some';
     const view = f.up.view(device, f.session.id);
     view.insertedUpdateTime = e.data.updateTime;
-    view.insertFloor = Math.max(view.insertFloor, f.session.lastMsg?.time ?? NO_MARK);
+    if (f.session.lastMsg) view.insertFloor = laterOf(view.insertFloor, { time: f.session.lastMsg.time, seq: f.seq });
     f.account.maxUpdateTime = Math.max(f.account.maxUpdateTime, e.data.updateTime);
     f.up.setUnread(device, view, recount(device, f.session, view));
     f.changed.add(device);
@@ -174,23 +179,27 @@ const SESSION_HANDLERS: SessionHandlers = {
   },
   LocalCustomUpdated(f, e) {
     const device = f.up.device(f.account, e.data.device);
+    if (stale(device, e.data.login)) return 'some';
     f.up.view(device, f.session.id).localCustom = e.data.localCustom;
     f.changed.add(device);
     return 'some';
   },
   SessionDeleted(f, e) {
     const { up, account, session } = f;
-    const { scope, at } = e.data;
+    const { scope } = e.data;
     const devices = scope === 'server' ? [...account.devices.values()] : [up.device(account, e.data.device)];
+    if (scope === 'local' && stale(devices[0]!, e.data.login)) return 'some';
+    // S7.5: at a message, the point covers what the session recorded before this event at that time
+    const point = e.data.point.message !== undefined ? { time: e.data.point.time, seq: f.seq } : throughTime(e.data.point.time);
     if (scope === 'server') {
       session.hiddenEverywhere = true;
-      session.serverDeletedAt = Math.max(session.serverDeletedAt, at);
+      session.serverDeleted = laterOf(session.serverDeleted, point);
     }
     for (const device of devices) {
       const view = up.view(device, session.id);
       if (scope === 'local') {
         view.hidden = true;
-        view.hiddenAt = Math.max(view.hiddenAt, at);
+        view.hiddenAt = laterOf(view.hiddenAt, point);
       }
       view.insertedUpdateTime = undefined;
       if (device.current === session.id) device.current = undefined;
@@ -215,27 +224,43 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
     device.mode = e.data.mode;
     device.options = e.data.options;
     // Modes C and D keep nothing from before the view existed (no local database).
-    if (device.mode === 'C' || device.mode === 'D') device.epochSeq = seq;
+    if (device.mode === 'C' || device.mode === 'D') device.epochSeq = Math.max(device.epochSeq, seq);
     up.recountDevice(device, account);
-    return null;
+    return [];
   },
   DeviceSyncStarted({ up, account, seq }, e) {
     const device = account.devices.get(e.data.device);
-    if (!device || (device.mode !== 'C' && device.mode !== 'D')) return null;
+    if (!device || (device.mode !== 'C' && device.mode !== 'D') || seq <= device.syncSeq) return [];
     device.epochSeq = seq;
-    const sessionIds: string[] = [];
+    device.syncSeq = seq;
+    device.login++;
+    const changes: ViewChange[] = [];
     for (const [sessionId, view] of device.views) {
-      view.mark = NO_POINT;
-      view.batch = undefined;
+      const session = account.sessions.get(sessionId)!;
+      const wasVisible = isVisible(session, view);
       const before = view.unread;
-      up.recount(device, account.sessions.get(sessionId)!, view);
-      if (view.unread !== before) sessionIds.push(sessionId);
+      forgetLocal(view);
+      const change = settleView(up, account, device, session, wasVisible);
+      if (change?.removed || (change && (view.unread !== before || !wasVisible))) changes.push(change);
     }
-    return { device, sessionIds };
+    return changes;
   },
   // The resets themselves follow on the session streams.
-  AllSessionUnreadReset: () => null,
+  AllSessionUnreadReset: () => [],
 };
+
+/**
+ * After an event, one view's unread and index entry follow its visibility; returns the change to
+ * tell the view of when it shows the session (the caller decides whether it changed), or its removal.
+ */
+function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, session: SessionModel, wasVisible: boolean): ViewChange | undefined {
+  const view = up.view(device, session.id);
+  const visible = isVisible(session, view);
+  up.setUnread(device, view, visible ? recount(device, session, view) : 0);
+  up.reindex(device, session, view, visible);
+  if (visible) return { account: account.id, device: device.id, sessionId: session.id };
+  return wasVisible ? { account: account.id, device: device.id, sessionId: session.id, removed: true } : undefined;
+}
 
 const SESSION_SCOPED = new Set<string>(Object.keys(SESSION_HANDLERS));
 
@@ -246,9 +271,7 @@ export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
   if (!SESSION_SCOPED.has(e.type)) {
     const handler = ACCOUNT_HANDLERS[e.type as AccountScoped['type']] as AccountHandlers[AccountScoped['type']] | undefined;
     if (!handler) return []; // an event type from a newer version: nothing we can fold
-    const out = handler({ up, account, seq: event.seq }, e as never);
-    if (!out) return [];
-    return out.sessionIds.map((sessionId) => ({ account: account.id, device: out.device.id, sessionId }));
+    return handler({ up, account, seq: event.seq }, e as never);
   }
   const session = up.session(account, (e as SessionScoped).data.sessionId);
   const before = new Map<DeviceModel, boolean>();
@@ -258,14 +281,9 @@ export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
   // Visibility may change for every device; their unread and index entries follow.
   const out: ViewChange[] = [];
   for (const device of account.devices.values()) {
-    const view = up.view(device, session.id);
-    const visible = isVisible(session, view);
     const wasVisible = before.get(device) ?? false;
-    if (visible !== wasVisible) up.setUnread(device, view, visible ? recount(device, session, view) : 0);
-    up.reindex(device, session, view, visible);
-    if (visible && (f.changed.has(device) || touched === 'all' || !wasVisible)) {
-      out.push({ account: account.id, device: device.id, sessionId: session.id });
-    }
+    const change = settleView(up, account, device, session, wasVisible);
+    if (change && (change.removed || f.changed.has(device) || touched === 'all' || !wasVisible)) out.push(change);
   }
   return out;
 }

@@ -54,7 +54,8 @@ export interface SessionModel {
   counting: CountingRecord[];
   /** newest message of each type (S6.3) */
   lastByType: Map<string, Message>;
-  serverDeletedAt: number;
+  /** the server deletion's point (S7.5): messages at or before it are gone on every device */
+  serverDeleted: Point;
   hiddenEverywhere: boolean;
   /** mode A's account-wide read mark */
   accountMark: Point;
@@ -64,8 +65,8 @@ export interface SessionModel {
 export interface DeviceSessionModel {
   mark: Point;
   hidden: boolean;
-  /** local deletion time; messages at or before it never count again */
-  hiddenAt: number;
+  /** the local deletion's point; messages at or before it never count again */
+  hiddenAt: Point;
   localCustom: string | undefined;
   /** mode C: counting messages of the last sync's offline batch */
   batch: Set<string> | undefined;
@@ -73,7 +74,7 @@ export interface DeviceSessionModel {
   /** set by insertLocalSession: shown here as an empty session with this updateTime (S7.1) */
   insertedUpdateTime: number | undefined;
   /** an insert's floor: messages at or before it never count here (it started empty) */
-  insertFloor: number;
+  insertFloor: Point;
   /** updateTime under which it sits in the device index, undefined when not indexed */
   indexedAt: number | undefined;
 }
@@ -84,6 +85,10 @@ export interface DeviceModel {
   options: DeviceOptions;
   /** modes C and D count only what was recorded after this position (their last sync) */
   epochSeq: number;
+  /** S7.7: the syncs a device without a database made: its local changes last while this stays */
+  login: number;
+  /** the position of the last sync counted in `login` (a sync folded again is not counted twice) */
+  syncSeq: number;
   /** S4: modes B, C and D count only what was recorded after the device's registration (-1: every message) */
   registeredSeq: number;
   current: string | undefined;
@@ -108,7 +113,7 @@ export function newAccountModel(id: string): AccountModel {
 }
 
 export function newDeviceModel(id: string, mode: UnreadMode, options: DeviceOptions): DeviceModel {
-  return { id, mode, options, epochSeq: -1, registeredSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
+  return { id, mode, options, epochSeq: -1, login: 0, syncSeq: -1, registeredSeq: -1, current: undefined, totalUnread: 0, views: new Map(), index: new OrderedIndex() };
 }
 
 export function newSessionModel(id: string, scene: Scene, to: string): SessionModel {
@@ -120,14 +125,14 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
     msgReceiptTime: undefined,
     counting: [],
     lastByType: new Map(),
-    serverDeletedAt: NO_MARK,
+    serverDeleted: NO_POINT,
     hiddenEverywhere: false,
     accountMark: NO_POINT,
   };
 }
 
 export function newDeviceSessionModel(): DeviceSessionModel {
-  return { mark: NO_POINT, hidden: false, hiddenAt: NO_MARK, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, insertFloor: NO_MARK, indexedAt: undefined };
+  return { mark: NO_POINT, hidden: false, hiddenAt: NO_POINT, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, insertFloor: NO_POINT, indexedAt: undefined };
 }
 
 /** Visible through its messages, as the domain's isVisibleOn decides without inserts. */

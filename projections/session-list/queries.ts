@@ -1,6 +1,6 @@
 import type { DeviceOptions, UnreadMode } from '../../domain/events.js';
 import type { Message } from '../../domain/message.js';
-import { isVisible, toSession, type AccountModel, type DeviceModel, type Session } from './model.js';
+import { isAfter, isVisible, laterOf, toSession, type AccountModel, type DeviceModel, type Session } from './model.js';
 import { compareKeys, type IndexKey } from './ordered-index.js';
 import { UnknownCursorError, type ByTypeOptions, type PageOptions, type SessionListReader } from './reader.js';
 
@@ -21,6 +21,10 @@ export class SessionListQueries implements SessionListReader {
   deviceMode(account: string, device: string): { mode: UnreadMode; options: DeviceOptions } | undefined {
     const d = this.deviceModel(account, device)?.d;
     return d && { mode: d.mode, options: d.options };
+  }
+
+  deviceLogin(account: string, device: string): number {
+    return this.deviceModel(account, device)?.d.login ?? 0;
   }
 
   devicesOf(account: string): string[] {
@@ -69,10 +73,11 @@ export class SessionListQueries implements SessionListReader {
     const session = a.sessions.get(id);
     const view = d.views.get(id);
     if (!session || !view || view.indexedAt === undefined) return undefined;
-    const floor = Math.max(session.serverDeletedAt, view.hiddenAt, view.insertFloor);
+    // the per-type entries keep no record order: at the floor's own time, a message point lets them show
+    const floor = laterOf(laterOf(session.serverDeleted, view.hiddenAt), view.insertFloor);
     let best: Message | undefined;
     for (const [type, msg] of session.lastByType) {
-      if (exclude.has(type) || msg.time <= floor) continue;
+      if (exclude.has(type) || !isAfter({ time: msg.time, seq: Number.MAX_SAFE_INTEGER - 1 }, floor)) continue;
       if (!best || msg.time > best.time) best = msg;
     }
     return best;

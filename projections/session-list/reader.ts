@@ -26,6 +26,8 @@ export class UnknownCursorError extends Error {
 export interface SessionListReader {
   hasDevice(account: string, device: string): boolean;
   deviceMode(account: string, device: string): { mode: UnreadMode; options: DeviceOptions } | undefined;
+  /** S7.7: the device's login, the syncs a device without a database made (0 for others and unknown devices) */
+  deviceLogin(account: string, device: string): number;
   devicesOf(account: string): string[];
   accountIds(): string[];
   /** the device's current session (S4.2) */

@@ -2,7 +2,7 @@ import { newAccountModel, newDeviceSessionModel, newSessionModel, type AccountMo
 import { OrderedIndex } from './ordered-index.js';
 
 /** Bump when the read-model shape changes: older snapshots are then ignored and rebuilt from 0. */
-export const SNAPSHOT_VERSION = 5;
+export const SNAPSHOT_VERSION = 6;
 
 /** The read models as JSON, tagged with SNAPSHOT_VERSION. */
 export function encodeSnapshot(accounts: ReadonlyMap<string, AccountModel>): unknown {
@@ -13,7 +13,7 @@ export function encodeSnapshot(accounts: ReadonlyMap<string, AccountModel>): unk
       maxUpdateTime: Number.isFinite(a.maxUpdateTime) ? a.maxUpdateTime : null,
       sessions: [...a.sessions.values()].map((s) => ({ ...s, lastByType: [...s.lastByType] })),
       devices: [...a.devices.values()].map((d) => ({
-        id: d.id, mode: d.mode, options: d.options, epochSeq: d.epochSeq, registeredSeq: d.registeredSeq, current: d.current, totalUnread: d.totalUnread,
+        id: d.id, mode: d.mode, options: d.options, epochSeq: d.epochSeq, login: d.login, syncSeq: d.syncSeq, registeredSeq: d.registeredSeq, current: d.current, totalUnread: d.totalUnread,
         views: [...d.views].map(([id, v]) => [id, { ...v, batch: v.batch && [...v.batch] }]),
       })),
     })),
@@ -39,7 +39,7 @@ export function decodeSnapshot(snapshot: unknown): Map<string, AccountModel> | n
       }
     }
     for (const d of a.devices) {
-      const device: DeviceModel = { registeredSeq: -1, ...d, views: new Map(), index: new OrderedIndex() };
+      const device: DeviceModel = { registeredSeq: -1, login: 0, syncSeq: -1, ...d, views: new Map(), index: new OrderedIndex() };
       for (const [id, v] of d.views as [string, any][]) {
         // Fields JSON dropped (undefined) come back as their defaults.
         const view: DeviceSessionModel = { ...newDeviceSessionModel(), ...v, batch: v.batch && new Set(v.batch) };

@@ -3,7 +3,7 @@ import { isAfter, laterOf, throughTime, type CountingRecord, type DeviceModel, t
 /** The point in the session's order a message must come after to count on this device view (S4 table, S7.3, S7.4). */
 export function effectiveMark(device: DeviceModel, session: SessionModel, view: DeviceSessionModel): Point {
   const read = device.mode === 'A' ? session.accountMark : view.mark;
-  return laterOf(read, throughTime(Math.max(view.hiddenAt, view.insertFloor, session.serverDeletedAt)));
+  return laterOf(laterOf(read, view.hiddenAt), laterOf(view.insertFloor, session.serverDeleted));
 }
 
 /** Whether a counting message raises this view's unread, ignoring the time mark. */

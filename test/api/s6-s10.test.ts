@@ -4,6 +4,7 @@ import { DeleteSession, InsertLocalSession, ReceiveMessage, ResetSessionUnread, 
 import type { AnyCommand } from '../../application/write/command-bus.js';
 import { GetLocalSessions } from '../../application/read/session-queries.js';
 import { EventTypes, SCHEMA_VERSION } from '../../domain/events.js';
+import { messageKey } from '../../domain/message.js';
 import { p2p, team, messageIds } from '../support/messages.js';
 import { onEachStore, record } from '../support/ledger-fixture.js';
 
@@ -132,13 +133,13 @@ onEachStore('S7 changing the list', ({ fx }) => {
     expect((await x.getLocalSessions()).sessions.map((s) => [s.id, s.unread, 'lastMsg' in s])).to.deep.equal([['p2p-bob', 0, false]]);
     expect((await y.getLocalSessions()).sessions).to.deep.equal([]);
   });
-  it('S7.1 an inserted session stays when a message older than the server delete arrives; domain and read model agree', async () => {
+  it('S7.1 an inserted session stays when a message older than the server delete\'s point arrives; domain and read model agree', async () => {
     const { ledger, clock } = fx();
     const v = ledger.account('alice', { device: 'd1' });
     await v.receiveMessage(p2p('bob', 'alice', clock.now - 500));
     await v.deleteSession({ scene: 'p2p', to: 'bob' });
     await v.insertLocalSession({ scene: 'p2p', to: 'bob' });
-    await v.syncMessages({ offline: [p2p('bob', 'alice', clock.now - 200)] });
+    await v.syncMessages({ offline: [p2p('bob', 'alice', clock.now - 600)] });
     expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ id: 'p2p-bob', unread: 0 });
     const error = await v.insertLocalSession({ scene: 'p2p', to: 'bob' }).catch((e) => e);
     expect(error.code).to.equal('SessionAlreadyExists');
@@ -178,28 +179,31 @@ onEachStore('S7 changing the list', ({ fx }) => {
     await pc.receiveMessage(old);
     await pc.deleteSession({ scene: 'p2p', to: 'bob' });
     expect((await phone.getLocalSessions()).sessions).to.deep.equal([]);
-    await phone.syncMessages({ roaming: [old, p2p('bob', 'alice', clock.now - 3)], offline: [p2p('bob', 'alice', clock.now)] });
+    await phone.syncMessages({ roaming: [old, p2p('bob', 'alice', clock.now - 13)], offline: [p2p('bob', 'alice', clock.now - 11)] });
     const fresh = ledger.account('alice', { device: 'new-tablet' });
-    await fresh.syncMessages({ roaming: [p2p('bob', 'alice', clock.now - 1)] });
+    await fresh.syncMessages({ roaming: [p2p('bob', 'alice', clock.now - 12)] });
     for (const v of [pc, phone, fresh]) expect((await v.getLocalSessions()).sessions).to.deep.equal([]);
     const newer = p2p('bob', 'alice', clock.now + 1);
     await phone.receiveMessage(newer);
     for (const v of [pc, phone]) expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1, lastMsg: newer });
   });
-  it('S7.4 retrying deleteSession with its commandId later changes nothing; a new delete later moves the floor', async () => {
+  it('S7.4 S7.5 retrying deleteSession with its commandId later changes nothing; a new delete with nothing newer neither; after a newer message it moves the point', async () => {
     const { ledger, clock } = fx();
     const v = ledger.account('alice');
     await v.receiveMessage(p2p('bob', 'alice', clock.now - 10));
-    const first = clock.now;
+    const first = clock.now - 10;
     await ledger.commands.dispatch(new DeleteSession({ account: 'alice', scene: 'p2p', to: 'bob' }), { commandId: 'del-1' });
     clock.now += 1000;
     await ledger.commands.dispatch(new DeleteSession({ account: 'alice', scene: 'p2p', to: 'bob' }), { commandId: 'del-1' });
-    const deletes = async () => (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === 'SessionDeleted').map((e) => e.data.at);
+    const deletes = async () => (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === 'SessionDeleted').map((e) => e.data.point.time);
     expect(await deletes()).to.deep.equal([first]);
     await v.deleteSession({ scene: 'p2p', to: 'bob' });
-    expect(await deletes()).to.deep.equal([first, clock.now]);
-    await ledger.account('alice', { device: 'new' }).syncMessages({ roaming: [p2p('bob', 'alice', clock.now - 500)] });
-    expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.equal(null); // before the second delete
+    expect(await deletes()).to.deep.equal([first]);
+    await v.receiveMessage(p2p('bob', 'alice', first + 5));
+    await v.deleteSession({ scene: 'p2p', to: 'bob' });
+    expect(await deletes()).to.deep.equal([first, first + 5]);
+    await ledger.account('alice', { device: 'new' }).syncMessages({ roaming: [p2p('bob', 'alice', first + 3)] });
+    expect(await v.getLocalSession({ sessionId: 'p2p-bob' })).to.equal(null); // before the second delete's point
   });
   it('S10.2 every command dispatched again with its commandId resolves without a second effect', async () => {
     const { ledger, clock } = fx();
@@ -228,17 +232,19 @@ onEachStore('S7 changing the list', ({ fx }) => {
     await v.deleteSessions({ sessions: [{ scene: 'p2p', to: 'bob' }, { scene: 'team', to: 't1' }] });
     expect((await v.getLocalSessions()).sessions.map((s) => s.id)).to.deep.equal(['p2p-carol']);
   });
-  it('S7.5 both deletes append SessionDeleted with their scope, and the device for a local one', async () => {
+  it('S7.6 both deletes append SessionDeleted with their scope, their deletion point (the newest message), and the device and its login for a local one', async () => {
     const { ledger, clock } = fx();
     const v = ledger.account('alice', { device: 'pc' });
-    await v.receiveMessage(p2p('bob', 'alice', 1));
+    const first = p2p('bob', 'alice', 1);
+    await v.receiveMessage(first);
     await v.deleteLocalSession({ id: 'p2p-bob' });
-    await v.receiveMessage(p2p('bob', 'alice', clock.now + 1));
+    const second = p2p('bob', 'alice', clock.now + 1);
+    await v.receiveMessage(second);
     await v.deleteSession({ scene: 'p2p', to: 'bob' });
     const deletes = (await ledger.history({ account: 'alice', sessionId: 'p2p-bob' })).filter((e) => e.type === EventTypes.SessionDeleted);
     expect(deletes.map((e) => e.data)).to.deep.equal([
-      { sessionId: 'p2p-bob', scope: 'local', device: 'pc', at: clock.now },
-      { sessionId: 'p2p-bob', scope: 'server', device: 'pc', at: clock.now },
+      { sessionId: 'p2p-bob', scope: 'local', device: 'pc', point: { time: 1, message: messageKey(first) }, login: 0 },
+      { sessionId: 'p2p-bob', scope: 'server', device: 'pc', point: { time: second.time, message: messageKey(second) } },
     ]);
   });
 });

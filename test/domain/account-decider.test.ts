@@ -34,10 +34,26 @@ describe('domain: account decider', () => {
     given([registered('pc'), current('p2p-bob'), { type: 'CurrentSessionCleared', data: { sessionId: 'p2p-bob', device: 'pc' } }])
       .when({ type: 'ClearCurrent', device: 'pc' }).then([]);
   });
-  it('S4.4 resetAllSessionUnread records the sessions it chose; with none unread it records nothing', () => {
-    given([registered('pc')]).when({ type: 'ResetAllUnread', device: 'pc', sessionIds: ['p2p-bob'] })
-      .then([{ type: 'AllSessionUnreadReset', data: { device: 'pc', sessionIds: ['p2p-bob'] } }]);
-    given([registered('pc')]).when({ type: 'ResetAllUnread', device: 'pc', sessionIds: [] }).then([]);
+  it('S4.4 resetAllSessionUnread records the sessions it chose, those with unread and the others whose marks move too; with an empty list it records nothing', () => {
+    given([registered('pc')]).when({ type: 'ResetAllUnread', device: 'pc', sessionIds: ['p2p-bob'], alsoMarked: ['p2p-carol'] })
+      .then([{ type: 'AllSessionUnreadReset', data: { device: 'pc', sessionIds: ['p2p-bob'], alsoMarked: ['p2p-carol'] } }]);
+    given([registered('pc')]).when({ type: 'ResetAllUnread', device: 'pc', sessionIds: [], alsoMarked: ['p2p-carol'] })
+      .then([{ type: 'AllSessionUnreadReset', data: { device: 'pc', sessionIds: [], alsoMarked: ['p2p-carol'] } }]);
+    given([registered('pc')]).when({ type: 'ResetAllUnread', device: 'pc', sessionIds: [], alsoMarked: [] }).then([]);
+  });
+  it('S7.7 a sync of a device without a database ends its current session, recorded; a device with one keeps it', () => {
+    const kiosk: AccountEvent = { type: 'DeviceRegistered', data: { device: 'kiosk', options: { db: false, syncSessionUnread: false, autoMarkRead: false }, mode: 'C' } };
+    given([kiosk, current('p2p-bob', 'kiosk')]).when({ type: 'StartSync', device: 'kiosk' })
+      .then([{ type: 'DeviceSyncStarted', data: { device: 'kiosk' } }, { type: 'CurrentSessionCleared', data: { sessionId: 'p2p-bob', device: 'kiosk' } }]);
+    given([kiosk]).when({ type: 'StartSync', device: 'kiosk' }).then([{ type: 'DeviceSyncStarted', data: { device: 'kiosk' } }]);
+    given([registered('pc'), current('p2p-bob')]).when({ type: 'StartSync', device: 'pc' }).then([]);
+  });
+  it('S7.4 a delete ends the session where it is current: a server delete on every device, a local one on its device only', () => {
+    const both = [registered('pc'), registered('phone'), current('p2p-bob'), current('p2p-bob', 'phone')];
+    const cleared = (device: string): AccountEvent => ({ type: 'CurrentSessionCleared', data: { sessionId: 'p2p-bob', device } });
+    given(both).when({ type: 'EndDeletedCurrent', sessionIds: ['p2p-bob', 'p2p-carol'] }).then([cleared('pc'), cleared('phone')]);
+    given(both).when({ type: 'EndDeletedCurrent', sessionIds: ['p2p-bob'], device: 'phone' }).then([cleared('phone')]);
+    given(both).when({ type: 'EndDeletedCurrent', sessionIds: ['p2p-carol'] }).then([]);
   });
   it('S10.3 registering again with the same options records nothing; other options are recorded', () => {
     given([registered('pc')]).when({ type: 'RegisterDevice', device: 'pc', options: {} }).then([]);

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import type { DeviceOptions, LedgerEvent } from '../../domain/events.js';
 import { unreadModeOf } from '../../domain/events.js';
 import type { Message } from '../../domain/message.js';
+import { messageKey, type Message as Msg } from '../../domain/message.js';
+import { SessionListProjection } from '../../projections/session-list/projection.js';
 import { p2p } from '../support/messages.js';
 import { given } from '../projections/given-events.js';
 
@@ -56,5 +58,55 @@ describe('S4 S7 rules, given events then views', () => {
       expect(r.currentSession(A, 'pc')).to.equal(undefined);
       expect(r.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 1 });
     });
+  });
+  const deletedAt = (scope: 'local' | 'server', point: { time: number; message?: string }, device = 'pc', login?: number): LedgerEvent =>
+    ({ type: 'SessionDeleted', data: { sessionId: 'p2p-bob', scope, device, point, ...(login !== undefined && { login }) } });
+  const at = (m: Msg) => ({ time: m.time, message: messageKey(m) });
+  it('S7.5 a deletion at the newest message hides what the session recorded before it; a message of the same millisecond recorded after revives it', () => {
+    const first = p2p('bob', A, 5);
+    given(A, [registered('pc'), received(first), deletedAt('server', at(first)), received(p2p('bob', A, 4))]).then((r) => {
+      expect(r.getSession(A, 'pc', 'p2p-bob')).to.equal(null);
+    });
+    given(A, [registered('pc'), received(first), deletedAt('local', at(first), 'pc', 0), received(p2p('bob', A, 5))]).then((r) => {
+      expect(r.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 1 });
+    });
+  });
+  it('S7.5 a point without a message (an empty session\'s updateTime, or an upcast schema 2 deletion at the clock) covers its millisecond whole', () => {
+    given(A, [registered('pc'), received(p2p('bob', A, 5)), deletedAt('server', { time: 5 }), received(p2p('bob', A, 5))]).then((r) => {
+      expect(r.getSession(A, 'pc', 'p2p-bob')).to.equal(null);
+    });
+  });
+  it('S7.7 a sync of a device without a database forgets its inserts, local deletes and localCustom; a change decided in the login before is stale', () => {
+    const kiosk = registered('kiosk', MODES.C);
+    const first = p2p('bob', A, 5);
+    const inserted: LedgerEvent = { type: 'SessionInserted', data: { sessionId: 'team-t1', scene: 'team', to: 't1', device: 'kiosk', updateTime: 99, login: 0 } };
+    const custom = (login: number): LedgerEvent => ({ type: 'LocalCustomUpdated', data: { sessionId: 'p2p-bob', device: 'kiosk', localCustom: `c${login}`, login } });
+    const synced: LedgerEvent = { type: 'DeviceSyncStarted', data: { device: 'kiosk' } };
+    given(A, [kiosk, received(first), inserted, custom(0), synced, custom(0)]).then((r) => {
+      expect(r.allSessions(A, 'kiosk').map((s) => [s.id, s.localCustom])).to.deep.equal([['p2p-bob', undefined]]);
+      expect(r.deviceLogin(A, 'kiosk')).to.equal(1);
+    });
+    given(A, [kiosk, received(first), deletedAt('local', at(first), 'kiosk', 0), synced, custom(1)]).then((r) => {
+      expect(r.allSessions(A, 'kiosk').map((s) => [s.id, s.localCustom, s.unread])).to.deep.equal([['p2p-bob', 'c1', 0]]);
+    });
+  });
+  it('S7.3 S7.4 a deletion is a view change: the views that lose the session are told it was removed', () => {
+    const projection = new SessionListProjection();
+    const events = [registered('pc'), registered('phone'), received(p2p('bob', A, 5)), deletedAt('local', { time: 5 }, 'pc', 0), deletedAt('server', { time: 5 }, 'phone')];
+    const changes = events.map((e, i) => projection.apply({ type: e.type, data: e.data, account: A, seq: i + 1 }));
+    expect(changes.slice(3)).to.deep.equal([
+      [{ account: A, device: 'pc', sessionId: 'p2p-bob', removed: true }],
+      [{ account: A, device: 'phone', sessionId: 'p2p-bob', removed: true }],
+    ]);
+  });
+  it('S4.4 a reset of all moves the mark of a session without unread, and tells the view only of sessions whose unread changed', () => {
+    const projection = new SessionListProjection();
+    const reset = (mark: number): LedgerEvent => ({ type: 'SessionReset', data: { sessionId: 'p2p-bob', device: 'pc', scope: 'device', mark, all: true } });
+    const roaming: LedgerEvent = { type: 'MessageReceived', data: { sessionId: 'p2p-bob', message: p2p('bob', A, 9), delivery: 'roaming', device: 'pc', counting: true } };
+    const events = [registered('pc'), received(p2p('bob', A, 5)), reset(5), roaming, reset(9), received(p2p('bob', A, 7))];
+    const changes = events.map((e, i) => projection.apply({ type: e.type, data: e.data, account: A, seq: i + 1 }));
+    expect(changes[2]).to.have.length(1); // unread 1 -> 0
+    expect(changes[4]).to.deep.equal([]); // unread stays 0, the mark moves to 9
+    expect(projection.reader.getSession(A, 'pc', 'p2p-bob')).to.deep.include({ unread: 0 }); // the late message at 7 is older than the mark
   });
 });

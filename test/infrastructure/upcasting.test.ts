@@ -84,6 +84,12 @@ describe('upcasting: a store written with event schema 0', () => {
     expect(upcast(event)).to.deep.include({ data: rest, metadata: { schemaVersion: SCHEMA_VERSION } });
   });
 
+  it('S7.5 S10.2 a schema 2 SessionDeleted at the ledger clock becomes a deletion point without a message at that time, so replay hides what it hid', () => {
+    const data = { sessionId: 'p2p-bob', scope: 'server', device: 'pc', at: 1234 };
+    const event = { id: 'e', type: 'SessionDeleted', data, metadata: { schemaVersion: 2 }, streamName: 's', revision: 0n, position: { commit: 1n, prepare: 1n } } as RecordedEvent;
+    expect(upcast(event)).to.deep.include({ data: { sessionId: 'p2p-bob', scope: 'server', device: 'pc', point: { time: 1234 } }, metadata: { schemaVersion: SCHEMA_VERSION } });
+  });
+
   it('S10.2 an event of the current schema passes through the upcasters unchanged', () => {
     const event = { id: 'e', type: 'MessageSent', data: { message: {}, delivery: 'online' }, metadata: { schemaVersion: SCHEMA_VERSION }, streamName: 's', revision: 0n, position: { commit: 1n, prepare: 1n } } as RecordedEvent;
     expect(upcast(event)).to.equal(event);

@@ -42,7 +42,7 @@ interface DeviceSession {
   /** S7.3: messages at or before it are deleted on this device */
   localFloor: Point;
   /** S7.1: an empty session shown on this device only; messages at or before `floor` never count here */
-  inserted: { readonly floor: Point } | undefined;
+  inserted: { readonly floor: Point; readonly updateTime: number } | undefined;
   localCustom: string | undefined;
 }
 
@@ -53,6 +53,8 @@ interface DeviceFacts {
   readonly registeredAt: number;
   /** modes C and D: the record counter when this device's latest sync began (S4 table, S7.7) */
   syncedAt: number;
+  /** mode C: the counting offline messages of the latest sync, unread after it whatever their first delivery (S4 table) */
+  batch: Set<string>;
   current: string | undefined;
   readonly sessions: Map<string, DeviceSession>;
 }
@@ -120,7 +122,7 @@ export class ReferenceModel {
       return;
     }
     this.account(account);
-    this.devices.set(id, { account, mode, registeredAt: this.records, syncedAt: -1, current: undefined, sessions: new Map() });
+    this.devices.set(id, { account, mode, registeredAt: this.records, syncedAt: -1, batch: new Set(), current: undefined, sessions: new Map() });
   }
 
   /** S4.2: closing the view (or the ledger) ends the current session. */
@@ -154,9 +156,12 @@ export class ReferenceModel {
   sync(account: string, device: string, roaming: readonly Message[], offline: readonly Message[]): void {
     const d = this.device(account, device);
     if (d.mode === 'C' || d.mode === 'D') {
+      // the device keeps nothing across logins: counts, marks and local changes start afresh
       d.syncedAt = this.records;
       d.current = undefined;
+      d.batch = new Set(d.mode === 'C' ? offline.filter((m) => m.from !== account && m.isUnreadable !== false).map(keyOf) : []);
       for (const ds of d.sessions.values()) {
+        ds.mark = BOTTOM;
         ds.inserted = undefined;
         ds.localFloor = BOTTOM;
         ds.localCustom = undefined;
@@ -194,9 +199,11 @@ export class ReferenceModel {
         if (after(m.point, s.accountMark)) n++;
         continue;
       }
-      if (m.recordedAt < d.registeredAt || m.delivery === 'roaming') continue;
+      if (m.recordedAt < d.registeredAt) continue;
+      const inBatch = d.mode === 'C' && d.batch.has(keyOf(m.msg));
+      if (!inBatch && m.delivery === 'roaming') continue;
       if (d.mode === 'D' && m.delivery === 'offline') continue;
-      if ((d.mode === 'C' || d.mode === 'D') && m.recordedAt < d.syncedAt) continue;
+      if ((d.mode === 'C' || d.mode === 'D') && m.recordedAt < d.syncedAt && !inBatch) continue;
       if (after(m.point, ds?.mark ?? BOTTOM)) n++;
     }
     return n;
@@ -236,11 +243,14 @@ export class ReferenceModel {
   }
 
   /** S7.1: false when the insert must be refused (a live session exists on this device). */
-  insertLocalSession(account: string, device: string, id: string): boolean {
-    if (this.visible(account, device, id)) return false;
+  canInsert(account: string, device: string, id: string): boolean {
+    return !this.visible(account, device, id);
+  }
+
+  /** S7.1, with the updateTime the ledger chose (how it is chosen is not what the model checks) */
+  insertLocalSession(account: string, device: string, id: string, updateTime: number): void {
     const s = this.session(account, id);
-    this.deviceSession(this.device(account, device), id).inserted = { floor: this.newest(s) ?? BOTTOM };
-    return true;
+    this.deviceSession(this.device(account, device), id).inserted = { floor: this.newest(s) ?? BOTTOM, updateTime };
   }
 
   /** S7.2: false for an id this device does not show. */
@@ -250,22 +260,28 @@ export class ReferenceModel {
     return true;
   }
 
-  /** S7.3: leaves this device's list; the deletion point is the session's newest message. */
+  /** S7.3, S7.5: leaves this device's list; the deletion point is the session's newest message, else its updateTime. */
   deleteLocalSession(account: string, device: string, id: string): void {
     const d = this.device(account, device);
     const s = this.account(account).get(id);
     if (!s) return;
     const ds = this.deviceSession(d, id);
-    ds.localFloor = max(ds.localFloor, this.newest(s) ?? BOTTOM);
+    const empty = ds.inserted ? { time: ds.inserted.updateTime, seq: Infinity } : BOTTOM;
+    ds.localFloor = max(ds.localFloor, this.newest(s) ?? empty);
     ds.inserted = undefined;
     if (d.current === id) d.current = undefined;
   }
 
-  /** S7.4, S7.5: leaves every device's list. */
+  /** S7.4, S7.5: leaves every device's list; the point is the newest message, else the (greatest) updateTime of the inserts. */
   deleteSession(account: string, id: string): void {
     const s = this.account(account).get(id);
     if (!s) return;
-    s.serverFloor = max(s.serverFloor, this.newest(s) ?? BOTTOM);
+    let empty = BOTTOM;
+    for (const d of this.devicesOf(account)) {
+      const inserted = d.sessions.get(id)?.inserted;
+      if (inserted) empty = max(empty, { time: inserted.updateTime, seq: Infinity });
+    }
+    s.serverFloor = max(s.serverFloor, this.newest(s) ?? empty);
     for (const d of this.devicesOf(account)) {
       const ds = d.sessions.get(id);
       if (ds) ds.inserted = undefined;

@@ -16,7 +16,8 @@ const received = (m: Message, device = 'pc'): LedgerEvent => ({
 });
 const sent = (m: Message, device = 'pc'): LedgerEvent => ({ type: 'MessageSent', data: { sessionId: sid(m), message: m, delivery: 'online', device } });
 const current = (sessionId: string, mark: number, device = 'pc', scope: MarkScope = 'device'): LedgerEvent => ({ type: 'CurrentSessionSet', data: { sessionId, device, scope, mark } });
-const deleted = (sessionId: string, scope: 'local' | 'server', at: number, device = 'pc'): LedgerEvent => ({ type: 'SessionDeleted', data: { sessionId, scope, device, at } });
+/** a deletion at a time: as a schema 2 event read through the upcaster, it covers that millisecond whole */
+const deleted = (sessionId: string, scope: 'local' | 'server', at: number, device = 'pc'): LedgerEvent => ({ type: 'SessionDeleted', data: { sessionId, scope, device, point: { time: at } } });
 const ids = (list: { id: string }[]) => list.map((s) => s.id);
 
 describe('projection: session list, given events then views (each folded twice)', () => {

@@ -182,9 +182,10 @@ export async function play(ledger: Ledger, clock: { now: number }, history: Hist
         const id = SESSION_IDS[op.session]!;
         const [scene, to] = [id.slice(0, id.indexOf('-')), id.slice(id.indexOf('-') + 1)] as ['p2p' | 'team', string];
         if (scene === 'p2p' && to === account) break;
-        const allowed = model.insertLocalSession(account, device, id);
-        const ok = await view.insertLocalSession({ scene, to }).then(() => true, () => false);
-        if (ok !== allowed) mismatches.push({ where, expected: allowed ? 'inserted' : 'refused', got: ok ? 'inserted' : 'refused' });
+        const allowed = model.canInsert(account, device, id);
+        const inserted = await view.insertLocalSession({ scene, to }).then(({ session: made }) => made, () => undefined);
+        if (inserted) model.insertLocalSession(account, device, id, inserted.updateTime);
+        if ((inserted !== undefined) !== allowed) mismatches.push({ where, expected: allowed ? 'inserted' : 'refused', got: inserted ? 'inserted' : 'refused' });
         break;
       }
       case 'update': {
