@@ -53,15 +53,51 @@ function remember(applied: Map<string, readonly Event[]>, key: unknown, events: 
 }
 
 /**
+ * How the handler waits between attempts after a conflict (S10.4): full jitter over an
+ * exponential ceiling, so that two processes writing one hot stream stop colliding in lockstep.
+ * The wait before attempt n+1 is `random() × min(maxDelayMs, baseDelayMs × 2^(n-1))`.
+ */
+export interface RetryPolicy {
+  /** attempts in all, the first included (default 12) */
+  readonly maxAttempts?: number;
+  /** the ceiling of the first wait, in ms (default 2) */
+  readonly baseDelayMs?: number;
+  /** no wait is longer (default 250 ms); the worst case in all is about 1.3 s */
+  readonly maxDelayMs?: number;
+  /** waits `ms`; tests pass one that resolves at once and records the delays */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** a number in [0, 1); default Math.random */
+  readonly random?: () => number;
+}
+
+const DEFAULT_BASE_DELAY_MS = 2;
+const DEFAULT_MAX_DELAY_MS = 250;
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The wait after the `failed`-th conflict in a row: full jitter under a doubling ceiling. */
+export function backoffDelay(failed: number, policy: RetryPolicy = {}): number {
+  const base = policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const ceiling = Math.min(policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, base * 2 ** Math.max(0, failed - 1));
+  return (policy.random ?? Math.random)() * ceiling;
+}
+
+/**
  * The one command handler: cached or loaded state → decide → append with the revision read →
- * retry on conflict. Steps on one stream run one after another in this process (a lane per
- * stream), so conflicts only come from other processes. New events are folded once, into the cache.
+ * retry on conflict, after a jittered, growing wait (RetryPolicy). Steps on one stream run one
+ * after another in this process (a lane per stream), so conflicts only come from other processes.
+ * New events are folded once, into the cache.
  */
 export class CommandHandler {
   private readonly cache = new Map<string, Cached>();
   private readonly lanes = new Lanes();
+  private readonly maxAttempts: number;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventStore, private readonly retry: RetryPolicy = {}) {
+    this.maxAttempts = retry.maxAttempts ?? MAX_ATTEMPTS;
+  }
 
   handle<C, E extends Event, S>(step: CommandStep<C, E, S>): Promise<StepResult<E>> {
     return this.lanes.run(step.stream, () => this.attempt(step));
@@ -70,7 +106,9 @@ export class CommandHandler {
   private async attempt<C, E extends Event, S>({ stream, decider, command, meta }: CommandStep<C, E, S>): Promise<StepResult<E>> {
     // the step is named by the decider command's type: one key per (command, stream, step)
     const key = idempotencyKey(meta, stream, (command as { type: string }).type);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      // a conflict came before this attempt: wait, so the writers that collided spread out
+      if (attempt > 1) await (this.retry.sleep ?? sleepFor)(backoffDelay(attempt - 1, this.retry));
       const { entry, cached } = await this.load(stream, decider);
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).
       const before = entry.applied.get(key);
@@ -99,7 +137,7 @@ export class CommandHandler {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
       }
     }
-    throw new ConcurrencyError(stream, MAX_ATTEMPTS);
+    throw new ConcurrencyError(stream, this.maxAttempts);
   }
 
   private async lastRevision(stream: string): Promise<bigint | undefined> {

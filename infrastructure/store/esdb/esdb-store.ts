@@ -17,7 +17,7 @@ import { countLimit } from '../shared/read-ranges.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { SubscriptionSet } from '../shared/subscription-set.js';
-import { validateAppend, checkedTarget } from '../shared/append-rules.js';
+import { validateAppend, checkedTarget, checkStreamText } from '../shared/append-rules.js';
 
 export interface EsdbStoreOptions {
   /**
@@ -126,6 +126,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async read(stream: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    checkStreamText(stream);
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     const limit = countLimit(options.maxCount);
     let from: ReadRevision = options.fromRevision ?? (forwards ? ESDB_START : END);

@@ -4,7 +4,7 @@ import {
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { matchesFilter } from '../shared/event-filter.js';
-import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
+import { NEW_STREAM, checkStreamText, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
@@ -62,6 +62,7 @@ export class MemoryEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
+    checkStreamText(stream);
     const existing = this.streams.get(stream);
     const range = streamRange(options, stateOf(existing));
     if (existing?.tombstoned) throw new StreamDeletedError(stream);
