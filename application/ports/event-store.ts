@@ -95,6 +95,13 @@ export interface EventStore {
   /** [] for a stream that does not exist or was soft-deleted; StreamDeletedError if tombstoned */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Every event of the streams whose names start with `prefix`, in global order: what
+   * `readAll({ filter: { streamPrefixes: [prefix] } })` returns, found through those streams (an
+   * index of stream names; on EventStoreDB a server-side filter), so that only their events are
+   * read and sent, not the rest of the log (SESSIONS S10.3: one account's history).
+   */
+  readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]>;
   /** catch up from `fromPosition`, then live; `caughtUp` says when the catch-up ended */
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription;
   /** soft delete: reads see nothing, a later append continues the revisions */

@@ -18,6 +18,7 @@ import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { SubscriptionSet } from '../shared/subscription-set.js';
 import { validateAppend, checkedTarget, checkStreamText } from '../shared/append-rules.js';
+import { checkStreamPrefix } from '../shared/stream-prefix.js';
 
 export interface EsdbStoreOptions {
   /**
@@ -90,6 +91,25 @@ export class EsdbEventStore implements EventStore {
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return this.track(() => this.readLog(options));
+  }
+
+  /**
+   * The client's readAll takes no filter, so this is a catch-up subscription to `$all` with the
+   * server-side stream-name filter, ended once caught up: only the prefix's events cross the wire
+   * (EventStoreDB itself still walks its log to filter, sending a checkpoint every 32 events).
+   */
+  readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    return this.track(async () => {
+      checkStreamPrefix(prefix);
+      const events: RecordedEvent[] = [];
+      const subscription = this.subscribeToAll({ filter: { streamPrefixes: [prefix] } }, (batch) => void events.push(...batch));
+      try {
+        await Promise.race([subscription.caughtUp, subscription.done]);
+      } finally {
+        await subscription.close();
+      }
+      return events;
+    });
   }
 
   deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {

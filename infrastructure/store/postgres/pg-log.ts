@@ -78,6 +78,19 @@ export async function readLogPage(db: pg.Pool, sql: PositionSql, range: LogRange
   return { events: rows.filter((row) => row.position !== null).map(fromRow), horizon };
 }
 
+/**
+ * The events of the streams whose names lie in [$1, $2) by code point (the "C" collation, which
+ * the streams_name_c index keys), below the horizon as readAll reads: a range of that index, then
+ * each stream's events through (stream, revision), never a scan of the log.
+ */
+export function prefixReadSql(sql: PositionSql, bounded: boolean): string {
+  // the streams table has none of the events' column names, so EVENT_COLUMNS needs no qualifier
+  return `SELECT ${EVENT_COLUMNS}
+    FROM streams s JOIN events e ON e.stream = s.name
+    WHERE s.name COLLATE "C" >= $1${bounded ? ' AND s.name COLLATE "C" < $2' : ''} AND e.global_position < ${sql.horizon}
+    ORDER BY e.global_position`;
+}
+
 /** position of the last committed event, -1n for an empty log */
 export async function logHead(db: pg.Pool): Promise<bigint> {
   const { rows } = await db.query<{ head: string }>(prepared('SELECT coalesce(max(global_position), -1)::text AS head FROM events'));

@@ -9,12 +9,24 @@ import { GroupCommit } from '../shared/group-commit.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
+import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
 import { openLedgerDatabase } from './sqlite-schema.js';
 
 type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'>;
 
 const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
+
+/**
+ * The events of the streams whose names lie in [prefix, bound): a range of the streams table's
+ * primary key, then each stream's events through its (stream, revision) index; CROSS JOIN keeps
+ * sqlite from scanning the log instead. Exported for the test that checks the plan.
+ */
+export function prefixReadSql(bounded: boolean): string {
+  return `SELECT e.position, e.stream AS streamName, e.revision, e.id, e.type, e.data, e.metadata
+    FROM streams s CROSS JOIN events e ON e.stream = s.name
+    WHERE s.name >= ?${bounded ? ' AND s.name < ?' : ''} ORDER BY e.position`;
+}
 
 /**
  * The embedded, durable event store: better-sqlite3 in WAL mode. Writes go through a group commit
@@ -76,6 +88,14 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
     return this.readLog(logRange(options), options.filter);
+  }
+
+  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    checkStreamPrefix(prefix);
+    const bound = prefixUpperBound(prefix);
+    const rows = this.sql(prefixReadSql(bound !== undefined)).all(...(bound === undefined ? [prefix] : [prefix, bound])) as StoredEvent[];
+    return rows.map(toRecordedEvent);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
