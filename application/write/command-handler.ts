@@ -3,7 +3,7 @@ import type { Decider } from '../../domain/decider.js';
 import { DomainRejection } from '../../domain/errors.js';
 import { SCHEMA_VERSION, type EventMetadata } from '../../domain/events.js';
 import type { CommandMeta } from './command-meta.js';
-import { ConcurrencyError, CommandRejectedError } from '../errors.js';
+import { ConcurrencyError, CommandRejectedError, IdempotencyConflictError } from '../errors.js';
 import { Lanes } from './lanes.js';
 import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from '../ports/event-store.js';
 
@@ -29,6 +29,8 @@ interface Cached {
   revision: bigint | undefined;
   /** idempotency key → the events appended under it (message-only steps are left out: the state drops their duplicates) */
   readonly applied: Map<string, readonly Event[]>;
+  /** idempotency key → the digest of the command body that used it (S10.2), message steps included */
+  readonly bodies: Map<string, string>;
 }
 
 // A fixed namespace: the same input always yields the same key and event ids, in every process.
@@ -40,6 +42,11 @@ const MESSAGE_EVENTS = new Set(['MessageReceived', 'MessageSent']);
 /** One key per (command, stream, step): command ids need only be unique per account, device and command type. */
 function idempotencyKey(meta: CommandMeta, stream: string, step: string): string {
   return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]), NAMESPACE);
+}
+
+/** One key per named command: a reused commandId is told apart from a retry by its body. */
+function commandKey(meta: CommandMeta): string {
+  return JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId]);
 }
 
 /** The step's first event takes the key itself as its id (one hash per step); the others derive theirs from it. */
@@ -94,6 +101,8 @@ export class CommandHandler {
   private readonly cache = new Map<string, Cached>();
   private readonly lanes = new Lanes();
   private readonly maxAttempts: number;
+  /** named commands this process ran → their body digest: a reuse is refused before any step appends */
+  private readonly bodies = new Map<string, string>();
 
   constructor(private readonly store: EventStore, private readonly retry: RetryPolicy = {}) {
     this.maxAttempts = retry.maxAttempts ?? MAX_ATTEMPTS;
@@ -106,13 +115,15 @@ export class CommandHandler {
   private async attempt<C, E extends Event, S>({ stream, decider, command, meta }: CommandStep<C, E, S>): Promise<StepResult<E>> {
     // the step is named by the decider command's type: one key per (command, stream, step)
     const key = idempotencyKey(meta, stream, (command as { type: string }).type);
+    this.checkBody(meta, this.bodies.get(commandKey(meta)));
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       // a conflict came before this attempt: wait, so the writers that collided spread out
       if (attempt > 1) await (this.retry.sleep ?? sleepFor)(backoffDelay(attempt - 1, this.retry));
       const { entry, cached } = await this.load(stream, decider);
+      this.checkBody(meta, entry.bodies.get(key));
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).
       const before = entry.applied.get(key);
-      if (before) return { events: before as readonly E[], position: undefined };
+      if (before) return this.ran(meta, { events: before as readonly E[], position: undefined });
       const decision = decider.decide(command, entry.state as S);
       const appendsNothing = decision instanceof DomainRejection || decision.length === 0;
       // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
@@ -122,7 +133,7 @@ export class CommandHandler {
         continue;
       }
       if (decision instanceof DomainRejection) throw new CommandRejectedError(decision.code, decision.message);
-      if (decision.length === 0) return { events: decision, position: undefined };
+      if (decision.length === 0) return this.ran(meta, { events: decision, position: undefined });
       const metadata: EventMetadata = { ...meta, schemaVersion: SCHEMA_VERSION, idempotencyKey: key };
       const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: { ...metadata } }));
       try {
@@ -130,14 +141,32 @@ export class CommandHandler {
         let state = entry.state as S;
         for (const e of decision) state = decider.evolve(state, e);
         remember(entry.applied, key, decision);
-        this.keep(stream, { state, revision: result.nextExpectedRevision, applied: entry.applied });
-        return { events: decision, position: result.position };
+        if (meta.commandBody !== undefined) entry.bodies.set(key, meta.commandBody);
+        this.keep(stream, { state, revision: result.nextExpectedRevision, applied: entry.applied, bodies: entry.bodies });
+        return this.ran(meta, { events: decision, position: result.position });
       } catch (error) {
         this.cache.delete(stream);
         if (!(error instanceof WrongExpectedVersionError)) throw error;
       }
     }
     throw new ConcurrencyError(stream, this.maxAttempts);
+  }
+
+  /** S10.2: a commandId seen before with another body is another command reusing it. */
+  private checkBody(meta: CommandMeta, seen: string | undefined): void {
+    if (meta.commandBody !== undefined && seen !== undefined && seen !== meta.commandBody) {
+      throw new IdempotencyConflictError(meta.commandId, meta.commandType);
+    }
+  }
+
+  /** Remembers a named command's body once one of its steps went through (bounded, oldest out first). */
+  private ran<T>(meta: CommandMeta, result: T): T {
+    if (meta.commandBody === undefined) return result;
+    const named = commandKey(meta);
+    this.bodies.delete(named);
+    this.bodies.set(named, meta.commandBody);
+    if (this.bodies.size > CACHE_LIMIT) this.bodies.delete(this.bodies.keys().next().value!);
+    return result;
   }
 
   private async lastRevision(stream: string): Promise<bigint | undefined> {
@@ -151,12 +180,15 @@ export class CommandHandler {
     const events = await this.store.readStream(stream);
     let state = decider.initialState();
     const applied = new Map<string, readonly Event[]>();
+    const bodies = new Map<string, string>();
     for (const e of events) {
       const event = { type: e.type, data: e.data } as E;
       state = decider.evolve(state, event);
-      remember(applied, e.metadata['idempotencyKey'], [event]);
+      const { idempotencyKey: key, commandBody: body } = e.metadata;
+      remember(applied, key, [event]);
+      if (typeof key === 'string' && typeof body === 'string') bodies.set(key, body);
     }
-    const entry: Cached = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied };
+    const entry: Cached = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied, bodies };
     this.keep(stream, entry);
     return { entry, cached: false };
   }
