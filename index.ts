@@ -28,5 +28,5 @@ export type { Session } from './projections/session-list/model.js';
 export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/api/session-helpers.js';
 export * from './application/streams/index.js';
 export type { EventStore, RecordedEvent, Position } from './application/ports/event-store.js';
-export { StoreUnavailableError, StoreClosedError, WrongExpectedVersionError, StreamDeletedError } from './application/ports/event-store.js';
+export { StoreUnavailableError, StoreClosedError, StoreCorruptError, WrongExpectedVersionError, StreamDeletedError } from './application/ports/event-store.js';
 export { PeerDeliveryError } from './application/reactors/peer-delivery.js';

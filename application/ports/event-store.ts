@@ -146,3 +146,15 @@ export class StoreClosedError extends Error {
     super('the event store is closed');
   }
 }
+
+/**
+ * The store's own data is damaged: a file that fails its integrity check at open, or a recorded
+ * event that no longer decodes. `.store` names the store (for sqlite, its file), `.detail` what is
+ * wrong and where (the stream and position of a bad event). Nothing was written.
+ */
+export class StoreCorruptError extends Error {
+  override readonly name = 'StoreCorruptError';
+  constructor(readonly store: string, readonly detail: string, override readonly cause?: unknown) {
+    super(`${store} is damaged: ${detail}. Restore it from a backup, or move it aside to start an empty store`);
+  }
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EventFilter, RecordedEvent } from '../../../application/ports/event-store.js';
 import type { LogRange } from '../shared/read-ranges.js';
-import { toRecordedEvent } from '../shared/records.js';
+import { decodeStored } from '../shared/decode-guard.js';
 import { clampBound } from './pg-input.js';
 import type { PositionSql } from './pg-schema.js';
 
@@ -19,8 +19,9 @@ export interface EventRow {
 
 export const EVENT_COLUMNS = 'global_position::text AS position, stream, revision::text AS revision, id, type, data, metadata';
 
+/** A row as a RecordedEvent; one whose JSON no longer parses fails with StoreCorruptError naming it. */
 export function fromRow(row: EventRow): RecordedEvent {
-  return toRecordedEvent({
+  return decodeStored({
     position: BigInt(row.position),
     streamName: row.stream,
     revision: BigInt(row.revision),
@@ -28,7 +29,7 @@ export function fromRow(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
-  });
+  }, 'the PostgreSQL store');
 }
 
 const names = new Map<string, string>();
