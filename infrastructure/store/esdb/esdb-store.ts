@@ -19,6 +19,7 @@ import { matchesFilter } from '../shared/event-filter.js';
 import { SubscriptionSet } from '../shared/subscription-set.js';
 import { validateAppend, checkedTarget, checkStreamText } from '../shared/append-rules.js';
 import { checkStreamPrefix } from '../shared/stream-prefix.js';
+import { readUntilCaughtUp } from '../shared/catch-up-read.js';
 
 export interface EsdbStoreOptions {
   /**
@@ -101,14 +102,7 @@ export class EsdbEventStore implements EventStore {
   readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
     return this.track(async () => {
       checkStreamPrefix(prefix);
-      const events: RecordedEvent[] = [];
-      const subscription = this.subscribeToAll({ filter: { streamPrefixes: [prefix] } }, (batch) => void events.push(...batch));
-      try {
-        await Promise.race([subscription.caughtUp, subscription.done]);
-      } finally {
-        await subscription.close();
-      }
-      return events;
+      return readUntilCaughtUp(this, { streamPrefixes: [prefix] });
     });
   }
 
