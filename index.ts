@@ -10,7 +10,7 @@ export type { DispatchOptions } from './application/write/command-meta.js';
 export * from './application/write/commands/index.js';
 export { GetLocalSessions, GetLocalSession, GetLocalSessionsByMsgType, GetTotalUnread } from './application/read/session-queries.js';
 export {
-  ValidationError, ConcurrencyError, CommandRejectedError, UnknownSessionCursorError, LedgerClosedError, type FieldError,
+  ValidationError, ConcurrencyError, CommandRejectedError, UnknownSessionCursorError, LedgerClosedError, IdempotencyConflictError, type FieldError,
 } from './application/errors.js';
 export {
   EventTypes, MessageReceived, MessageSent, SessionReset, CurrentSessionSet, CurrentSessionCleared, ReceiptReceived,
@@ -28,5 +28,5 @@ export type { Session } from './projections/session-list/model.js';
 export { mergeSessions, cutSessions, cutSessionsByIds, findSession } from './application/api/session-helpers.js';
 export * from './application/streams/index.js';
 export type { EventStore, RecordedEvent, Position } from './application/ports/event-store.js';
-export { StoreUnavailableError, StoreClosedError, WrongExpectedVersionError, StreamDeletedError } from './application/ports/event-store.js';
+export { StoreUnavailableError, StoreClosedError, StoreCorruptError, WrongExpectedVersionError, StreamDeletedError } from './application/ports/event-store.js';
 export { PeerDeliveryError } from './application/reactors/peer-delivery.js';

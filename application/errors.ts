@@ -42,3 +42,15 @@ export class LedgerClosedError extends Error {
     super('the ledger is closed: create a new one with createLedger()');
   }
 }
+
+/**
+ * S10.2: a commandId names one command. Dispatched again with the same commandId (and command
+ * type, account and device) but a different body, the command is refused and appends nothing; the
+ * same body again is a retry and answers as the first time.
+ */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  constructor(readonly commandId: string, readonly commandType: string) {
+    super(`commandId ${JSON.stringify(commandId)} was already used for a different ${commandType}: a retry must repeat the same command; give a new command a new commandId`);
+  }
+}

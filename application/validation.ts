@@ -63,7 +63,7 @@ export function recordInputProblems(target: object, problems: readonly FieldErro
   Object.defineProperty(target, INPUT_PROBLEMS, { value: [...previous, ...problems], configurable: true });
 }
 
-function copyPlain(init: unknown, keys: readonly string[], prefix: string): { copied: Record<string, unknown>; problems: FieldError[] } {
+function copyPlain(init: unknown, keys: readonly string[], prefix: string, nullIsAbsent = true): { copied: Record<string, unknown>; problems: FieldError[] } {
   const problems: FieldError[] = [];
   const copied: Record<string, unknown> = {};
   if (init === null || typeof init !== 'object' || Array.isArray(init) || isBoxed(init)) {
@@ -75,7 +75,8 @@ function copyPlain(init: unknown, keys: readonly string[], prefix: string): { co
     const value = (init as Record<string, unknown>)[key];
     if (FORBIDDEN_KEYS.has(key)) problems.push(fieldProblem(at, undefined, 'forbiddenKey', FORBIDDEN_TEXT));
     else if (!keys.includes(key)) problems.push(fieldProblem(at, value, 'whitelistValidation', 'should not exist'));
-    else if (value !== undefined) copied[key] = value;
+    // S10.1: null means absent, as undefined does: an optional field takes its default, a required one is named missing
+    else if (value !== undefined && (value !== null || !nullIsAbsent)) copied[key] = value;
   }
   return { copied, problems };
 }
@@ -171,7 +172,8 @@ const DISPATCH_OPTIONS = ['commandId', 'correlationId', 'causationId'] as const;
 /** S10.1: dispatch options are non-empty, well-formed strings; any other key is refused. */
 export function checkDispatchOptions(options: unknown): { commandId?: string; correlationId?: string; causationId?: string } {
   if (options === undefined) return {};
-  const { copied, problems } = copyPlain(options, DISPATCH_OPTIONS, 'options');
+  // dispatch options are ids: given, they must be strings (a null id would make two commands one)
+  const { copied, problems } = copyPlain(options, DISPATCH_OPTIONS, 'options', false);
   for (const key of DISPATCH_OPTIONS) {
     if (key in copied && !isIdString(copied[key])) problems.push(fieldProblem(`options.${key}`, copied[key], 'isNotEmptyString', 'must be a non-empty string (well-formed Unicode)'));
   }

@@ -205,6 +205,8 @@ export interface EventMetadata {
   readonly causationId: string;
   /** one per (command, stream, step): a command dispatched again finds it and appends nothing (S10.2) */
   readonly idempotencyKey?: string;
+  /** a digest of the command's data, when the caller gave its commandId: the same id with another body is refused (S10.2) */
+  readonly commandBody?: string;
 }
 
 /** An event of type `T` of the union. */

@@ -42,6 +42,8 @@ export interface DeviceViewParts {
   readonly reader: () => SessionListReader;
   readonly router: ViewChangeRouter;
   readonly logger: Logger;
+  /** throws LedgerClosedError once the ledger was closed: isMsgRemoteRead reads the models directly */
+  readonly assertOpen?: () => void;
 }
 
 const MODE_OPTIONS = ['db', 'syncSessionUnread', 'autoMarkRead'] as const;
@@ -79,8 +81,10 @@ export class DeviceView {
   private readonly queries: QueryBus;
   private readonly reader: () => SessionListReader;
   private readonly logger: Logger;
+  private readonly assertOpen: () => void;
 
-  constructor({ account, options, commands, queries, reader, router, logger }: DeviceViewParts) {
+  constructor({ account, options, commands, queries, reader, router, logger, assertOpen }: DeviceViewParts) {
+    this.assertOpen = assertOpen ?? (() => undefined);
     this.account = account;
     this.options = options;
     this.commands = commands;
@@ -236,8 +240,9 @@ export class DeviceView {
     return this.settle(this.run(() => this.commands.dispatch(new C.SendMsgReceipt({ ...this.base(), ...methodOptions('sendMsgReceipt', options) }))), doneOf(options));
   }
 
-  /** S5.3: true iff the message is outgoing and the peer's receipt covers its time. */
+  /** S5.3: true iff the message is outgoing and the peer's receipt covers its time; LedgerClosedError once the ledger closed. */
   isMsgRemoteRead(msg: Message): boolean {
+    this.assertOpen();
     if (!msg || msg.scene !== 'p2p' || typeof msg.to !== 'string' || typeof msg.time !== 'number' || !isOutgoing(this.account, msg)) return false;
     const receipt = this.reader().msgReceiptTime(this.account, SessionRef.fromMessage(this.account, msg).id);
     return receipt !== undefined && msg.time <= receipt;

@@ -2,7 +2,7 @@ import type { Session } from '../../projections/session-list/model.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { history, sessionsAt, timeline, type HistoryEntry, type TimelineEntry } from '../read/audit.js';
 import { CommandBus } from '../write/command-bus.js';
-import { CommandHandler } from '../write/command-handler.js';
+import { CommandHandler, type RetryPolicy } from '../write/command-handler.js';
 import { HandlerContext } from '../write/handler-context.js';
 import { DeviceView, type DeviceViewOptions } from './device-view.js';
 import { LedgerClosedError } from '../errors.js';
@@ -24,6 +24,8 @@ export interface LedgerParts {
   readonly runner?: RunnerOptions;
   /** where the ledger reports what it cannot throw to a caller; default: nowhere */
   readonly logger?: Logger;
+  /** how a command waits between attempts after a conflict (default: jittered, 2 ms doubling to 250 ms, 12 attempts) */
+  readonly retry?: RetryPolicy;
 }
 
 interface Wiring {
@@ -69,7 +71,11 @@ export class Ledger {
     this.givenLogger = parts.logger;
     const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock });
     this.commands = new CommandBus(ctx);
-    this.queries = new QueryBus(() => runner.reader);
+    // reads are refused once close() was called, as commands are (LedgerClosedError)
+    this.queries = new QueryBus(() => {
+      this.assertOpen();
+      return runner.reader;
+    });
     this.router = new ViewChangeRouter(runner);
     RUNNERS.set(this, runner);
   }
@@ -79,7 +85,7 @@ export class Ledger {
     const logger = parts.logger ?? SILENT_LOGGER;
     const runner = new ProjectionRunner(parts.store, { ...parts.runner, logger });
     await runner.start();
-    const handler = new CommandHandler(parts.store);
+    const handler = new CommandHandler(parts.store, parts.retry);
     const peers = new PeerDelivery({ store: parts.store, handler, readModels: runner, logger });
     try {
       await peers.start();
@@ -102,7 +108,7 @@ export class Ledger {
     const key = JSON.stringify([accountId, options.device ?? 'default']);
     const open = this.views.get(key);
     if (open && open.sameOptions(options)) return open;
-    const view = new DeviceView({ account: accountId, options, commands: this.commands, queries: this.queries, reader: () => this.runner.reader, router: this.router, logger: this.logger });
+    const view = new DeviceView({ account: accountId, options, commands: this.commands, queries: this.queries, reader: () => this.runner.reader, router: this.router, logger: this.logger, assertOpen: () => this.assertOpen() });
     if (options.onsessions || options.onupdatesession) {
       this.others.add(view);
     } else {
@@ -183,7 +189,10 @@ export class Ledger {
     return engine;
   }
 
-  /** Flushes the read-model checkpoint and releases the store. */
+  /**
+   * Flushes the read-model checkpoint and releases the store. From the call on, every command and
+   * read (queries, a view's reads, history, sessionsAt, timeline) fails with LedgerClosedError.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       // New commands are refused; those under way finish first (or fail, if the store is gone).

@@ -95,6 +95,13 @@ export interface EventStore {
   /** [] for a stream that does not exist or was soft-deleted; StreamDeletedError if tombstoned */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Every event of the streams whose names start with `prefix`, in global order: what
+   * `readAll({ filter: { streamPrefixes: [prefix] } })` returns, found through those streams (an
+   * index of stream names; on EventStoreDB a server-side filter), so that only their events are
+   * read and sent, not the rest of the log (SESSIONS S10.3: one account's history).
+   */
+  readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]>;
   /** catch up from `fromPosition`, then live; `caughtUp` says when the catch-up ended */
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription;
   /** soft delete: reads see nothing, a later append continues the revisions */
@@ -137,5 +144,17 @@ export class StoreClosedError extends Error {
   override readonly name = 'StoreClosedError';
   constructor() {
     super('the event store is closed');
+  }
+}
+
+/**
+ * The store's own data is damaged: a file that fails its integrity check at open, or a recorded
+ * event that no longer decodes. `.store` names the store (for sqlite, its file), `.detail` what is
+ * wrong and where (the stream and position of a bad event). Nothing was written.
+ */
+export class StoreCorruptError extends Error {
+  override readonly name = 'StoreCorruptError';
+  constructor(readonly store: string, readonly detail: string, override readonly cause?: unknown) {
+    super(`${store} is damaged: ${detail}. Restore it from a backup, or move it aside to start an empty store`);
   }
 }

@@ -2,7 +2,7 @@ import { accountPrefix, accountStream, parseStream, sessionStream } from '../../
 import type { EventMetadata, EventType, LedgerEvent } from '../../domain/events.js';
 import type { Session } from '../../projections/session-list/model.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { applyRecorded, readLog } from './event-log.js';
+import { applyRecorded } from './event-log.js';
 import { comparePositions, type EventStore, type RecordedEvent } from '../ports/event-store.js';
 
 /** One recorded event with its metadata, typed by its type: narrow on `type` to read `data`. */
@@ -28,10 +28,13 @@ function entryOf(e: RecordedEvent): HistoryEntry {
   return { type: e.type, data: e.data, metadata: e.metadata } as HistoryEntry;
 }
 
-/** Replays an account's history into a fresh projection: the events `keep` accepts, `after` each one. */
+/**
+ * Replays an account's history into a fresh projection: the events `keep` accepts, `after` each
+ * one. Only the account's own streams are read (S10.3), so the cost grows with its history alone.
+ */
 async function replay(store: EventStore, account: string, keep: (e: RecordedEvent) => boolean, after?: (p: SessionListProjection, e: RecordedEvent) => void): Promise<SessionListProjection> {
   const projection = new SessionListProjection();
-  for await (const e of readLog(store, { streamPrefixes: [accountPrefix(account)] })) {
+  for (const e of await store.readStreamsWithPrefix(accountPrefix(account))) {
     if (!keep(e)) continue;
     applyRecorded(projection, e);
     after?.(projection, e);

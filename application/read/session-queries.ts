@@ -1,9 +1,14 @@
 import { IsArray, IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { assignInput } from '../validation.js';
+
+const DEVICE_KEYS = ['account', 'device'] as const;
 
 abstract class DeviceQuery {
   @IsString() @IsNotEmpty() account!: string;
   @IsOptional() @IsString() @IsNotEmpty() device?: string;
 }
+
+// Queries are built as commands are (S10.1): declared keys only, null meaning absent.
 
 /** S6.1 */
 export class GetLocalSessions extends DeviceQuery {
@@ -14,7 +19,7 @@ export class GetLocalSessions extends DeviceQuery {
   @IsOptional() @IsBoolean() reverse?: boolean;
   constructor(init: { account: string; device?: string; lastSessionId?: string; limit?: number; reverse?: boolean }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, [...DEVICE_KEYS, ...['lastSessionId', 'limit', 'reverse']]);
   }
 }
 
@@ -25,7 +30,7 @@ export class GetLocalSession extends DeviceQuery {
   @IsString() @IsNotEmpty() sessionId!: string;
   constructor(init: { account: string; device?: string; sessionId: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, [...DEVICE_KEYS, ...['sessionId']]);
   }
 }
 
@@ -38,7 +43,7 @@ export class GetLocalSessionsByMsgType extends DeviceQuery {
   @IsOptional() @IsString() lastSessionId?: string;
   constructor(init: { account: string; device?: string; exclude: string[]; limit?: number; lastSessionId?: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, [...DEVICE_KEYS, ...['exclude', 'limit', 'lastSessionId']]);
   }
 }
 
@@ -48,6 +53,6 @@ export class GetTotalUnread extends DeviceQuery {
   declare private readonly brand: 'GetTotalUnread';
   constructor(init: { account: string; device?: string }) {
     super();
-    Object.assign(this, init);
+    assignInput(this, init, DEVICE_KEYS);
   }
 }

@@ -18,6 +18,7 @@ import { setCurrentSession } from './handlers/set-current-session.js';
 import { syncMessages } from './handlers/sync-messages.js';
 import { updateLocalSession } from './handlers/update-local-session.js';
 import { assertValid, checkDispatchOptions, fieldProblem } from '../validation.js';
+import { commandFingerprint } from './command-fingerprint.js';
 
 /** Every command, registered once: the bus's command and result types are read off this list. */
 const DEFINITIONS = [
@@ -61,6 +62,8 @@ export class CommandBus {
       account: command.account,
       device: deviceOf(command),
       at: this.ctx.clock(),
+      // only a caller-given id can be reused: a generated one costs no digest
+      ...(options.commandId !== undefined && { commandBody: commandFingerprint(command) }),
     };
     const running = handle(command, this.ctx, meta);
     this.inFlight.add(running);

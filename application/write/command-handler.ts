@@ -3,7 +3,7 @@ import type { Decider } from '../../domain/decider.js';
 import { DomainRejection } from '../../domain/errors.js';
 import { SCHEMA_VERSION, type EventMetadata } from '../../domain/events.js';
 import type { CommandMeta } from './command-meta.js';
-import { ConcurrencyError, CommandRejectedError } from '../errors.js';
+import { ConcurrencyError, CommandRejectedError, IdempotencyConflictError } from '../errors.js';
 import { Lanes } from './lanes.js';
 import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from '../ports/event-store.js';
 
@@ -29,6 +29,8 @@ interface Cached {
   revision: bigint | undefined;
   /** idempotency key → the events appended under it (message-only steps are left out: the state drops their duplicates) */
   readonly applied: Map<string, readonly Event[]>;
+  /** idempotency key → the digest of the command body that used it (S10.2), message steps included */
+  readonly bodies: Map<string, string>;
 }
 
 // A fixed namespace: the same input always yields the same key and event ids, in every process.
@@ -42,6 +44,11 @@ function idempotencyKey(meta: CommandMeta, stream: string, step: string): string
   return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]), NAMESPACE);
 }
 
+/** One key per named command: a reused commandId is told apart from a retry by its body. */
+function commandKey(meta: CommandMeta): string {
+  return JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId]);
+}
+
 /** The step's first event takes the key itself as its id (one hash per step); the others derive theirs from it. */
 function eventId(key: string, index: number): string {
   return index === 0 ? key : uuidv5(`${key}\n${index}`, NAMESPACE);
@@ -53,15 +60,53 @@ function remember(applied: Map<string, readonly Event[]>, key: unknown, events: 
 }
 
 /**
+ * How the handler waits between attempts after a conflict (S10.4): full jitter over an
+ * exponential ceiling, so that two processes writing one hot stream stop colliding in lockstep.
+ * The wait before attempt n+1 is `random() × min(maxDelayMs, baseDelayMs × 2^(n-1))`.
+ */
+export interface RetryPolicy {
+  /** attempts in all, the first included (default 12) */
+  readonly maxAttempts?: number;
+  /** the ceiling of the first wait, in ms (default 2) */
+  readonly baseDelayMs?: number;
+  /** no wait is longer (default 250 ms); the worst case in all is about 1.3 s */
+  readonly maxDelayMs?: number;
+  /** waits `ms`; tests pass one that resolves at once and records the delays */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** a number in [0, 1); default Math.random */
+  readonly random?: () => number;
+}
+
+const DEFAULT_BASE_DELAY_MS = 2;
+const DEFAULT_MAX_DELAY_MS = 250;
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The wait after the `failed`-th conflict in a row: full jitter under a doubling ceiling. */
+export function backoffDelay(failed: number, policy: RetryPolicy = {}): number {
+  const base = policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const ceiling = Math.min(policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, base * 2 ** Math.max(0, failed - 1));
+  return (policy.random ?? Math.random)() * ceiling;
+}
+
+/**
  * The one command handler: cached or loaded state → decide → append with the revision read →
- * retry on conflict. Steps on one stream run one after another in this process (a lane per
- * stream), so conflicts only come from other processes. New events are folded once, into the cache.
+ * retry on conflict, after a jittered, growing wait (RetryPolicy). Steps on one stream run one
+ * after another in this process (a lane per stream), so conflicts only come from other processes.
+ * New events are folded once, into the cache.
  */
 export class CommandHandler {
   private readonly cache = new Map<string, Cached>();
   private readonly lanes = new Lanes();
+  private readonly maxAttempts: number;
+  /** named commands this process ran → their body digest: a reuse is refused before any step appends */
+  private readonly bodies = new Map<string, string>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventStore, private readonly retry: RetryPolicy = {}) {
+    this.maxAttempts = retry.maxAttempts ?? MAX_ATTEMPTS;
+  }
 
   handle<C, E extends Event, S>(step: CommandStep<C, E, S>): Promise<StepResult<E>> {
     return this.lanes.run(step.stream, () => this.attempt(step));
@@ -70,11 +115,15 @@ export class CommandHandler {
   private async attempt<C, E extends Event, S>({ stream, decider, command, meta }: CommandStep<C, E, S>): Promise<StepResult<E>> {
     // the step is named by the decider command's type: one key per (command, stream, step)
     const key = idempotencyKey(meta, stream, (command as { type: string }).type);
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    this.checkBody(meta, this.bodies.get(commandKey(meta)));
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      // a conflict came before this attempt: wait, so the writers that collided spread out
+      if (attempt > 1) await (this.retry.sleep ?? sleepFor)(backoffDelay(attempt - 1, this.retry));
       const { entry, cached } = await this.load(stream, decider);
+      this.checkBody(meta, entry.bodies.get(key));
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).
       const before = entry.applied.get(key);
-      if (before) return { events: before as readonly E[], position: undefined };
+      if (before) return this.ran(meta, { events: before as readonly E[], position: undefined });
       const decision = decider.decide(command, entry.state as S);
       const appendsNothing = decision instanceof DomainRejection || decision.length === 0;
       // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
@@ -84,7 +133,7 @@ export class CommandHandler {
         continue;
       }
       if (decision instanceof DomainRejection) throw new CommandRejectedError(decision.code, decision.message);
-      if (decision.length === 0) return { events: decision, position: undefined };
+      if (decision.length === 0) return this.ran(meta, { events: decision, position: undefined });
       const metadata: EventMetadata = { ...meta, schemaVersion: SCHEMA_VERSION, idempotencyKey: key };
       const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: { ...metadata } }));
       try {
@@ -92,14 +141,32 @@ export class CommandHandler {
         let state = entry.state as S;
         for (const e of decision) state = decider.evolve(state, e);
         remember(entry.applied, key, decision);
-        this.keep(stream, { state, revision: result.nextExpectedRevision, applied: entry.applied });
-        return { events: decision, position: result.position };
+        if (meta.commandBody !== undefined) entry.bodies.set(key, meta.commandBody);
+        this.keep(stream, { state, revision: result.nextExpectedRevision, applied: entry.applied, bodies: entry.bodies });
+        return this.ran(meta, { events: decision, position: result.position });
       } catch (error) {
         this.cache.delete(stream);
         if (!(error instanceof WrongExpectedVersionError)) throw error;
       }
     }
-    throw new ConcurrencyError(stream, MAX_ATTEMPTS);
+    throw new ConcurrencyError(stream, this.maxAttempts);
+  }
+
+  /** S10.2: a commandId seen before with another body is another command reusing it. */
+  private checkBody(meta: CommandMeta, seen: string | undefined): void {
+    if (meta.commandBody !== undefined && seen !== undefined && seen !== meta.commandBody) {
+      throw new IdempotencyConflictError(meta.commandId, meta.commandType);
+    }
+  }
+
+  /** Remembers a named command's body once one of its steps went through (bounded, oldest out first). */
+  private ran<T>(meta: CommandMeta, result: T): T {
+    if (meta.commandBody === undefined) return result;
+    const named = commandKey(meta);
+    this.bodies.delete(named);
+    this.bodies.set(named, meta.commandBody);
+    if (this.bodies.size > CACHE_LIMIT) this.bodies.delete(this.bodies.keys().next().value!);
+    return result;
   }
 
   private async lastRevision(stream: string): Promise<bigint | undefined> {
@@ -113,12 +180,15 @@ export class CommandHandler {
     const events = await this.store.readStream(stream);
     let state = decider.initialState();
     const applied = new Map<string, readonly Event[]>();
+    const bodies = new Map<string, string>();
     for (const e of events) {
       const event = { type: e.type, data: e.data } as E;
       state = decider.evolve(state, event);
-      remember(applied, e.metadata['idempotencyKey'], [event]);
+      const { idempotencyKey: key, commandBody: body } = e.metadata;
+      remember(applied, key, [event]);
+      if (typeof key === 'string' && typeof body === 'string') bodies.set(key, body);
     }
-    const entry: Cached = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied };
+    const entry: Cached = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied, bodies };
     this.keep(stream, entry);
     return { entry, cached: false };
   }

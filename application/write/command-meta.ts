@@ -8,6 +8,8 @@ export interface CommandMeta {
   readonly device: string;
   /** the ledger clock when the command was dispatched */
   readonly at: number;
+  /** a digest of the command's data, when the caller gave its commandId (a reuse with another body is refused) */
+  readonly commandBody?: string;
 }
 
 export interface DispatchOptions {

@@ -1,4 +1,4 @@
-import { CommandRejectedError, ConcurrencyError, LedgerClosedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
+import { CommandRejectedError, ConcurrencyError, IdempotencyConflictError, LedgerClosedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
 import { StoreClosedError, StoreUnavailableError } from '../../application/ports/event-store.js';
 import { AuthError } from './auth.js';
 
@@ -57,6 +57,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof UnknownSessionCursorError) return new HttpError(400, 'unknown_cursor', error.message, [{ field: 'lastSessionId', constraints: { inList: error.message } }]);
   if (error instanceof CommandRejectedError) return new HttpError(422, error.code, error.message);
   if (error instanceof ConcurrencyError) return new HttpError(409, 'concurrency', error.message);
+  if (error instanceof IdempotencyConflictError) return new HttpError(422, 'idempotency_conflict', error.message);
   if (error instanceof LedgerClosedError || error instanceof StoreClosedError) return new HttpError(503, 'shutting_down', error.message);
   if (error instanceof StoreUnavailableError) return new HttpError(503, 'store_unavailable', error.message);
   if (error instanceof Error) {

@@ -90,6 +90,7 @@ export class ObservedEventStore implements EventStore {
 
   readStream(...args: Parameters<EventStore['readStream']>) { return this.inner.readStream(...args); }
   readAll(...args: Parameters<EventStore['readAll']>) { return this.inner.readAll(...args); }
+  readStreamsWithPrefix(...args: Parameters<EventStore['readStreamsWithPrefix']>) { return this.inner.readStreamsWithPrefix(...args); }
   deleteStream(...args: Parameters<EventStore['deleteStream']>) { return this.inner.deleteStream(...args); }
   tombstoneStream(...args: Parameters<EventStore['tombstoneStream']>) { return this.inner.tombstoneStream(...args); }
   readCheckpoint(...args: Parameters<EventStore['readCheckpoint']>) { return this.inner.readCheckpoint(...args); }

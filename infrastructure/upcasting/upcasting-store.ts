@@ -24,6 +24,10 @@ export class UpcastingEventStore implements EventStore {
     return (await this.inner.readAll(options)).map(upcast);
   }
 
+  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    return (await this.inner.readStreamsWithPrefix(prefix)).map(upcast);
+  }
+
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
     return this.inner.subscribeToAll(options, (events) => handler(events.map(upcast)));
   }

@@ -321,7 +321,9 @@ onEachStore('S10 commands, events, audit', ({ fx }) => {
     await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'pc', message: p2p('bob', 'alice', 2) }), { commandId: 'c-1', correlationId: 'corr-9', causationId: 'cause-3' });
     const [, second] = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
     expect(second!.type).to.equal('MessageReceived');
-    const { idempotencyKey, ...metadata } = second!.metadata;
+    const { idempotencyKey, commandBody, ...metadata } = second!.metadata;
+    // the caller named the command: a digest of its body tells a retry from a reuse of the id
+    expect(commandBody).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(metadata).to.deep.equal({
       schemaVersion: SCHEMA_VERSION, at: clock.now, account: 'alice', device: 'pc',
       commandId: 'c-1', commandType: 'ReceiveMessage', correlationId: 'corr-9', causationId: 'cause-3',

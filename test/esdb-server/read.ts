@@ -67,13 +67,13 @@ async function readStream(context: RpcContext, session: CallSession, name: strin
     let revision = from === 'start' ? 0n : from === 'end' ? view.last + 1n : from;
     if (revision < view.first) revision = view.first;
     for (; revision <= view.last && sent < count; revision++, sent++) {
-      if (!(await session.send(eventResponse(data.eventAt(name, revision)!)))) return;
+      if (!(await session.send(eventResponse(context, data.eventAt(name, revision)!)))) return;
     }
   } else {
     let revision = from === 'end' ? view.last : from === 'start' ? 0n : from;
     if (revision > view.last) revision = view.last;
     for (; revision >= view.first && sent < count; revision--, sent++) {
-      if (!(await session.send(eventResponse(data.eventAt(name, revision)!)))) return;
+      if (!(await session.send(eventResponse(context, data.eventAt(name, revision)!)))) return;
     }
   }
 }
@@ -89,7 +89,7 @@ async function readAll(context: RpcContext, session: CallSession, from: From, fo
   for (; index >= 0 && index < log.length && sent < count; index += forwards ? 1 : -1) {
     const event = log[index]!;
     if (filter && !filter.matches(event)) continue;
-    if (!(await session.send(eventResponse(event)))) return;
+    if (!(await session.send(eventResponse(context, event)))) return;
     sent++;
   }
 }
@@ -108,7 +108,7 @@ async function subscribeToAll(context: RpcContext, session: CallSession, from: F
       const event = log[index++]!;
       lastScanned = event;
       if (!filter || filter.matches(event)) {
-        if (!(await session.send(eventResponse(event)))) return;
+        if (!(await session.send(eventResponse(context, event)))) return;
       }
       if (filter && ++scannedSinceCheckpoint >= filter.checkpointInterval) {
         scannedSinceCheckpoint = 0;
@@ -133,7 +133,8 @@ async function subscribeToAll(context: RpcContext, session: CallSession, from: F
 
 // ---- responses ---------------------------------------------------------------------------------
 
-function eventResponse(event: StoredEvent): ReadResp {
+function eventResponse(context: RpcContext, event: StoredEvent): ReadResp {
+  context.sent.events++;
   const recorded = new streamsPb.ReadResp.ReadEvent.RecordedEvent();
   recorded.setId(uuidMessage(event.id));
   recorded.setStreamIdentifier(streamIdentifier(event.streamName));

@@ -7,4 +7,6 @@ export interface RpcContext {
   readonly maxAppendSize: number;
   /** each running call registers how to abort itself when the server stops */
   readonly stopHandlers: Set<() => void>;
+  /** recorded events sent to clients by every read and subscription (a cost measure for tests) */
+  readonly sent: { events: number };
 }

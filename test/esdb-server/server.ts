@@ -42,6 +42,8 @@ export interface TestServer {
   readonly running: boolean;
   /** how many calls each RPC received, e.g. to see which append RPC the client chose */
   readonly calls: Readonly<Record<RpcName, number>>;
+  /** how many recorded events reads and subscriptions have sent to clients so far */
+  readonly eventsSent: number;
   /** drops every connection at once, like a crashed node; the data stays */
   stop(): Promise<void>;
   /** listens again on the same port */
@@ -73,7 +75,11 @@ class EsdbTestServer implements TestServer {
     maxAppendSize: number,
   ) {
     // stopHandlers abort every running subscription and pending batch when the server stops
-    this.context = { data, maxAppendSize, stopHandlers: new Set() };
+    this.context = { data, maxAppendSize, stopHandlers: new Set(), sent: { events: 0 } };
+  }
+
+  get eventsSent(): number {
+    return this.context.sent.events;
   }
 
   get port(): number {

@@ -137,11 +137,12 @@ describe('concurrency: two ledgers on one EventStoreDB write the same hot sessio
 
   it('S10.4 optimistic concurrency across ledgers: every message once, unread = all of them, no ConcurrencyError', async () => {
     const other = await createLedger({ store: fx.storeUrl, clock: () => fx.clock.now });
-    // Kept small on purpose: from about 200 commands on (in this machine's runs), the second
-    // ledger's first command starves: the ledger with a warm cache appends between its read and
-    // its append on each of the 12 immediate retries, and it fails with ConcurrencyError
-    // (reported; the retry in application/stream-pipeline.ts has no backoff).
-    const total = 40;
+    // Before the handler waited between retries, from about 200 commands on the second ledger's
+    // first command starved: the ledger with a warm cache appended between its read and its
+    // append on each of the 12 immediate retries, and it failed with ConcurrencyError. With the
+    // jittered backoff (command-handler.ts, RetryPolicy) the colliding writers spread out: with
+    // the waits set to 0 this test fails with ConcurrencyError (checked when the backoff came in).
+    const total = 800;
     try {
       const ledgers = [fx.ledger, other];
       const views = ledgers.flatMap((l) => DEVICES.map((device) => l.account('hot', { device })));

@@ -106,10 +106,11 @@ async function openDamaged(dir: string, name: string, damage: (path: string) => 
   try {
     ledger = await createLedger({ store: `sqlite:${path}`, logger });
     if (!strict) {
-      // Known gaps (reported): the store runs no integrity check at open, so a flipped byte in an
-      // index page (PRAGMA integrity_check: "row N missing from index ...") opens and a replay by
-      // stream misses events the live models have; a flipped byte in an event's JSON opens from the
-      // snapshot and fails later, in a replay, with a bare SyntaxError or TypeError.
+      // The store runs PRAGMA quick_check at open (StoreCorruptError naming the file), and an
+      // event whose JSON no longer parses fails its reads with StoreCorruptError naming its stream
+      // and position. Left (reported): quick_check does not match index entries to rows, so a
+      // flipped byte in an index page (integrity_check: "row N missing from index ...") can still
+      // open, and a flip that leaves valid JSON changes an event's data unseen (no checksums).
       const problem = await expectReadModelsEqualReplay(ledger).then(() => undefined, (e: Error) => e);
       if (problem) {
         await ledger.close();

@@ -30,6 +30,10 @@ export class NamespacedEventStore implements EventStore {
     return (await this.inner.readAll({ ...options, filter: this.filter(options.filter) })).map((e) => this.strip(e));
   }
 
+  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    return (await this.inner.readStreamsWithPrefix(this.ns + prefix)).map((e) => this.strip(e));
+  }
+
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
     return this.inner.subscribeToAll({ ...options, filter: this.filter(options.filter) }, (events) => handler(events.map((e) => this.strip(e))));
   }

@@ -27,7 +27,8 @@ export function toMessageInput(value: unknown): MessageInput {
   const input = new MessageInput();
   for (const k of MESSAGE_FIELDS) {
     const v = (value as Record<string, unknown>)[k];
-    if (v !== undefined) (input as unknown as Record<string, unknown>)[k] = v;
+    // S10.1: null means absent, so an optional field given null is never recorded
+    if (v !== undefined && v !== null) (input as unknown as Record<string, unknown>)[k] = v;
   }
   return input;
 }

@@ -17,7 +17,9 @@ import { countLimit } from '../shared/read-ranges.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { SubscriptionSet } from '../shared/subscription-set.js';
-import { validateAppend, checkedTarget } from '../shared/append-rules.js';
+import { validateAppend, checkedTarget, checkStreamText } from '../shared/append-rules.js';
+import { checkStreamPrefix } from '../shared/stream-prefix.js';
+import { readUntilCaughtUp } from '../shared/catch-up-read.js';
 
 export interface EsdbStoreOptions {
   /**
@@ -92,6 +94,18 @@ export class EsdbEventStore implements EventStore {
     return this.track(() => this.readLog(options));
   }
 
+  /**
+   * The client's readAll takes no filter, so this is a catch-up subscription to `$all` with the
+   * server-side stream-name filter, ended once caught up: only the prefix's events cross the wire
+   * (EventStoreDB itself still walks its log to filter, sending a checkpoint every 32 events).
+   */
+  readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    return this.track(async () => {
+      checkStreamPrefix(prefix);
+      return readUntilCaughtUp(this, { streamPrefixes: [prefix] });
+    });
+  }
+
   deleteStream(stream: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     return this.track(() => this.softDelete(stream, options));
   }
@@ -126,6 +140,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async read(stream: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    checkStreamText(stream);
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     const limit = countLimit(options.maxCount);
     let from: ReadRevision = options.fromRevision ?? (forwards ? ESDB_START : END);

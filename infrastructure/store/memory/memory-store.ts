@@ -4,10 +4,11 @@ import {
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { matchesFilter } from '../shared/event-filter.js';
-import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
+import { NEW_STREAM, checkStreamText, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
+import { checkStreamPrefix, insertSorted, namesWithPrefix } from '../shared/stream-prefix.js';
 import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
 
 interface MemoryStream {
@@ -26,6 +27,8 @@ export class MemoryEventStore implements EventStore {
   /** the global log: an event's position is its index */
   private readonly log: StoredEvent[] = [];
   private readonly streams = new Map<string, MemoryStream>();
+  /** every stream name, sorted: the names with a prefix are found by binary search */
+  private readonly names: string[] = [];
   private readonly checkpoints = new Map<string, { position: StoredCheckpoint['position']; state: string }>();
   private readonly feed = new LiveFeed({
     readAfter: (after, filter, limit) => this.scanForwards(after, filter, limit),
@@ -62,6 +65,7 @@ export class MemoryEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
+    checkStreamText(stream);
     const existing = this.streams.get(stream);
     const range = streamRange(options, stateOf(existing));
     if (existing?.tombstoned) throw new StreamDeletedError(stream);
@@ -85,6 +89,13 @@ export class MemoryEventStore implements EventStore {
       if (matchesFilter(options.filter, event)) picked.push(toRecordedEvent(event));
     }
     return picked;
+  }
+
+  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    checkStreamPrefix(prefix);
+    const events = namesWithPrefix(this.names, prefix).flatMap((name) => this.streams.get(name)!.events);
+    return events.sort((a, b) => (a.position < b.position ? -1 : 1)).map(toRecordedEvent);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
@@ -143,6 +154,7 @@ export class MemoryEventStore implements EventStore {
   private createStream(name: string): MemoryStream {
     const created: MemoryStream = { events: [], revisionsById: new Map(), visibleFrom: 0n, tombstoned: false };
     this.streams.set(name, created);
+    insertSorted(this.names, name);
     return created;
   }
 

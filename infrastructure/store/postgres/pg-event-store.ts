@@ -20,7 +20,8 @@ import { logRange, streamRange } from '../shared/read-ranges.js';
 import { positionAt } from '../shared/records.js';
 import { describeEndpoint, isTransientFailure, translatePgError, type WriteOutcome } from './pg-errors.js';
 import { checkCheckpointName, checkCheckpointPosition, checkEvents, checkFilter, checkStreamName, filterError } from './pg-input.js';
-import { EVENT_COLUMNS, fromRow, logHead, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
+import { EVENT_COLUMNS, fromRow, logHead, prefixReadSql, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
+import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { CommitNotifier, channelOf } from './pg-notifier.js';
 import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
 import { MAX_EVENTS_PER_TRANSACTION, ensureSchema, positionSql, type PositionSql } from './pg-schema.js';
@@ -161,6 +162,17 @@ export class PgEventStore implements EventStore {
     const range = logRange(options);
     checkFilter(options.filter);
     return this.guard('reading the global log', async () => (await readLogPage(this.pool, this.positions, range, options.filter)).events, true);
+  }
+
+  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    checkStreamPrefix(prefix);
+    checkFilter({ streamPrefixes: [prefix] });
+    const bound = prefixUpperBound(prefix);
+    return this.guard(`reading the streams under ${JSON.stringify(prefix)}`, async () => {
+      const { rows } = await this.pool.query<EventRow>(prepared(prefixReadSql(this.positions, bound !== undefined), bound === undefined ? [prefix] : [prefix, bound]));
+      return rows.map(fromRow);
+    }, true);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {

@@ -1,4 +1,5 @@
 import type { EventFilter, EventToAppend, Position } from '../../../application/ports/event-store.js';
+import { checkWellFormed, preview } from '../shared/append-rules.js';
 
 /**
  * What PostgreSQL cannot store, refused before any statement runs, with the field named. Its
@@ -71,14 +72,5 @@ export function clampBound(bound: bigint): bigint {
 function checkText(field: string, text: string): void {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) throw new TypeError(`the ${field} ${preview(text)} holds a NUL character (U+0000) at index ${nul}, which PostgreSQL text cannot store: remove it`);
-  const lone = /\p{Surrogate}/u.exec(text);
-  if (lone) {
-    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
-    throw new TypeError(`the ${field} ${preview(text)} holds a lone surrogate (U+${unit}) at index ${lone.index}, which is not Unicode text: pass a well-formed string`);
-  }
-}
-
-/** the start of a name, quoted and escaped, for a message */
-function preview(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  checkWellFormed(field, text);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { EventFilter, RecordedEvent } from '../../../application/ports/event-store.js';
 import type { LogRange } from '../shared/read-ranges.js';
-import { toRecordedEvent } from '../shared/records.js';
+import { decodeStored } from '../shared/decode-guard.js';
 import { clampBound } from './pg-input.js';
 import type { PositionSql } from './pg-schema.js';
 
@@ -19,8 +19,9 @@ export interface EventRow {
 
 export const EVENT_COLUMNS = 'global_position::text AS position, stream, revision::text AS revision, id, type, data, metadata';
 
+/** A row as a RecordedEvent; one whose JSON no longer parses fails with StoreCorruptError naming it. */
 export function fromRow(row: EventRow): RecordedEvent {
-  return toRecordedEvent({
+  return decodeStored({
     position: BigInt(row.position),
     streamName: row.stream,
     revision: BigInt(row.revision),
@@ -28,7 +29,7 @@ export function fromRow(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata,
-  });
+  }, 'the PostgreSQL store');
 }
 
 const names = new Map<string, string>();
@@ -76,6 +77,19 @@ export async function readLogPage(db: pg.Pool, sql: PositionSql, range: LogRange
   ));
   const horizon = BigInt(rows[0]!.horizon);
   return { events: rows.filter((row) => row.position !== null).map(fromRow), horizon };
+}
+
+/**
+ * The events of the streams whose names lie in [$1, $2) by code point (the "C" collation, which
+ * the streams_name_c index keys), below the horizon as readAll reads: a range of that index, then
+ * each stream's events through (stream, revision), never a scan of the log.
+ */
+export function prefixReadSql(sql: PositionSql, bounded: boolean): string {
+  // the streams table has none of the events' column names, so EVENT_COLUMNS needs no qualifier
+  return `SELECT ${EVENT_COLUMNS}
+    FROM streams s JOIN events e ON e.stream = s.name
+    WHERE s.name COLLATE "C" >= $1${bounded ? ' AND s.name COLLATE "C" < $2' : ''} AND e.global_position < ${sql.horizon}
+    ORDER BY e.global_position`;
 }
 
 /** position of the last committed event, -1n for an empty log */

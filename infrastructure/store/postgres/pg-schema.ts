@@ -23,6 +23,9 @@ const POSITION_SHIFT = 20;
 /** the most events one transaction can write: the index must fit below the shifted id */
 export const MAX_EVENTS_PER_TRANSACTION = 2 ** POSITION_SHIFT;
 
+/** stream names by code point, so "starts with" is an index range (readStreamsWithPrefix) */
+const NAME_INDEX = 'CREATE INDEX IF NOT EXISTS streams_name_c ON streams (name COLLATE "C");';
+
 const TABLES = `
 CREATE TABLE IF NOT EXISTS events (
   global_position bigint PRIMARY KEY,
@@ -41,6 +44,7 @@ CREATE TABLE IF NOT EXISTS streams (
   visible_from bigint NOT NULL DEFAULT 0,
   tombstoned boolean NOT NULL DEFAULT false
 );
+${NAME_INDEX}
 CREATE TABLE IF NOT EXISTS log_origin (
   only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
   transaction_id bigint NOT NULL
@@ -88,7 +92,11 @@ export async function ensureSchema(client: pg.PoolClient): Promise<{ schema: str
     throw new Error(`the database ${database} is encoded in ${encoding}; the event store keeps Unicode text and needs a UTF8 database: create one with ENCODING 'UTF8'`);
   }
   if (existing[0]?.schema && existing[0].tables === TABLE_NAMES.length) {
-    const { rows } = await client.query<{ origin: string }>('SELECT transaction_id::text AS origin FROM log_origin');
+    const { rows } = await client.query<{ origin: string; indexed: boolean }>(
+      "SELECT transaction_id::text AS origin, to_regclass('streams_name_c') IS NOT NULL AS indexed FROM log_origin",
+    );
+    // tables made before the index: add it when allowed; without it prefix reads are right, only slower
+    if (rows[0] && !rows[0].indexed) await client.query(NAME_INDEX).catch(() => undefined);
     if (rows[0]) return { schema: existing[0].schema, origin: BigInt(rows[0].origin) };
   }
   await client.query('BEGIN');

@@ -80,11 +80,35 @@ export function validateAppend(stream: string, events: readonly EventToAppend[],
     if (seen.has(event.id)) throw new TypeError(`event id ${event.id} appears twice in one append to ${stream}: give each event its own id`);
     seen.add(event.id);
     if (typeof event.type !== 'string' || event.type === '') throw new TypeError(`event ${event.id} in stream ${stream} has no type: set a non-empty type`);
+    checkWellFormed(`type of event ${event.id} in stream ${preview(stream)}`, event.type);
   }
+}
+
+/**
+ * Refuses text with a lone surrogate (half of a UTF-16 pair). sqlite, PostgreSQL and EventStoreDB
+ * keep names as UTF-8, which turns one into U+FFFD, so two stream names differing only there would
+ * silently become one stream: every store refuses them here instead, the same way.
+ */
+export function checkWellFormed(field: string, text: string): void {
+  const lone = /\p{Surrogate}/u.exec(text);
+  if (!lone) return;
+  const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
+  throw new TypeError(`the ${field} ${preview(text)} holds a lone surrogate (U+${unit}) at index ${lone.index}, which is not Unicode text: pass a well-formed string`);
+}
+
+/** A stream name given to a read: only its text is checked (a read of a missing stream is []). */
+export function checkStreamText(stream: unknown): void {
+  if (typeof stream === 'string') checkWellFormed('stream name', stream);
+}
+
+/** the start of a name, quoted and escaped, for a message */
+export function preview(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 function validateTarget(stream: string, expected: ExpectedRevision): void {
   if (typeof stream !== 'string' || stream === '') throw new TypeError('the stream name is empty: name the stream');
+  checkWellFormed('stream name', stream);
   if (typeof expected === 'bigint' && expected < 0n) {
     throw new RangeError(`expected revision ${expected} for ${stream} is negative: use 'no_stream' for a stream without events`);
   }

@@ -4,17 +4,31 @@ import {
   type AppendResult, type BatchHandler, type EventFilter, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
-import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
+import { NEW_STREAM, checkStreamText, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
 import { GroupCommit } from '../shared/group-commit.js';
-import { decodeJson, encodeJson } from '../shared/json.js';
+import { encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
+import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
 import { openLedgerDatabase } from './sqlite-schema.js';
+import { checkIntegrity, explainDamage, storeName } from './sqlite-integrity.js';
+import { decodeCheckpointState, decodeStored } from '../shared/decode-guard.js';
 
 type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'>;
 
 const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
+
+/**
+ * The events of the streams whose names lie in [prefix, bound): a range of the streams table's
+ * primary key, then each stream's events through its (stream, revision) index; CROSS JOIN keeps
+ * sqlite from scanning the log instead. Exported for the test that checks the plan.
+ */
+export function prefixReadSql(bounded: boolean): string {
+  return `SELECT e.position, e.stream AS streamName, e.revision, e.id, e.type, e.data, e.metadata
+    FROM streams s CROSS JOIN events e ON e.stream = s.name
+    WHERE s.name >= ?${bounded ? ' AND s.name < ?' : ''} ORDER BY e.position`;
+}
 
 /**
  * The embedded, durable event store: better-sqlite3 in WAL mode. Writes go through a group commit
@@ -28,11 +42,24 @@ export class SqliteEventStore implements EventStore {
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
 
+  /** Opens the file after `PRAGMA quick_check`: a damaged one fails with StoreCorruptError naming it. */
   static open(path: string): SqliteEventStore {
-    return new SqliteEventStore(openLedgerDatabase(path));
+    let db: Database.Database;
+    try {
+      db = openLedgerDatabase(path);
+    } catch (error) {
+      throw explainDamage(error, path);
+    }
+    try {
+      checkIntegrity(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteEventStore(db, storeName(path));
   }
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(private readonly db: Database.Database, private readonly name: string) {
     this.feed = new LiveFeed({
       readAfter: (after, filter, limit) => this.readLog({ forwards: true, bound: after, limit }, filter),
       head: () => this.sql('SELECT coalesce(max(position), -1) FROM events').pluck().get() as bigint,
@@ -63,18 +90,27 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
+    checkStreamText(stream);
     const state = this.streamState(stream);
     if (state.tombstoned) throw new StreamDeletedError(stream);
     const range = streamRange(options, state);
     const order = range.forwards ? 'ASC' : 'DESC';
     const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
       .all(stream, range.low, range.high, sqlLimit(range.limit)) as StoredEvent[];
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => decodeStored(row, this.name));
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
     return this.readLog(logRange(options), options.filter);
+  }
+
+  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    checkStreamPrefix(prefix);
+    const bound = prefixUpperBound(prefix);
+    const rows = this.sql(prefixReadSql(bound !== undefined)).all(...(bound === undefined ? [prefix] : [prefix, bound])) as StoredEvent[];
+    return rows.map((row) => decodeStored(row, this.name));
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
@@ -106,7 +142,7 @@ export class SqliteEventStore implements EventStore {
     this.ensureOpen();
     const row = this.sql('SELECT commit_position AS commitPosition, prepare_position AS preparePosition, state FROM checkpoints WHERE name = ?')
       .get(name) as { commitPosition: bigint; preparePosition: bigint; state: string } | undefined;
-    return row ? { position: { commit: row.commitPosition, prepare: row.preparePosition }, state: decodeJson(row.state) } : null;
+    return row ? { position: { commit: row.commitPosition, prepare: row.preparePosition }, state: decodeCheckpointState(row.state, name, this.name) } : null;
   }
 
   async writeCheckpoint(name: string, checkpoint: StoredCheckpoint): Promise<void> {
@@ -176,7 +212,7 @@ export class SqliteEventStore implements EventStore {
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events ${clause} ORDER BY position ${range.forwards ? 'ASC' : 'DESC'} LIMIT ?`)
       .all(...params, sqlLimit(range.limit)) as StoredEvent[];
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => decodeStored(row, this.name));
   }
 
   /** Prepared statements, cached by their text (readAll's vary with the filter's shape). */
