@@ -47,6 +47,12 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** The ledger's database, for the read-model tables kept in the same file (infrastructure/readmodels). */
+  get database(): Database.Database {
+    this.ensureOpen();
+    return this.db;
+  }
+
   /** read-only counters; `transactions` shows how many appends group commit folded together */
   get stats(): { readonly transactions: number } {
     return { transactions: this.commits.transactions };
