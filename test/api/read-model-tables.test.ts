@@ -13,6 +13,8 @@ import type { SessionListReader } from '../../projections/session-list/reader.js
 import { createLedger, openStore, readModelOptions } from '../../infrastructure/create-ledger.js';
 import { SqliteReadModels } from '../../infrastructure/readmodels/sqlite-read-models.js';
 import { p2p, team } from '../support/messages.js';
+import { openFixture } from '../support/ledger-fixture.js';
+import { SESSION_LIST_CHECKPOINT } from '../../application/read/projection-runner.js';
 
 const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'];
 
@@ -216,6 +218,25 @@ describe('read models in sqlite tables', () => {
       expect(allViews(again.reader)).to.deep.equal(live);
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('read models kept in process on EventStoreDB', () => {
+  it('the ledger writes no read-model snapshot there (a real server refuses appends over 1 MiB): a reopen folds the log and equals the live models', async () => {
+    const fx = await openFixture('esdb');
+    try {
+      await workload(fx.ledger, fx.clock);
+      const live = allViews(fx.ledger.reader);
+      const ledger = await fx.reopen();
+      const store = (ledger as unknown as { store: EventStore }).store;
+      expect(await store.readCheckpoint(SESSION_LIST_CHECKPOINT)).to.equal(null);
+      expect(projectionRunnerOf(ledger).eventsCaughtUp).to.be.greaterThan(150);
+      const current = allViews(ledger.reader);
+      expect(current).to.deep.equal(await replayed(store));
+      expect(Object.keys(current)).to.deep.equal(Object.keys(live));
+    } finally {
+      await fx.close();
     }
   });
 });
