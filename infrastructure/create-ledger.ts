@@ -70,7 +70,7 @@ async function openAdapter(url: string): Promise<{ store: EventStore; plan: Read
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const [{ SqliteEventStore }, { SqliteReadModels }] = await Promise.all([import('./store/sqlite/sqlite-store.js'), import('./readmodels/sqlite-read-models.js')]);
     const store = SqliteEventStore.open(path);
-    const tables = (cacheRows: number | undefined) => new SqliteReadModels(store.database, cacheRows === undefined ? {} : { cacheRows });
+    const tables = (cacheRows: number | undefined) => new SqliteReadModels(store, cacheRows === undefined ? {} : { cacheRows });
     return { store, plan: { tables, snapshots: false } };
   }
   if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {

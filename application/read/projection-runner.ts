@@ -21,7 +21,7 @@ export interface AppliedBatch {
 
 export interface RunnerOptions {
   /** where the read models live (default: in this process, see `snapshotEvery`) */
-  readonly readModels?: ReadModelStore;
+  readonly readModels?: ReadModelStore<RecordedEvent>;
   /** in-process read models only: write a snapshot with the checkpoint every this many events (and on close); default never */
   readonly snapshotEvery?: number;
   readonly logger?: Logger;
@@ -40,7 +40,7 @@ const PROGRESS_EVERY = 50_000;
  * position. Commands wait on `waitFor(position)` to read their writes.
  */
 export class ProjectionRunner {
-  private readonly models: ReadModelStore;
+  private readonly models: ReadModelStore<RecordedEvent>;
   private readonly projection: SessionListProjection;
   private readonly changes = new ChangedRows();
   private readonly logger: Logger;
@@ -49,6 +49,11 @@ export class ProjectionRunner {
   private readonly waiters = new PositionWaiters();
   private readonly appliedSubject = new Subject<AppliedBatch>();
   private warned = false;
+  /** the position of the last successful save */
+  private saved: Position = START;
+  /** a batch folded inside a write transaction, published once it commits */
+  private folded: { readonly events: RecordedEvent[]; readonly changes: CommandChange[]; readonly from: Position } | undefined;
+  private detach: (() => void) | undefined;
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
@@ -66,7 +71,7 @@ export class ProjectionRunner {
     return this.projection;
   }
 
-  get readModels(): ReadModelStore {
+  get readModels(): ReadModelStore<RecordedEvent> {
     return this.models;
   }
 
@@ -86,7 +91,7 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     const saved = await this.models.open();
-    this.checkpoint = saved ?? START;
+    this.checkpoint = this.saved = saved ?? START;
     const building = saved === null && this.models.durable;
     if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
     const events = await this.catchUp();
@@ -94,6 +99,13 @@ export class ProjectionRunner {
     this.subscription = this.store.subscribeToAll({ fromPosition: this.checkpoint, filter: FILTER }, (events) => this.apply(events));
     this.subscription.done.catch((error) => this.waiters.fail(error));
     await this.subscription.caughtUp;
+    // From here on, tables in the store's own database fold each write transaction inside it; the
+    // subscription then finds its events folded already.
+    this.detach = this.models.joinWrites?.({
+      fold: (events) => this.foldInTransaction(events),
+      committed: () => this.publishFolded(),
+      rolledBack: () => this.discardFolded(),
+    });
   }
 
   /** Forgets the read models and folds the whole log again (the `rebuild` command). */
@@ -128,8 +140,13 @@ export class ProjectionRunner {
 
   /** Folds committed events; those at or before the checkpoint were applied already and are skipped. */
   apply(events: readonly RecordedEvent[]): void {
+    const batch = this.foldAndSave(events);
+    if (batch) this.publish(batch);
+  }
+
+  private foldAndSave(events: readonly RecordedEvent[]): AppliedBatch | undefined {
     const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return undefined;
     const changes: CommandChange[] = [];
     this.models.begin();
     for (const event of fresh) {
@@ -137,8 +154,53 @@ export class ProjectionRunner {
       this.checkpoint = event.position;
     }
     this.save();
-    this.appliedSubject.next({ events: fresh, changes });
+    return { events: fresh, changes };
+  }
+
+  private publish(batch: AppliedBatch): void {
+    this.appliedSubject.next(batch);
     this.waiters.release(this.checkpoint);
+  }
+
+  /** Inside a write transaction: its events are folded and their rows saved before it commits. */
+  private foldInTransaction(events: readonly RecordedEvent[]): void {
+    // Noted before the fold, so that a fold that throws (rolling the transaction back) is discarded too.
+    const folded = (this.folded ??= { events: [], changes: [], from: this.checkpoint });
+    const batch = this.foldAndSave(events);
+    if (!batch) return;
+    folded.events.push(...batch.events);
+    folded.changes.push(...batch.changes);
+  }
+
+  /** The transaction committed: its batch is read by the commands waiting on it and by the views. */
+  private publishFolded(): void {
+    const batch = this.folded;
+    this.folded = undefined;
+    if (batch && batch.events.length > 0) this.publish(batch);
+  }
+
+  /**
+   * The transaction rolled back (its commit failed): its events are not in the log, and neither are
+   * the rows saved with them, so the accounts in memory are let go and read again from the tables.
+   * If an earlier batch's rows were not saved either, the models cannot be put right here: they stop,
+   * and the next open folds the log from the tables' position.
+   */
+  private discardFolded(): void {
+    const batch = this.folded;
+    this.folded = undefined;
+    if (!batch) return;
+    this.models.accounts.clear();
+    this.changes.clear();
+    this.checkpoint = batch.from;
+    if (comparePositions(this.saved, batch.from) !== 0) {
+      this.checkpoint = this.saved;
+      this.detach?.();
+      this.detach = undefined;
+      const error = new Error('the read models lost a write transaction that rolled back after an unsaved batch; reopen the ledger to fold the log from the saved position');
+      this.logger.error(error.message);
+      void this.subscription?.close();
+      this.waiters.fail(error);
+    }
   }
 
   private fold(event: RecordedEvent): CommandChange[] {
@@ -159,6 +221,7 @@ export class ProjectionRunner {
     try {
       this.models.save(this.changes, this.checkpoint);
       this.changes.clear();
+      this.saved = this.checkpoint;
     } catch (error) {
       if (!this.warned) {
         this.warned = true;
@@ -178,6 +241,8 @@ export class ProjectionRunner {
   }
 
   async close(): Promise<void> {
+    this.detach?.();
+    this.detach = undefined;
     await this.subscription?.close();
     this.subscription = undefined;
     if (this.changes.events > 0) this.save();

@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { AccountModel, CountingRecord, SessionModel } from '../../projections/session-list/model.js';
-import type { ChangedRows, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import type { RecordedEvent } from '../../application/ports/event-store.js';
+import type { ChangedRows, ReadModelStore, StoredPosition, TransactionFolder } from '../../projections/session-list/read-model-store.js';
 import { accountFromRows, accountRow, deviceRow, sessionRow, typeRows, viewRow } from '../../projections/session-list/rows.js';
+import type { SqliteEventStore } from '../store/sqlite/sqlite-store.js';
+import { upcast } from '../upcasting/upcasters.js';
 import { AccountCache } from './account-cache.js';
 import { READ_MODEL_FORMAT, createReadModelTables, emptyReadModelTables } from './sqlite-read-model-schema.js';
 
@@ -24,7 +27,7 @@ const json = (value: unknown): string => JSON.stringify(value);
  * the tables always reflect exactly the events up to their position; opening reads only that
  * position (and the tail of the log a crash or another writer left after it).
  */
-export class SqliteReadModels implements ReadModelStore {
+export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   readonly durable = true;
   readonly accounts: AccountCache;
   private readonly sql: ReturnType<typeof prepare>;
@@ -32,8 +35,10 @@ export class SqliteReadModels implements ReadModelStore {
   private readonly stored = new WeakSet<CountingRecord>();
   private readonly storedCounts = new WeakMap<SessionModel, number>();
   private readonly write: (changes: ChangedRows, position: StoredPosition) => void;
+  private readonly db: Database.Database;
 
-  constructor(private readonly db: Database.Database, options: SqliteReadModelOptions = {}) {
+  constructor(private readonly store: SqliteEventStore, options: SqliteReadModelOptions = {}) {
+    const db = (this.db = store.database);
     createReadModelTables(db);
     this.sql = prepare(db);
     this.accounts = new AccountCache({ load: (id) => this.load(id), ids: () => this.sql.ids.all() as string[] }, options.cacheRows ?? DEFAULT_CACHE_ROWS);
@@ -72,6 +77,16 @@ export class SqliteReadModels implements ReadModelStore {
   }
 
   async close(): Promise<void> {}
+
+  /** The store's write transactions fold their events and save the rows before they commit. */
+  joinWrites(folder: TransactionFolder<RecordedEvent>): () => void {
+    this.store.hookWrites({
+      beforeCommit: (events) => folder.fold(events.map(upcast)),
+      committed: () => folder.committed(),
+      rolledBack: () => folder.rolledBack(),
+    });
+    return () => this.store.hookWrites(undefined);
+  }
 
   private writeAccount(account: AccountModel, whole: boolean, sessions: ReadonlySet<string>, devices: ReadonlySet<string>): void {
     const { id } = account;

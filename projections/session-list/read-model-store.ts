@@ -71,13 +71,23 @@ export class ChangedRows {
   }
 }
 
+/** What a table store in the event store's own database calls on each write transaction. */
+export interface TransactionFolder<E> {
+  /** inside the transaction, after its appends: fold them and save their rows, which commit with them */
+  fold(events: readonly E[]): void;
+  /** the transaction committed */
+  committed(): void;
+  /** the transaction rolled back: what `fold` did in memory is void */
+  rolledBack(): void;
+}
+
 /**
  * The read-model store port: where the session-list models live between the fold and the queries.
  * The in-process adapter keeps every account in memory; the table adapter keeps rows in the
  * ledger's database and a bounded cache of accounts in memory. The runner folds the log into
  * `accounts` and hands each batch's changes to `save`.
  */
-export interface ReadModelStore {
+export interface ReadModelStore<E = unknown> {
   readonly accounts: AccountModels;
   /** true when the saved models survive a restart without a replay (tables) */
   readonly durable: boolean;
@@ -95,4 +105,9 @@ export interface ReadModelStore {
   clear(): void;
   /** Saves what is left to save (the in-process adapter: its optional snapshot) and lets go. */
   close(position: StoredPosition): Promise<void>;
+  /**
+   * Only for tables in the event store's own database: from now on `folder` folds each write
+   * transaction inside it, so its rows and position commit with its events. Returns the detach.
+   */
+  joinWrites?(folder: TransactionFolder<E>): () => void;
 }
