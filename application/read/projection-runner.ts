@@ -52,7 +52,7 @@ export class ProjectionRunner {
   /** the position of the last successful save */
   private saved: Position = START;
   /** a batch folded inside a write transaction, published once it commits */
-  private folded: { readonly events: RecordedEvent[]; readonly changes: CommandChange[]; readonly from: Position } | undefined;
+  private folded: { readonly events: RecordedEvent[]; readonly changes: CommandChange[]; readonly from: Position; readonly saved: Position } | undefined;
   private detach: (() => void) | undefined;
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
@@ -165,7 +165,7 @@ export class ProjectionRunner {
   /** Inside a write transaction: its events are folded and their rows saved before it commits. */
   private foldInTransaction(events: readonly RecordedEvent[]): void {
     // Noted before the fold, so that a fold that throws (rolling the transaction back) is discarded too.
-    const folded = (this.folded ??= { events: [], changes: [], from: this.checkpoint });
+    const folded = (this.folded ??= { events: [], changes: [], from: this.checkpoint, saved: this.saved });
     const batch = this.foldAndSave(events);
     if (!batch) return;
     folded.events.push(...batch.events);
@@ -192,7 +192,8 @@ export class ProjectionRunner {
     this.models.accounts.clear();
     this.changes.clear();
     this.checkpoint = batch.from;
-    if (comparePositions(this.saved, batch.from) !== 0) {
+    this.saved = batch.saved;
+    if (comparePositions(batch.saved, batch.from) !== 0) {
       this.checkpoint = this.saved;
       this.detach?.();
       this.detach = undefined;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Ledger, projectionRunnerOf } from '../../application/api/ledger.js';
-import { START, type EventStore } from '../../application/ports/event-store.js';
+import { START, type EventStore, type RecordedEvent } from '../../application/ports/event-store.js';
 import { applyRecorded } from '../../application/read/event-log.js';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
@@ -77,6 +77,17 @@ describe('read models in sqlite tables', () => {
   let url: string;
   const clock = { now: 1_000_000 };
   const open = (extra: Parameters<typeof createLedger>[0] = {}) => createLedger({ store: url, clock: () => clock.now, ...extra });
+
+  /** A ledger opened again folds no event and shows `expected` (default: a replay of its log). */
+  async function expectReopenFoldsNothing(expected?: Record<string, unknown>): Promise<void> {
+    const again = await open();
+    try {
+      expect(projectionRunnerOf(again).eventsCaughtUp, 'events folded at open').to.equal(0);
+      expect(allViews(again.reader)).to.deep.equal(expected ?? await replayed((again as unknown as { store: EventStore }).store));
+    } finally {
+      await again.close();
+    }
+  }
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ledger-rm-'));
@@ -161,13 +172,41 @@ describe('read models in sqlite tables', () => {
     const live = allViews(ledger.reader);
     await ledger.close();
     expect(warnings.some((w) => w.includes('could not save the read models'))).to.equal(true);
-    const again = await open();
+    await expectReopenFoldsNothing(live);
+  });
+
+  it('a write transaction that rolls back after its fold (its commit failed) takes its rows with it: the commands reject, the models read again from the tables', async () => {
+    const opened = await openStore(url);
+    const tables = readModelOptions(opened).readModels!;
+    let failNext = false;
+    const failing: ReadModelStore<RecordedEvent> = Object.create(tables);
+    failing.joinWrites = (folder) => tables.joinWrites!({
+      ...folder,
+      fold(events) {
+        folder.fold(events);
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full at commit');
+        }
+      },
+    });
+    const ledger = await Ledger.open({ store: opened, clock: () => clock.now, runner: { readModels: failing } });
     try {
-      expect(projectionRunnerOf(again).eventsCaughtUp).to.equal(0);
-      expect(allViews(again.reader)).to.deep.equal(live);
+      await workload(ledger, clock);
+      const before = allViews(ledger.reader);
+      const phone = ledger.account('a0', { device: 'phone' });
+      failNext = true;
+      const error = await phone.receiveMessage(p2p('lost', 'a0', ++clock.now)).then(() => null, (e: Error) => e);
+      expect(error?.message).to.contain('disk full at commit');
+      expect(allViews(ledger.reader), 'nothing of the rolled-back write').to.deep.equal(before);
+      await phone.receiveMessage(p2p('kept', 'a0', ++clock.now));
+      const sessions = ledger.reader.allSessions('a0', 'phone').map((x) => x.id);
+      expect(sessions).to.include('p2p-kept').and.not.include('p2p-lost');
+      expect(allViews(ledger.reader)).to.deep.equal(await replayed(opened));
     } finally {
-      await again.close();
+      await ledger.close();
     }
+    await expectReopenFoldsNothing();
   });
 
   it('a store from a version without tables (a whole-model snapshot checkpoint) builds them once, with progress to the logger, and drops the snapshot', async () => {
@@ -190,13 +229,7 @@ describe('read models in sqlite tables', () => {
     const check = new Database(file, { readonly: true });
     expect(check.prepare("SELECT count(*) FROM checkpoints WHERE name = 'session-list'").pluck().get()).to.equal(0);
     check.close();
-    const again = await open();
-    try {
-      expect(projectionRunnerOf(again).eventsCaughtUp).to.equal(0);
-      expect(allViews(again.reader)).to.deep.equal(live);
-    } finally {
-      await again.close();
-    }
+    await expectReopenFoldsNothing(live);
   });
 
   it('rebuild empties the tables and folds the log again into them', async () => {
@@ -212,13 +245,7 @@ describe('read models in sqlite tables', () => {
     } finally {
       await store.close();
     }
-    const again = await open();
-    try {
-      expect(projectionRunnerOf(again).eventsCaughtUp).to.equal(0);
-      expect(allViews(again.reader)).to.deep.equal(live);
-    } finally {
-      await again.close();
-    }
+    await expectReopenFoldsNothing(live);
   });
 });
 
