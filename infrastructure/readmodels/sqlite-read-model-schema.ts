@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
+import { ROWS_VERSION } from '../../projections/session-list/rows.js';
 
-/** Bump when the tables' layout changes: tables of another format are dropped and built again from the log. */
-export const READ_MODEL_FORMAT = 1;
+/** Bump when the tables' layout changes: tables of another format are emptied and built again from the log. */
+const TABLE_LAYOUT = 1;
+/** The layout and the rows' version (rows.ts), as rm_state keeps them. */
+export const READ_MODEL_FORMAT = TABLE_LAYOUT * 1000 + ROWS_VERSION;
 
 /**
  * The session-list read models as tables in the ledger's own file (projections/session-list/rows.ts

@@ -12,6 +12,12 @@ import { OrderedIndex } from './ordered-index.js';
  * field the fold adds travels without a change here; the derived indexes (a device's ordered list,
  * the per-type indexes) are rebuilt from the rows, in the order their tables' indexes give.
  */
+/**
+ * Bump when the models' shape changes (a field added, removed, or read differently): saved rows
+ * and snapshots of another version are then dropped and built again from the log.
+ */
+export const ROWS_VERSION = 6;
+
 export interface AccountRow {
   readonly id: string;
   readonly maxUpdateTime: number | null;

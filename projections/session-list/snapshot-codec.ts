@@ -1,8 +1,8 @@
 import type { AccountModel } from './model.js';
-import { accountFromRows, accountRows, type AccountRows } from './rows.js';
+import { ROWS_VERSION, accountFromRows, accountRows, type AccountRows } from './rows.js';
 
-/** Bump when the read-model shape changes: older snapshots are then ignored and rebuilt from 0. */
-export const SNAPSHOT_VERSION = 6;
+/** The rows' version (rows.ts): a snapshot of another is ignored and rebuilt from 0. */
+export const SNAPSHOT_VERSION = ROWS_VERSION;
 
 /** The read models as JSON (every account's rows), tagged with SNAPSHOT_VERSION. */
 export function encodeSnapshot(accounts: Iterable<AccountModel>): unknown {

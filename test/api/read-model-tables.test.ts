@@ -232,6 +232,25 @@ describe('read models in sqlite tables', () => {
     await expectReopenFoldsNothing(live);
   });
 
+  it('tables written for another shape of the models (ROWS_VERSION) are emptied and built again from the log', async () => {
+    const ledger = await open();
+    await workload(ledger, clock);
+    const live = allViews(ledger.reader);
+    await ledger.close();
+    const db = new Database(join(dir, 'ledger.sqlite'));
+    db.prepare("UPDATE rm_state SET format = format + 1 WHERE name = 'session-list'").run();
+    db.prepare("UPDATE rm_views SET facts = '{}'").run();
+    db.close();
+    const rebuilt = await open();
+    try {
+      expect(projectionRunnerOf(rebuilt).eventsCaughtUp).to.be.greaterThan(100);
+      expect(allViews(rebuilt.reader)).to.deep.equal(live);
+    } finally {
+      await rebuilt.close();
+    }
+    await expectReopenFoldsNothing(live);
+  });
+
   it('rebuild empties the tables and folds the log again into them', async () => {
     const ledger = await open();
     await workload(ledger, clock);
