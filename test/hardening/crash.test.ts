@@ -109,7 +109,7 @@ async function openDamaged(dir: string, name: string, damage: (path: string) => 
       // Known gaps (reported): the store runs no integrity check at open, so a flipped byte in an
       // index page (PRAGMA integrity_check: "row N missing from index ...") opens and a replay by
       // stream misses events the live models have; a flipped byte in an event's JSON opens from the
-      // read-model tables and fails later, in a replay, with a bare SyntaxError or TypeError.
+      // snapshot and fails later, in a replay, with a bare SyntaxError or TypeError.
       const problem = await expectReadModelsEqualReplay(ledger).then(() => undefined, (e: Error) => e);
       if (problem) {
         await ledger.close();
