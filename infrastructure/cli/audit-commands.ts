@@ -109,7 +109,10 @@ export const rebuild: CliCommand = {
   help: `usage: session-ledger rebuild
 
 Replays every event of the store into fresh read models and reports how many
-accounts and events it folded.
+accounts and events it folded. On sqlite it empties the read-model tables in the
+store's file and builds them again (a ledger then opens without replaying); on
+PostgreSQL it writes a new snapshot; on EventStoreDB it only checks that the log
+folds (those read models are folded at every open).
 
 ${STORE_HELP}`,
   async run(args) {
