@@ -4,6 +4,7 @@ import { Ledger } from '../application/api/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { RunnerOptions } from '../application/read/projection-runner.js';
 import { UpcastingEventStore } from './upcasting/upcasting-store.js';
 
 export interface CreateLedgerOptions {
@@ -15,41 +16,70 @@ export interface CreateLedgerOptions {
   readonly store?: string;
   /** the ledger clock in ms; default Date.now */
   readonly clock?: Clock;
-  /** write a read-model snapshot every this many events (default 20000) */
+  /** PostgreSQL only (its read models are kept in process): write a read-model snapshot every this many events (default 20000) */
   readonly snapshotEvery?: number;
+  /** sqlite only: rows of read models (sessions, and a view of each per device) a process keeps in memory; default 200000 */
+  readonly readModelCache?: number;
   /** where the ledger reports what it cannot throw to a caller (a callback that threw, a snapshot it could not save); default: nowhere, the library writes nothing to the console */
   readonly logger?: Logger;
 }
 
 export const DEFAULT_STORE = 'sqlite:./data/ledger.sqlite';
+const DEFAULT_SNAPSHOT_EVERY = 20_000;
+
+/** How a store opened by URL keeps its read models. */
+interface ReadModelPlan {
+  /** read-model tables in the store's own database */
+  readonly tables?: (cacheRows: number | undefined) => RunnerOptions['readModels'];
+  /** in process, with a snapshot the store can take at any size */
+  readonly snapshots: boolean;
+}
+
+const PLANS = new WeakMap<EventStore, ReadModelPlan>();
 
 /**
  * The event store a URL names, reading every event in today's schema (older ones upcast), so the
  * ledger, the service and the command line's rebuild all see the same shapes.
  */
 export async function openStore(url: string): Promise<EventStore> {
-  return new UpcastingEventStore(await openAdapter(url));
+  const { store, plan } = await openAdapter(url);
+  const upcasting = new UpcastingEventStore(store);
+  PLANS.set(upcasting, plan);
+  return upcasting;
 }
 
-async function openAdapter(url: string): Promise<EventStore> {
+/**
+ * Where the read models of a ledger on `store` (from `openStore`) live: tables in the sqlite file;
+ * in process for PostgreSQL (with a snapshot), EventStoreDB and memory (folded from the log at open).
+ */
+export function readModelOptions(store: EventStore, options: Pick<CreateLedgerOptions, 'snapshotEvery' | 'readModelCache'> = {}): RunnerOptions {
+  const plan = PLANS.get(store);
+  if (plan?.tables) return { readModels: plan.tables(options.readModelCache) };
+  if (plan?.snapshots) return { snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY };
+  return {};
+}
+
+async function openAdapter(url: string): Promise<{ store: EventStore; plan: ReadModelPlan }> {
   if (url === 'memory') {
     const { MemoryEventStore } = await import('./store/memory/memory-store.js');
-    return new MemoryEventStore();
+    return { store: new MemoryEventStore(), plan: { snapshots: false } };
   }
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (!path) throw new TypeError(`store ${JSON.stringify(url)}: give a file after 'sqlite:', e.g. 'sqlite:./data/ledger.sqlite' or 'sqlite::memory:'`);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const { SqliteEventStore } = await import('./store/sqlite/sqlite-store.js');
-    return SqliteEventStore.open(path);
+    const [{ SqliteEventStore }, { SqliteReadModels }] = await Promise.all([import('./store/sqlite/sqlite-store.js'), import('./readmodels/sqlite-read-models.js')]);
+    const store = SqliteEventStore.open(path);
+    const tables = (cacheRows: number | undefined) => new SqliteReadModels(store, cacheRows === undefined ? {} : { cacheRows });
+    return { store, plan: { tables, snapshots: false } };
   }
   if (url.startsWith('esdb://') || url.startsWith('esdb+discover://')) {
     const { EsdbEventStore } = await import('./store/esdb/esdb-store.js');
-    return EsdbEventStore.connect(url);
+    return { store: await EsdbEventStore.connect(url), plan: { snapshots: false } };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { PgEventStore } = await import('./store/postgres/pg-event-store.js');
-    return PgEventStore.connect(url);
+    return { store: await PgEventStore.connect(url), plan: { snapshots: true } };
   }
   throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…', 'postgres://…'`);
 }
@@ -62,7 +92,7 @@ export async function createLedger(options: CreateLedgerOptions = {}): Promise<L
     return await Ledger.open({
       store,
       clock: options.clock ?? Date.now,
-      runner: { ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }) },
+      runner: readModelOptions(store, options),
       ...(options.logger !== undefined && { logger: options.logger }),
     });
   } catch (error) {

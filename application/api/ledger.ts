@@ -88,7 +88,7 @@ export class Ledger {
     const handler = new CommandHandler(parts.store, parts.retry);
     const peers = new PeerDelivery({ store: parts.store, handler, readModels: runner, logger });
     try {
-      await peers.start();
+      await peers.start(runner.position);
     } catch (error) {
       await runner.close().catch(() => undefined);
       throw error;

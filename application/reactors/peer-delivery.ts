@@ -46,7 +46,12 @@ export class PeerDelivery {
     this.logger = parts.logger;
   }
 
-  async start(): Promise<void> {
+  /**
+   * `logRead`: a position every event up to which is already in the log (the read models' after
+   * their start). Once the catch-up has passed it, the checkpoint moves there even if no message
+   * was sent in between, so the next start does not scan the whole log again for MessageSent.
+   */
+  async start(logRead: Position = START): Promise<void> {
     const saved = await this.store.readCheckpoint(PEER_DELIVERY_CHECKPOINT);
     if (saved) {
       this.handled = saved.position;
@@ -61,6 +66,10 @@ export class PeerDelivery {
       this.waiters.fail(error);
     });
     await this.subscription.caughtUp;
+    if (comparePositions(logRead, this.handled) > 0) {
+      this.handled = logRead;
+      await this.saveCheckpoint();
+    }
   }
 
   /** Messages an earlier run could not deliver: they are tried again before anything else. */

@@ -1,14 +1,17 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Observable, Subject } from 'rxjs';
-import { STREAM_ROOT } from '../../domain/identity.js';
+import { STREAM_ROOT, parseStream } from '../../domain/identity.js';
 import { applyRecorded, type CommandChange } from './event-log.js';
+import { InProcessReadModels } from './in-process-read-models.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
+import { ChangedRows, type ReadModelStore } from '../../projections/session-list/read-model-store.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { SILENT_LOGGER, errorText, type Logger } from '../ports/logger.js';
 import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
 
-export const SESSION_LIST_CHECKPOINT = 'session-list';
+export { SESSION_LIST_CHECKPOINT } from './in-process-read-models.js';
 
 /** One applied batch: the committed events and the device views they changed. */
 export interface AppliedBatch {
@@ -17,72 +20,215 @@ export interface AppliedBatch {
 }
 
 export interface RunnerOptions {
-  /** write a read-model snapshot with its checkpoint every this many events (and on close) */
+  /** where the read models live (default: in this process, see `snapshotEvery`) */
+  readonly readModels?: ReadModelStore<RecordedEvent>;
+  /** in-process read models only: write a snapshot with the checkpoint every this many events (and on close); default never */
   readonly snapshotEvery?: number;
   readonly logger?: Logger;
 }
 
+const FILTER = { streamPrefixes: [STREAM_ROOT] };
+/** events read, folded and saved at a time while catching up */
+const PAGE = 2000;
+/** catch-ups longer than this report their progress to the logger */
+const PROGRESS_EVERY = 50_000;
+
 /**
- * Feeds the session-list projection from the store's global log: resumes from its checkpoint,
- * catches up, then follows live appends. Commands wait on `waitFor(position)` to read their writes.
+ * Feeds the session-list projection from the store's global log into a read-model store: resumes
+ * from the position the store saved, folds what came after page by page (yielding to the event
+ * loop between pages), then follows live appends, saving each batch's changed rows with its
+ * position. Commands wait on `waitFor(position)` to read their writes.
  */
 export class ProjectionRunner {
-  private projectionValue = new SessionListProjection();
+  private readonly models: ReadModelStore<RecordedEvent>;
+  private readonly projection: SessionListProjection;
+  private readonly changes = new ChangedRows();
+  private readonly logger: Logger;
   private checkpoint: Position = START;
   private subscription: Subscription | undefined;
   private readonly waiters = new PositionWaiters();
   private readonly appliedSubject = new Subject<AppliedBatch>();
-  private sinceSnapshot = 0;
   private warned = false;
+  /** the position of the last successful save */
+  private saved: Position = START;
+  /** a batch folded inside a write transaction, published once it commits */
+  private folded: { readonly events: RecordedEvent[]; readonly changes: CommandChange[]; readonly from: Position; readonly saved: Position } | undefined;
+  private detach: (() => void) | undefined;
+  /** events read from the log by catch-ups (start, rebuild), for tests and benches */
+  private caughtUpEvents = 0;
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
 
-  constructor(private readonly store: EventStore, private readonly options: RunnerOptions = {}) {}
+  constructor(private readonly store: EventStore, options: RunnerOptions = {}) {
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.models = options.readModels ?? new InProcessReadModels(store, {
+      logger: this.logger, ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }),
+    });
+    this.projection = new SessionListProjection(this.models.accounts);
+  }
 
-  /** Internal, for snapshots and tests: the projection itself (everything else reads through `reader`). */
+  /** Internal, for tests: the projection over the read-model store's accounts. */
   get currentProjection(): SessionListProjection {
-    return this.projectionValue;
+    return this.projection;
+  }
+
+  get readModels(): ReadModelStore<RecordedEvent> {
+    return this.models;
   }
 
   /** The read models, through their port. */
   get reader(): SessionListReader {
-    return this.projectionValue.reader;
+    return this.projection.reader;
   }
 
   get position(): Position {
     return this.checkpoint;
   }
 
+  /** how many events catch-ups (the start's, a rebuild's) read from the log */
+  get eventsCaughtUp(): number {
+    return this.caughtUpEvents;
+  }
+
   async start(): Promise<void> {
-    const saved = await this.store.readCheckpoint(SESSION_LIST_CHECKPOINT);
-    const restored = saved && SessionListProjection.fromSnapshot(saved.state);
-    if (saved && restored) {
-      // A snapshot of another format (an older version of the ledger) is ignored: replay from 0.
-      this.projectionValue = restored;
-      this.checkpoint = saved.position;
-    }
-    this.subscription = this.store.subscribeToAll(
-      { fromPosition: this.checkpoint, filter: { streamPrefixes: [STREAM_ROOT] } },
-      (events) => this.apply(events),
-    );
+    const saved = await this.models.open();
+    this.checkpoint = this.saved = saved ?? START;
+    const building = saved === null && this.models.durable;
+    if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
+    const events = await this.catchUp();
+    if (building) this.logger.info('the read-model tables are built', { events });
+    this.subscription = this.store.subscribeToAll({ fromPosition: this.checkpoint, filter: FILTER }, (events) => this.apply(events));
     this.subscription.done.catch((error) => this.waiters.fail(error));
     await this.subscription.caughtUp;
+    // From here on, tables in the store's own database fold each write transaction inside it; the
+    // subscription then finds its events folded already.
+    this.detach = this.models.joinWrites?.({
+      fold: (events) => this.foldInTransaction(events),
+      committed: () => this.publishFolded(),
+      rolledBack: () => this.discardFolded(),
+    });
+  }
+
+  /** Forgets the read models and folds the whole log again (the `rebuild` command). */
+  async rebuild(onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
+    this.models.clear();
+    this.changes.clear();
+    this.checkpoint = START;
+    const events = await this.catchUp(onProgress);
+    await this.models.close(this.checkpoint);
+    return { events, accounts: this.models.accounts.ids().length };
+  }
+
+  /**
+   * Folds the log after the checkpoint page by page, each page saved with its position, the event
+   * loop free between pages: all of it for in-process models, the tail a crash or another writer
+   * left for saved ones, everything once for a store from a version without read-model tables.
+   */
+  private async catchUp(onProgress?: (events: number) => void): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: PAGE, filter: FILTER });
+      this.apply(page);
+      count += page.length;
+      this.caughtUpEvents += page.length;
+      onProgress?.(count);
+      if (count % PROGRESS_EVERY < page.length && count >= PROGRESS_EVERY) this.logger.info('folding the log into the read models', { events: count });
+      if (page.length < PAGE) break;
+      await yieldToEventLoop();
+    }
+    return count;
   }
 
   /** Folds committed events; those at or before the checkpoint were applied already and are skipped. */
   apply(events: readonly RecordedEvent[]): void {
-    const changes: CommandChange[] = [];
+    const batch = this.foldAndSave(events);
+    if (batch) this.publish(batch);
+  }
+
+  private foldAndSave(events: readonly RecordedEvent[]): AppliedBatch | undefined {
     const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
-    if (fresh.length === 0) return;
-    events = fresh;
-    for (const event of events) {
-      changes.push(...applyRecorded(this.projectionValue, event));
+    if (fresh.length === 0) return undefined;
+    const changes: CommandChange[] = [];
+    this.models.begin();
+    for (const event of fresh) {
+      changes.push(...this.fold(event));
       this.checkpoint = event.position;
     }
-    this.sinceSnapshot += events.length;
-    this.appliedSubject.next({ events, changes });
+    this.save();
+    return { events: fresh, changes };
+  }
+
+  private publish(batch: AppliedBatch): void {
+    this.appliedSubject.next(batch);
     this.waiters.release(this.checkpoint);
-    const every = this.options.snapshotEvery ?? 20_000;
-    if (this.sinceSnapshot >= every) void this.trySnapshot();
+  }
+
+  /** Inside a write transaction: its events are folded and their rows saved before it commits. */
+  private foldInTransaction(events: readonly RecordedEvent[]): void {
+    // Noted before the fold, so that a fold that throws (rolling the transaction back) is discarded too.
+    const folded = (this.folded ??= { events: [], changes: [], from: this.checkpoint, saved: this.saved });
+    const batch = this.foldAndSave(events);
+    if (!batch) return;
+    folded.events.push(...batch.events);
+    folded.changes.push(...batch.changes);
+  }
+
+  /** The transaction committed: its batch is read by the commands waiting on it and by the views. */
+  private publishFolded(): void {
+    const batch = this.folded;
+    this.folded = undefined;
+    if (batch && batch.events.length > 0) this.publish(batch);
+  }
+
+  /**
+   * The transaction rolled back (its commit failed): its events are not in the log, and neither are
+   * the rows saved with them, so the accounts in memory are let go and read again from the tables.
+   * If an earlier batch's rows were not saved either, the models cannot be put right here: they stop,
+   * and the next open folds the log from the tables' position.
+   */
+  private discardFolded(): void {
+    const batch = this.folded;
+    this.folded = undefined;
+    if (!batch) return;
+    this.models.accounts.clear();
+    this.changes.clear();
+    this.checkpoint = batch.from;
+    this.saved = batch.saved;
+    if (comparePositions(batch.saved, batch.from) !== 0) {
+      this.checkpoint = this.saved;
+      this.detach?.();
+      this.detach = undefined;
+      const error = new Error('the read models lost a write transaction that rolled back after an unsaved batch; reopen the ledger to fold the log from the saved position');
+      this.logger.error(error.message);
+      void this.subscription?.close();
+      this.waiters.fail(error);
+    }
+  }
+
+  private fold(event: RecordedEvent): CommandChange[] {
+    const account = parseStream(event.streamName)?.account;
+    if (account === undefined) return [];
+    const devicesBefore = this.models.accounts.get(account)?.devices.size ?? 0;
+    const out = applyRecorded(this.projection, event);
+    const model = this.models.accounts.get(account);
+    if (model) this.changes.note(model, event.data, devicesBefore);
+    return out;
+  }
+
+  /**
+   * Saves the changed rows with the checkpoint. If the store cannot (an I/O error), the models in
+   * memory stay right and keep their changes, to be saved with the next batch.
+   */
+  private save(): void {
+    try {
+      this.models.save(this.changes, this.checkpoint);
+      this.changes.clear();
+      this.saved = this.checkpoint;
+    } catch (error) {
+      if (!this.warned) {
+        this.warned = true;
+        this.logger.warn('could not save the read models; they stay in memory and are saved with the next batch', { error: errorText(error) });
+      }
+    }
   }
 
   /** Resolves once the read models include every event up to `position` (S10.5). */
@@ -90,33 +236,18 @@ export class ProjectionRunner {
     return this.waiters.wait(position, this.checkpoint);
   }
 
-  /** Saves the read models with their checkpoint, so the next start resumes from here. */
-  async snapshot(): Promise<void> {
-    this.sinceSnapshot = 0;
-    const position = this.checkpoint;
-    if (comparePositions(position, START) === 0) return;
-    await this.store.writeCheckpoint(SESSION_LIST_CHECKPOINT, { position, state: this.projectionValue.toSnapshot() });
-  }
-
-  /**
-   * A snapshot is an optimisation: when it cannot be written (a store's event size limit, an
-   * outage) the read models stay correct and the next start replays from the older checkpoint.
-   */
-  private async trySnapshot(): Promise<void> {
-    try {
-      await this.snapshot();
-    } catch (error) {
-      if (!this.warned) {
-        this.warned = true;
-        (this.options.logger ?? SILENT_LOGGER).warn('could not save the read-model snapshot; the next start will replay from the previous checkpoint', { error: errorText(error) });
-      }
-    }
+  /** Saves what the read-model store keeps for a close (the in-process snapshot, if any) now. */
+  async persist(): Promise<void> {
+    await this.models.close(this.checkpoint);
   }
 
   async close(): Promise<void> {
+    this.detach?.();
+    this.detach = undefined;
     await this.subscription?.close();
     this.subscription = undefined;
-    await this.trySnapshot();
+    if (this.changes.events > 0) this.save();
+    await this.models.close(this.checkpoint).catch(() => undefined);
     this.appliedSubject.complete();
     this.waiters.fail(new LedgerClosedError());
   }

@@ -1,22 +1,11 @@
-import { STREAM_ROOT } from '../../domain/identity.js';
-import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { applyRecorded, readLog } from './event-log.js';
-import type { EventStore, Position } from '../ports/event-store.js';
-import { SESSION_LIST_CHECKPOINT } from './projection-runner.js';
+import type { EventStore } from '../ports/event-store.js';
+import { ProjectionRunner, type RunnerOptions } from './projection-runner.js';
 
-const PROGRESS_EVERY = 5000;
-
-/** Rebuilds the read models from position 0 and stores them as the new checkpoint. */
-export async function rebuildReadModels(store: EventStore, onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
-  const projection = new SessionListProjection();
-  let count = 0;
-  let last: Position | undefined;
-  for await (const event of readLog(store, { streamPrefixes: [STREAM_ROOT] }, PROGRESS_EVERY)) {
-    applyRecorded(projection, event);
-    last = event.position;
-    if (++count % PROGRESS_EVERY === 0) onProgress?.(count);
-  }
-  onProgress?.(count);
-  if (last) await store.writeCheckpoint(SESSION_LIST_CHECKPOINT, { position: last, state: projection.toSnapshot() });
-  return { events: count, accounts: projection.reader.accountIds().length };
+/**
+ * Rebuilds the read models from position 0 into `readModels` (tables in the ledger's database, or
+ * in process with an optional snapshot), page by page with progress.
+ */
+export async function rebuildReadModels(store: EventStore, onProgress?: (events: number) => void, options: RunnerOptions = {}): Promise<{ events: number; accounts: number }> {
+  const runner = new ProjectionRunner(store, options);
+  return runner.rebuild(onProgress);
 }

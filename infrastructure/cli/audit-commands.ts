@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { parseSessionId, type TimelineEntry } from '../../index.js';
-import { createLedger, openStore } from '../create-ledger.js';
+import { createLedger, openStore, readModelOptions } from '../create-ledger.js';
 import { STORE_HELP, type CliCommand } from './command.js';
 import { existingStore, integer, noMore, UsageError } from './options.js';
 import { requireDevice, unknownSession } from './store-lookup.js';
@@ -109,7 +109,10 @@ export const rebuild: CliCommand = {
   help: `usage: session-ledger rebuild
 
 Replays every event of the store into fresh read models and reports how many
-accounts and events it folded.
+accounts and events it folded. On sqlite it empties the read-model tables in the
+store's file and builds them again (a ledger then opens without replaying); on
+PostgreSQL it writes a new snapshot; on EventStoreDB it only checks that the log
+folds (those read models are folded at every open).
 
 ${STORE_HELP}`,
   async run(args) {
@@ -119,7 +122,7 @@ ${STORE_HELP}`,
       const started = performance.now();
       // a counter redrawn in place on a terminal; nothing in a log, where each redraw would pile up
       const tty = process.stderr.isTTY;
-      const { events, accounts } = await rebuildReadModels(store, (n) => tty && process.stderr.write(`\rreplayed ${n} events`));
+      const { events, accounts } = await rebuildReadModels(store, (n) => tty && process.stderr.write(`\rreplayed ${n} events`), readModelOptions(store));
       if (tty) process.stderr.write('\n');
       console.log(`rebuilt the read models of ${accounts} accounts from ${events} events in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     } finally {

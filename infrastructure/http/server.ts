@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ledger } from '../../application/api/ledger.js';
-import { openStore } from '../create-ledger.js';
+import { openStore, readModelOptions } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
 import { commandRoutes } from './command-routes.js';
 import { demoRoutes } from './demo-routes.js';
@@ -54,9 +54,10 @@ const version = PACKAGE_VERSION;
 
 /** A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured. */
 export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now, logger?: Logger): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
-  const store = new ObservedEventStore(await openStore(storeUrl));
+  const opened = await openStore(storeUrl);
+  const store = new ObservedEventStore(opened);
   try {
-    return { ledger: await Ledger.open({ store, clock, ...(logger && { logger }) }), store };
+    return { ledger: await Ledger.open({ store, clock, runner: readModelOptions(opened), ...(logger && { logger }) }), store };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

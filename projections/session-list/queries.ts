@@ -2,11 +2,12 @@ import type { DeviceOptions, UnreadMode } from '../../domain/events.js';
 import type { Message } from '../../domain/message.js';
 import { isAfter, isVisible, laterOf, toSession, type AccountModel, type DeviceModel, type Session } from './model.js';
 import { compareKeys, type IndexKey } from './ordered-index.js';
+import type { AccountModels } from './read-model-store.js';
 import { UnknownCursorError, type ByTypeOptions, type PageOptions, type SessionListReader } from './reader.js';
 
 /** The queries of the session-list read model: answered from its indexes, never by a sort. */
 export class SessionListQueries implements SessionListReader {
-  constructor(private readonly accounts: ReadonlyMap<string, AccountModel>) {}
+  constructor(private readonly accounts: Pick<AccountModels, 'get' | 'ids'>) {}
 
   private deviceModel(account: string, device: string): { a: AccountModel; d: DeviceModel } | undefined {
     const a = this.accounts.get(account);
@@ -32,7 +33,7 @@ export class SessionListQueries implements SessionListReader {
   }
 
   accountIds(): string[] {
-    return [...this.accounts.keys()];
+    return this.accounts.ids();
   }
 
   currentSession(account: string, device: string): string | undefined {

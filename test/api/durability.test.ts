@@ -76,12 +76,12 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`durability and reb
     expect(await b.getTotalUnread()).to.equal(total + 1);
   });
 
-  it('on open the read models resume from the checkpoint snapshot, then catch up on what came after', async () => {
+  it('on open the read models resume from what they saved (tables, or a snapshot), then catch up on what came after', async () => {
     await workload(fx.ledger, fx.clock);
-    const ledger = await fx.reopen(); // wrote a snapshot on close
+    const ledger = await fx.reopen(); // saved its read models on close
     await ledger.account('alice', { device: 'b' }).receiveMessage(p2p('late', 'alice', ++fx.clock.now));
     const expected = allViews(ledger.reader);
-    await projectionRunnerOf(ledger).snapshot();
+    await projectionRunnerOf(ledger).persist();
     const again = await fx.reopen();
     expect(allViews(again.reader)).to.deep.equal(expected);
   });
@@ -117,7 +117,8 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
   });
 }
 
-for (const kind of ['sqlite', 'postgres'] as const) describe(`snapshots of another format version [${kind}]`, () => {
+// sqlite keeps its read models in tables (test/api/read-model-tables.test.ts covers a file from an older version).
+for (const kind of ['postgres'] as const) describe(`snapshots of another format version [${kind}]`, () => {
   it('a snapshot from an older ledger is ignored: the read models are rebuilt from position 0 and stay right', async () => {
     const fx = await openFixture(kind);
     try {

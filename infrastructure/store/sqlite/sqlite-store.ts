@@ -17,6 +17,14 @@ import { decodeCheckpointState, decodeStored } from '../shared/decode-guard.js';
 
 type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'>;
 
+/** Work that commits with each write transaction (the read-model tables, infrastructure/readmodels). */
+export interface WriteHook {
+  /** after the transaction's appends, before its commit; throwing rolls the whole transaction back */
+  beforeCommit(events: readonly RecordedEvent[]): void;
+  committed(): void;
+  rolledBack(): void;
+}
+
 const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
 
 /**
@@ -41,6 +49,7 @@ export class SqliteEventStore implements EventStore {
   private committing: RecordedEvent[] = [];
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
+  private hook: WriteHook | undefined;
 
   /** Opens the file after `PRAGMA quick_check`: a damaged one fails with StoreCorruptError naming it. */
   static open(path: string): SqliteEventStore {
@@ -67,11 +76,31 @@ export class SqliteEventStore implements EventStore {
     const outer = db.transaction((work: () => void) => work());
     const savepoint = db.transaction((work: () => unknown) => work());
     this.commits = new GroupCommit({
-      inTransaction: (work) => outer.immediate(work),
+      inTransaction: (work) => outer.immediate(() => {
+        work();
+        if (this.committing.length > 0) this.hook?.beforeCommit(this.committing);
+      }),
       isolated: <T>(work: () => T) => savepoint(work) as T,
-      committed: () => this.feed.publish(this.committing.splice(0)),
-      rolledBack: () => void this.committing.splice(0),
+      committed: () => {
+        this.hook?.committed();
+        this.feed.publish(this.committing.splice(0));
+      },
+      rolledBack: () => {
+        this.committing.splice(0);
+        this.hook?.rolledBack();
+      },
     });
+  }
+
+  /** The ledger's database, for the read-model tables kept in the same file (infrastructure/readmodels). */
+  get database(): Database.Database {
+    this.ensureOpen();
+    return this.db;
+  }
+
+  /** Joins `hook` to every write transaction from now on (undefined: detaches it). */
+  hookWrites(hook: WriteHook | undefined): void {
+    this.hook = hook;
   }
 
   /** read-only counters; `transactions` shows how many appends group commit folded together */
