@@ -92,7 +92,7 @@ function recordMessage(f: SessionFold, e: EventOfType<'MessageReceived'> | Event
     // Once its messages show the session here again, a locally inserted empty one becomes the ordinary one.
     if (view.insertedUpdateTime !== undefined && isAfter(at, view.insertFloor) && isShownByMessages(session, view)) view.insertedUpdateTime = undefined;
   }
-  up.noteMessage(account, session, message);
+  up.noteMessage(account, session, message, f.seq);
   return 'all';
 }
 

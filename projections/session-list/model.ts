@@ -54,6 +54,8 @@ export interface SessionModel {
   counting: CountingRecord[];
   /** newest message of each type (S6.3) */
   lastByType: Map<string, Message>;
+  /** the position that recorded each of those messages: their place in the session's order (S7.5) */
+  typeSeqs: Map<string, number>;
   /** the server deletion's point (S7.5): messages at or before it are gone on every device */
   serverDeleted: Point;
   hiddenEverywhere: boolean;
@@ -125,6 +127,7 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
     msgReceiptTime: undefined,
     counting: [],
     lastByType: new Map(),
+    typeSeqs: new Map(),
     serverDeleted: NO_POINT,
     hiddenEverywhere: false,
     accountMark: NO_POINT,

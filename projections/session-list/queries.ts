@@ -74,11 +74,12 @@ export class SessionListQueries implements SessionListReader {
     const session = a.sessions.get(id);
     const view = d.views.get(id);
     if (!session || !view || view.indexedAt === undefined) return undefined;
-    // the per-type entries keep no record order: at the floor's own time, a message point lets them show
     const floor = laterOf(laterOf(session.serverDeleted, view.hiddenAt), view.insertFloor);
     let best: Message | undefined;
     for (const [type, msg] of session.lastByType) {
-      if (exclude.has(type) || !isAfter({ time: msg.time, seq: Number.MAX_SAFE_INTEGER - 1 }, floor)) continue;
+      // S7.5: compared in the session's order (rows saved before the order was kept let the millisecond show)
+      const seq = session.typeSeqs.get(type) ?? Number.MAX_SAFE_INTEGER - 1;
+      if (exclude.has(type) || !isAfter({ time: msg.time, seq }, floor)) continue;
       if (!best || msg.time > best.time) best = msg;
     }
     return best;

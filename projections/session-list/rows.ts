@@ -64,8 +64,8 @@ export function accountRow(account: AccountModel): AccountRow {
 }
 
 export function sessionRow(session: SessionModel): SessionRow {
-  const { counting: _counting, lastByType: _types, ...facts } = session;
-  return { sessionId: session.id, facts };
+  const { counting: _counting, lastByType: _types, typeSeqs, ...facts } = session;
+  return { sessionId: session.id, facts: { ...facts, typeSeqs: [...typeSeqs] } };
 }
 
 export function typeRows(session: SessionModel): TypeRow[] {
@@ -103,8 +103,8 @@ export function accountFromRows(rows: AccountRows): AccountModel {
   const account = newAccountModel(rows.account.id);
   account.maxUpdateTime = rows.account.maxUpdateTime ?? -Infinity;
   for (const { sessionId, facts } of rows.sessions) {
-    const f = facts as Partial<SessionModel> & { scene: SessionModel['scene']; to: string };
-    account.sessions.set(sessionId, { ...newSessionModel(sessionId, f.scene, f.to), ...f, id: sessionId, counting: [], lastByType: new Map() });
+    const f = facts as Partial<Omit<SessionModel, 'typeSeqs'>> & { scene: SessionModel['scene']; to: string; typeSeqs?: [string, number][] };
+    account.sessions.set(sessionId, { ...newSessionModel(sessionId, f.scene, f.to), ...f, id: sessionId, counting: [], lastByType: new Map(), typeSeqs: new Map(f.typeSeqs ?? []) });
   }
   for (const { sessionId, record } of rows.counting) account.sessions.get(sessionId)?.counting.push(record);
   for (const { sessionId, type, message } of rows.types) {

@@ -78,7 +78,7 @@ export class ViewUpkeep {
   }
 
   /** S2.2 and S6.3: the session's last message overall and per type, with the type index. */
-  noteMessage(account: AccountModel, session: SessionModel, message: Message): void {
+  noteMessage(account: AccountModel, session: SessionModel, message: Message, seq: number): void {
     if (!session.lastMsg || message.time >= session.lastMsg.time) {
       session.lastMsg = message;
       session.updateTime = message.time;
@@ -87,6 +87,7 @@ export class ViewUpkeep {
     const sameType = session.lastByType.get(message.type);
     if (sameType && message.time < sameType.time) return;
     session.lastByType.set(message.type, message);
+    session.typeSeqs.set(message.type, seq);
     let index = account.byType.get(message.type);
     if (!index) account.byType.set(message.type, (index = new OrderedIndex()));
     if (sameType) index.remove({ updateTime: sameType.time, id: session.id });

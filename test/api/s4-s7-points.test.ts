@@ -44,6 +44,20 @@ onEachStore('S4 S7 deletion points, logins and removals through the API', ({ fx 
     await pc.receiveMessage(same);
     expect(await pc.getLocalSession({ sessionId: 'p2p-bob' })).to.deep.include({ unread: 1, lastMsg: same });
   });
+  it('S6.3 S7.5 by message type, compared in the session\'s order: a message of the deletion point\'s millisecond recorded before the delete stays gone once the session is revived', async () => {
+    const { ledger } = fx();
+    const pc = ledger.account('alice', { device: 'pc' });
+    const text = p2p('bob', 'alice', 500);
+    await pc.receiveMessage(text);
+    await pc.receiveMessage(p2p('bob', 'alice', 500, { type: 'image' }));
+    await pc.deleteSession({ scene: 'p2p', to: 'bob' });
+    await pc.receiveMessage(p2p('bob', 'alice', 600, { type: 'image' }));
+    expect((await pc.getLocalSessionsByMsgType({ exclude: ['image'] })).sessions).to.deep.equal([]);
+    const later = p2p('bob', 'alice', 500);
+    await pc.receiveMessage(later);
+    const { sessions } = await pc.getLocalSessionsByMsgType({ exclude: ['image'] });
+    expect(sessions.map((s) => [s.id, s.lastMsg])).to.deep.equal([['p2p-bob', later]]);
+  });
   it('S7.5 a session with no message is deleted at its updateTime; deleting a session that never existed records nothing', async () => {
     const { ledger, clock } = fx();
     const pc = ledger.account('alice', { device: 'pc' });
