@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { decodeJson, encodeJson } from '../../infrastructure/store/shared/json.js';
+
+describe('the stores\' JSON text (event data, metadata, checkpoint states)', () => {
+  it('plain values are plain JSON, read back equal', () => {
+    const value = { message: { scene: 'p2p', from: 'a', to: 'b', text: 'say "$bigint"', time: 1 }, list: [1, null, 'x'] };
+    expect(encodeJson(value)).to.equal(JSON.stringify(value));
+    expect(decodeJson(encodeJson(value))).to.deep.equal(value);
+    expect(encodeJson(undefined)).to.equal('null');
+  });
+
+  it('bigints anywhere in a value survive the round trip, tagged', () => {
+    const value = { position: { commit: 5n, prepare: 5n }, state: { marks: [1n, 2], n: 3 } };
+    expect(encodeJson(value)).to.equal('{"position":{"commit":{"$bigint":"5"},"prepare":{"$bigint":"5"}},"state":{"marks":[{"$bigint":"1"},2],"n":3}}');
+    expect(decodeJson(encodeJson(value))).to.deep.equal(value);
+  });
+
+  it('text that only mentions the tag is not mistaken for a bigint', () => {
+    const value = { text: '{"$bigint":"5"}', other: { $bigint: '5', more: 1 } };
+    expect(decodeJson(encodeJson(value))).to.deep.equal(value);
+  });
+
+  it('a value that cannot be JSON is refused with a TypeError', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(() => encodeJson(cyclic)).to.throw(TypeError);
+  });
+});
