@@ -1,5 +1,6 @@
 import { validateSync, type ValidationError as ClassValidatorError } from 'class-validator';
 import { ValidationError, type FieldError } from './errors.js';
+import { passes } from './validation-plan.js';
 
 /** S10.1: input nested deeper than this many levels (a command's own fields are level 1) is refused. */
 export const MAX_INPUT_DEPTH = 16;
@@ -160,7 +161,8 @@ export function assertValid(instance: object): void {
   const values: FieldError[] = [];
   valueProblems(instance, '', 0, values);
   for (const e of values) merge(out, e);
-  flatten(validateSync(instance, { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: true }), '', false, out);
+  // the decorators' checks, read once per class; class-validator itself only for the errors' words
+  if (!passes(instance)) flatten(validateSync(instance, { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: true }), '', false, out);
   const cross = (instance as Partial<CrossFieldChecked>).crossFieldErrors?.() ?? [];
   for (const e of cross) if (!out.has(e.field)) out.set(e.field, e);
   if (out.size > 0) throw new ValidationError(target, [...out.values()]);
