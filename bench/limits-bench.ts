@@ -94,7 +94,7 @@ async function replayRow(events: number, dir: string): Promise<LimitRow> {
   return replayOf(path);
 }
 
-async function buildReplayLog(events: number, path: string): Promise<void> {
+export async function buildReplayLog(events: number, path: string): Promise<void> {
   const ledger = await createLedger({ store: `sqlite:${path}`, clock: CLOCK });
   await inFlight(ledger, workload(events, 'replay'), 64);
   await ledger.close();
@@ -213,6 +213,11 @@ export async function profilePath(path: string, n = 20_000): Promise<void> {
       await ledger.close();
     } else if (path === 'replay') {
       await replayRow(n * 5, dir);
+    } else if (path === 'rebuild') {
+      // the log was built by an earlier process (bench/profile.ts), so only the rebuild is profiled
+      const store = await openStore(`sqlite:${process.env['LEDGER_REPLAY_LOG'] ?? ''}`);
+      await rebuildReadModels(store);
+      await store.close();
     } else if (path === 'streams') {
       await streamsBench({ handlers: 10_000, messages: 200_000 });
     } else {

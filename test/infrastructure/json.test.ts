@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { decodeJson, encodeJson } from '../../infrastructure/store/shared/json.js';
+import fc from 'fast-check';
+import { decodeJson, encodeJson, jsonCopy } from '../../infrastructure/store/shared/json.js';
 
 describe('the stores\' JSON text (event data, metadata, checkpoint states)', () => {
   it('plain values are plain JSON, read back equal', () => {
@@ -24,5 +25,25 @@ describe('the stores\' JSON text (event data, metadata, checkpoint states)', () 
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(() => encodeJson(cyclic)).to.throw(TypeError);
+  });
+
+  it('jsonCopy gives what decoding the encoded text gives, as a new value the appender cannot change', () => {
+    const roundTrip = (value: unknown) => {
+      const text = encodeJson(value);
+      const copied = jsonCopy(value, text);
+      expect(copied).to.deep.equal(decodeJson(text));
+      if (value !== null && typeof value === 'object') expect(copied).not.to.equal(value);
+    };
+    fc.assert(fc.property(fc.jsonValue(), roundTrip), { numRuns: 300 });
+    const odd: unknown[] = [
+      { a: undefined, b: 1 }, [1, undefined, 2], { n: -0 }, { n: NaN, m: Infinity }, { d: new Date(0) }, { big: 5n },
+      JSON.parse('{"__proto__": {"x": 1}}'), { toJSON: () => 'j' }, Object.assign(Object.create(null), { a: 1 }), { f: () => 1 },
+      { nested: { list: [{ deep: [1, 'x', null, true] }] } }, 'text', 3, null, undefined,
+    ];
+    for (const value of odd) roundTrip(value);
+    const data = { message: { text: 'a' } };
+    const copied = jsonCopy(data, encodeJson(data));
+    data.message.text = 'changed';
+    expect(copied).to.deep.equal({ message: { text: 'a' } });
   });
 });

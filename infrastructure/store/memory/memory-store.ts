@@ -8,7 +8,7 @@ import { NEW_STREAM, checkDeleteExpectation, decideAppend, streamExists, validat
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
-import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
+import { justWritten, positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
 
 interface MemoryStream {
   /** indexed by revision, soft-deleted events included */
@@ -42,20 +42,23 @@ export class MemoryEventStore implements EventStore {
     const decision = decideAppend(stream, ids, expected, stateOf(existing), (id) => existing?.revisionsById.get(id));
     if (decision.kind === 'unchanged') return this.resultAt(existing, decision.lastRevision);
     // encode before touching the log, so data that cannot be JSON leaves nothing half-written
-    const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
-    const target = existing ?? this.createStream(stream);
-    const written = encoded.map((event, i): StoredEvent => ({
-      ...event,
-      position: BigInt(this.log.length + i),
+    const first = this.log.length;
+    const written = events.map((event, i): StoredEvent => ({
+      position: BigInt(first + i),
       streamName: stream,
       revision: decision.firstRevision + BigInt(i),
+      id: event.id,
+      type: event.type,
+      data: encodeJson(event.data),
+      metadata: encodeJson(event.metadata),
     }));
+    const target = existing ?? this.createStream(stream);
     for (const event of written) {
       this.log.push(event);
       target.events.push(event);
       target.revisionsById.set(event.id, event.revision);
     }
-    this.feed.publish(written.map(toRecordedEvent));
+    this.feed.publish(written.map((event, i) => justWritten(event, events[i]!)));
     const last = written[written.length - 1]!;
     return { nextExpectedRevision: last.revision, position: positionAt(last.position) };
   }

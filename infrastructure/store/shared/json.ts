@@ -29,3 +29,54 @@ function isTaggedBigint(v: unknown): v is { [BIGINT_TAG]: string } {
   const keys = Object.keys(v);
   return keys.length === 1 && keys[0] === BIGINT_TAG && typeof (v as Record<string, unknown>)[BIGINT_TAG] === 'string';
 }
+
+const NOT_PLAIN = Symbol('notPlain');
+
+/** A copy of plain JSON data (finite numbers, strings, booleans, null, arrays, plain objects), or NOT_PLAIN. */
+function plainCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : NOT_PLAIN;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return null;
+  if (depth > 64) return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const copied = plainCopy(value[i], depth + 1);
+      if (copied === NOT_PLAIN || copied === undefined) return NOT_PLAIN;
+      out[i] = copied;
+    }
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__' || key === 'toJSON') return NOT_PLAIN;
+    const field = (value as Record<string, unknown>)[key];
+    // JSON leaves out a key whose value is undefined
+    if (field === undefined) continue;
+    const copied = plainCopy(field, depth + 1);
+    if (copied === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = copied;
+  }
+  return out;
+}
+
+/**
+ * What `decodeJson(text)` gives, where `text` is `encodeJson(value)`: a copy of `value` made
+ * directly when it is plain JSON data (several times cheaper than parsing), else the text parsed.
+ * A store hands this to its subscribers, so no appender's later change to `value` reaches them.
+ */
+export function jsonCopy(value: unknown, text: string): any {
+  const copied = value === undefined ? NOT_PLAIN : plainCopy(value, 0);
+  return copied === NOT_PLAIN ? decodeJson(text) : copied;
+}

@@ -1,5 +1,5 @@
 import type { Position, RecordedEvent } from '../../../application/ports/event-store.js';
-import { decodeJson } from './json.js';
+import { decodeJson, jsonCopy } from './json.js';
 
 /** An event as both in-process adapters keep it: data and metadata as JSON text. */
 export interface StoredEvent {
@@ -24,6 +24,19 @@ export function toRecordedEvent(stored: StoredEvent): RecordedEvent {
     type: stored.type,
     data: decodeJson(stored.data),
     metadata: decodeJson(stored.metadata),
+    streamName: stored.streamName,
+    revision: stored.revision,
+    position: positionAt(stored.position),
+  };
+}
+
+/** An event just written, as subscribers get it: copies of the appended values, not their text read back. */
+export function justWritten(stored: StoredEvent, appended: { readonly data: unknown; readonly metadata: unknown }): RecordedEvent {
+  return {
+    id: stored.id,
+    type: stored.type,
+    data: jsonCopy(appended.data, stored.data),
+    metadata: jsonCopy(appended.metadata, stored.metadata),
     streamName: stored.streamName,
     revision: stored.revision,
     position: positionAt(stored.position),

@@ -9,10 +9,14 @@ import { GroupCommit } from '../shared/group-commit.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
-import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
+import { justWritten, positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
 import { openLedgerDatabase } from './sqlite-schema.js';
 
-type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'>;
+/** an event to write, its data and metadata encoded, with the values they were encoded from */
+type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'> & { readonly appended: EventToAppend };
+
+/** how many streams' states the store keeps in memory (the longest unwritten go first) */
+const STATES_KEPT = 4096;
 
 const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
 
@@ -26,6 +30,11 @@ export class SqliteEventStore implements EventStore {
   /** events written by the transaction in progress, published once it commits */
   private committing: RecordedEvent[] = [];
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Recently used streams' rows of the streams table. The file is held exclusively while the store
+   * is open, so only this store changes them: kept up to date by its own writes, forgotten on a rollback.
+   */
+  private readonly states = new Map<string, StreamState>();
   private closed = false;
 
   static open(path: string): SqliteEventStore {
@@ -43,7 +52,10 @@ export class SqliteEventStore implements EventStore {
       inTransaction: (work) => outer.immediate(work),
       isolated: <T>(work: () => T) => savepoint(work) as T,
       committed: () => this.feed.publish(this.committing.splice(0)),
-      rolledBack: () => void this.committing.splice(0),
+      rolledBack: () => {
+        this.committing.splice(0);
+        this.states.clear();
+      },
     });
   }
 
@@ -57,7 +69,7 @@ export class SqliteEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(stream, events, expected);
     // encode now, so data that cannot be JSON rejects this append alone
-    const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
+    const encoded = events.map((event): EncodedEvent => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata), appended: event }));
     return this.commits.submit(() => this.appendNow(stream, encoded, expected));
   }
 
@@ -89,6 +101,7 @@ export class SqliteEventStore implements EventStore {
       const state = this.streamState(stream);
       checkDeleteExpectation(stream, expected, state);
       if (streamExists(state)) this.sql('UPDATE streams SET visible_from = last_revision + 1 WHERE name = ?').run(stream);
+      this.states.delete(stream);
     });
   }
 
@@ -99,6 +112,7 @@ export class SqliteEventStore implements EventStore {
       checkDeleteExpectation(stream, expected, this.streamState(stream));
       this.sql(`INSERT INTO streams (name, last_revision, tombstoned) VALUES (?, -1, 1)
         ON CONFLICT (name) DO UPDATE SET tombstoned = 1`).run(stream);
+      this.states.delete(stream);
     });
   }
 
@@ -131,20 +145,28 @@ export class SqliteEventStore implements EventStore {
 
   private appendNow(stream: string, events: readonly EncodedEvent[], expected: ExpectedRevision): AppendResult {
     const state = this.streamState(stream);
-    const revisionOf = (id: string) => this.sql('SELECT revision FROM events WHERE stream = ? AND id = ?').pluck().get(stream, id) as bigint | undefined;
+    const byId = this.sql('SELECT revision FROM events WHERE stream = ? AND id = ?').pluck();
+    // decideAppend asks for the first id twice when the batch is new: once is enough
+    let asked: string | undefined;
+    let answer: bigint | undefined;
+    const revisionOf = (id: string) => {
+      if (id !== asked) [asked, answer] = [id, byId.get(stream, id) as bigint | undefined];
+      return answer;
+    };
     const decision = decideAppend(stream, events.map((event) => event.id), expected, state, revisionOf);
     if (decision.kind === 'unchanged') return this.resultAt(stream, decision.lastRevision);
     const insert = this.sql('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-    const written = events.map((event, i): StoredEvent => {
+    const written = events.map((event, i): RecordedEvent => {
       const revision = decision.firstRevision + BigInt(i);
       const { lastInsertRowid } = insert.run(stream, revision, event.id, event.type, event.data, event.metadata);
-      return { ...event, position: BigInt(lastInsertRowid), streamName: stream, revision };
+      return justWritten({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, position: BigInt(lastInsertRowid), streamName: stream, revision }, event.appended);
     });
     const last = written[written.length - 1]!;
     this.sql(`INSERT INTO streams (name, last_revision) VALUES (?, ?)
       ON CONFLICT (name) DO UPDATE SET last_revision = excluded.last_revision`).run(stream, last.revision);
-    this.committing.push(...written.map(toRecordedEvent));
-    return { nextExpectedRevision: last.revision, position: positionAt(last.position) };
+    this.remember(stream, { lastRevision: last.revision, visibleFrom: state.visibleFrom, tombstoned: false });
+    for (const event of written) this.committing.push(event);
+    return { nextExpectedRevision: last.revision, position: positionAt(last.position.commit) };
   }
 
   private resultAt(stream: string, revision: bigint): AppendResult {
@@ -155,9 +177,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   private streamState(stream: string): StreamState {
+    const known = this.states.get(stream);
+    if (known) return known;
     const row = this.sql('SELECT last_revision AS lastRevision, visible_from AS visibleFrom, tombstoned FROM streams WHERE name = ?')
       .get(stream) as { lastRevision: bigint; visibleFrom: bigint; tombstoned: bigint } | undefined;
-    return row ? { lastRevision: row.lastRevision, visibleFrom: row.visibleFrom, tombstoned: row.tombstoned === 1n } : NEW_STREAM;
+    return this.remember(stream, row ? { lastRevision: row.lastRevision, visibleFrom: row.visibleFrom, tombstoned: row.tombstoned === 1n } : NEW_STREAM);
+  }
+
+  private remember(stream: string, state: StreamState): StreamState {
+    this.states.delete(stream);
+    this.states.set(stream, state);
+    if (this.states.size > STATES_KEPT) this.states.delete(this.states.keys().next().value!);
+    return state;
   }
 
   private readLog(range: LogRange, filter: EventFilter | undefined): RecordedEvent[] {
