@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { createLedger, type Ledger } from '../index.js';
 import { rebuildReadModels } from '../application/read/rebuild.js';
 import { openStore } from '../infrastructure/create-ledger.js';
-import { emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
+import { clock, emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
 import { run as streamsBench } from './streams-bench.js';
 import { accountViews } from './ingest-bench.js';
 import type { Message } from '../domain/message.js';
@@ -34,23 +34,23 @@ async function withViews<T>(ledger: Ledger, work: (view: (account: string) => Re
 
 async function sequential(ledger: Ledger, messages: readonly Message[]): Promise<Rate> {
   return withViews(ledger, async (view) => {
-    const t = performance.now();
+    const t = clock();
     for (const m of messages) await view(m.to).receiveMessage(m);
-    return rate(messages.length, performance.now() - t);
+    return rate(messages.length, clock() - t);
   });
 }
 
 async function inFlight(ledger: Ledger, messages: readonly Message[], width: number): Promise<Rate> {
   return withViews(ledger, async (view) => {
     let next = 0;
-    const t = performance.now();
+    const t = clock();
     await Promise.all(Array.from({ length: width }, async () => {
       while (next < messages.length) {
         const m = messages[next++]!;
         await view(m.to).receiveMessage(m);
       }
     }));
-    return rate(messages.length, performance.now() - t);
+    return rate(messages.length, clock() - t);
   });
 }
 
@@ -104,9 +104,9 @@ export async function buildReplayLog(events: number, path: string): Promise<void
 async function replayOf(path: string): Promise<LimitRow> {
   const scan = rawSqliteScan(path);
   const store = await openStore(`sqlite:${path}`);
-  const t = performance.now();
+  const t = clock();
   const { events: replayed } = await rebuildReadModels(store);
-  const replay = rate(replayed, performance.now() - t);
+  const replay = rate(replayed, clock() - t);
   await store.close();
   const ratio = replay.perSecond / scan.perSecond;
   return {

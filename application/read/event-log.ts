@@ -23,10 +23,15 @@ export async function* readLog(store: EventStore, filter: EventFilter, pageSize 
 
 /** Folds one committed event into a projection; events outside the ledger's streams change nothing. */
 export function applyRecorded(projection: SessionListProjection, event: RecordedEvent): CommandChange[] {
-  const stream = parseStream(event.streamName);
-  if (!stream) return [];
-  const changes = projection.apply({ type: event.type, data: event.data, account: stream.account, seq: Number(event.position.commit) });
+  const changes = foldRecorded(projection, event);
   if (changes.length === 0) return [];
   const commandId = typeof event.metadata['commandId'] === 'string' ? event.metadata['commandId'] : undefined;
   return changes.map((change) => ({ ...change, commandId }));
+}
+
+/** applyRecorded for a caller that does not route the changes (a rebuild): nothing more is built. */
+export function foldRecorded(projection: SessionListProjection, event: RecordedEvent): readonly ViewChange[] {
+  const stream = parseStream(event.streamName);
+  if (!stream) return [];
+  return projection.apply({ type: event.type, data: event.data, account: stream.account, seq: Number(event.position.commit) });
 }

@@ -1,6 +1,6 @@
 import { STREAM_ROOT } from '../../domain/identity.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { applyRecorded, readLog } from './event-log.js';
+import { foldRecorded, readLog } from './event-log.js';
 import type { EventStore, Position } from '../ports/event-store.js';
 import { SESSION_LIST_CHECKPOINT } from './projection-runner.js';
 
@@ -12,7 +12,7 @@ export async function rebuildReadModels(store: EventStore, onProgress?: (events:
   let count = 0;
   let last: Position | undefined;
   for await (const event of readLog(store, { streamPrefixes: [STREAM_ROOT] }, PROGRESS_EVERY)) {
-    applyRecorded(projection, event);
+    foldRecorded(projection, event);
     last = event.position;
     if (++count % PROGRESS_EVERY === 0) onProgress?.(count);
   }

@@ -19,15 +19,12 @@ export function positionAt(position: bigint): Position {
 
 /** Decodes on every read so that no caller can mutate what another one reads. */
 export function toRecordedEvent(stored: StoredEvent): RecordedEvent {
-  return {
-    id: stored.id,
-    type: stored.type,
-    data: decodeJson(stored.data),
-    metadata: decodeJson(stored.metadata),
-    streamName: stored.streamName,
-    revision: stored.revision,
-    position: positionAt(stored.position),
-  };
+  return decoded(stored.position, stored.streamName, stored.revision, stored.id, stored.type, stored.data, stored.metadata);
+}
+
+/** toRecordedEvent from a row's columns, for a store that reads rows as arrays. */
+export function decoded(position: bigint, streamName: string, revision: bigint, id: string, type: string, data: string, metadata: string): RecordedEvent {
+  return { id, type, data: decodeJson(data), metadata: decodeJson(metadata), streamName, revision, position: positionAt(position) };
 }
 
 /** An event just written, as subscribers get it: copies of the appended values, not their text read back. */

@@ -9,7 +9,7 @@ import { GroupCommit } from '../shared/group-commit.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
-import { justWritten, positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
+import { decoded, justWritten, positionAt, type StoredEvent } from '../shared/records.js';
 import { openLedgerDatabase } from './sqlite-schema.js';
 
 /** an event to write, its data and metadata encoded, with the values they were encoded from */
@@ -18,7 +18,12 @@ type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'> & { r
 /** how many streams' states the store keeps in memory (the longest unwritten go first) */
 const STATES_KEPT = 4096;
 
-const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
+const EVENT_COLUMNS = 'position, stream, revision, id, type, data, metadata';
+type EventRow = [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string];
+
+function fromRow(row: EventRow): RecordedEvent {
+  return decoded(row[0], row[1], row[2], row[3], row[4], row[5], row[6]);
+}
 
 /**
  * The embedded, durable event store: better-sqlite3 in WAL mode. Writes go through a group commit
@@ -79,9 +84,9 @@ export class SqliteEventStore implements EventStore {
     if (state.tombstoned) throw new StreamDeletedError(stream);
     const range = streamRange(options, state);
     const order = range.forwards ? 'ASC' : 'DESC';
-    const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
-      .all(stream, range.low, range.high, sqlLimit(range.limit)) as StoredEvent[];
-    return rows.map(toRecordedEvent);
+    const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
+      .all(stream, range.low, range.high, sqlLimit(range.limit)) as EventRow[];
+    return rows.map(fromRow);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -205,9 +210,9 @@ export class SqliteEventStore implements EventStore {
       params.push(...prefixes);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events ${clause} ORDER BY position ${range.forwards ? 'ASC' : 'DESC'} LIMIT ?`)
-      .all(...params, sqlLimit(range.limit)) as StoredEvent[];
-    return rows.map(toRecordedEvent);
+    const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events ${clause} ORDER BY position ${range.forwards ? 'ASC' : 'DESC'} LIMIT ?`)
+      .all(...params, sqlLimit(range.limit)) as EventRow[];
+    return rows.map(fromRow);
   }
 
   /** Prepared statements, cached by their text (readAll's vary with the filter's shape). */
@@ -218,6 +223,12 @@ export class SqliteEventStore implements EventStore {
       this.statements.set(source, statement);
     }
     return statement;
+  }
+
+  /** A statement that reads events as arrays in EVENT_COLUMNS' order: no object with named columns per row. */
+  private rows(source: string): Database.Statement {
+    const statement = this.sql(source);
+    return statement.raw(true);
   }
 
   private ensureOpen(): void {
