@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeJson, encodeJson, jsonCopy } from '../../infrastructure/store/shared/json.js';
+import { decodeJson, encodeJson, fromKept, jsonCopy, keep } from '../../infrastructure/store/shared/json.js';
 
 describe('the stores\' JSON text (event data, metadata, checkpoint states)', () => {
   it('plain values are plain JSON, read back equal', () => {
@@ -25,14 +25,22 @@ describe('the stores\' JSON text (event data, metadata, checkpoint states)', () 
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(() => encodeJson(cyclic)).to.throw(TypeError);
+    expect(() => keep(cyclic)).to.throw(TypeError);
   });
 
-  it('jsonCopy gives what decoding the encoded text gives, as a new value the appender cannot change', () => {
+  it('jsonCopy and keep/fromKept give what decoding the encoded text gives, as new values the appender cannot change', () => {
     const roundTrip = (value: unknown) => {
       const text = encodeJson(value);
       const copied = jsonCopy(value, text);
       expect(copied).to.deep.equal(decodeJson(text));
-      if (value !== null && typeof value === 'object') expect(copied).not.to.equal(value);
+      const kept = keep(value);
+      const [first, second] = [fromKept(kept), fromKept(kept)];
+      expect(first).to.deep.equal(decodeJson(text));
+      if (value !== null && typeof value === 'object') {
+        expect(copied).not.to.equal(value);
+        expect(first).not.to.equal(value);
+        if (first !== null && typeof first === 'object') expect(first).not.to.equal(second);
+      }
     };
     fc.assert(fc.property(fc.jsonValue(), roundTrip), { numRuns: 300 });
     const odd: unknown[] = [

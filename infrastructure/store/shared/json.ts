@@ -80,3 +80,25 @@ export function jsonCopy(value: unknown, text: string): any {
   const copied = value === undefined ? NOT_PLAIN : plainCopy(value, 0);
   return copied === NOT_PLAIN ? decodeJson(text) : copied;
 }
+
+/** JSON text kept for a value that is not plain data (a bigint, a Date, an undefined in an array…). */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** A value as an in-memory store keeps it: a plain copy of plain JSON data, else its JSON text. */
+export type Kept = unknown;
+
+/**
+ * Keeps `value` for later reads without encoding plain data to text: what `fromKept` gives back
+ * equals `decodeJson(encodeJson(value))`. Throws, as encodeJson does, for a value that is not JSON.
+ */
+export function keep(value: unknown): Kept {
+  const copied = value === undefined ? NOT_PLAIN : plainCopy(value, 0);
+  return copied === NOT_PLAIN ? new JsonText(encodeJson(value)) : copied;
+}
+
+/** A fresh value from what `keep` kept: no reader can change what another one reads. */
+export function fromKept(kept: Kept): any {
+  return kept instanceof JsonText ? decodeJson(kept.text) : plainCopy(kept, 0);
+}

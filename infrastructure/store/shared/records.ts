@@ -19,7 +19,25 @@ export function positionAt(position: bigint): Position {
 
 /** Decodes on every read so that no caller can mutate what another one reads. */
 export function toRecordedEvent(stored: StoredEvent): RecordedEvent {
-  return decoded(stored.position, stored.streamName, stored.revision, stored.id, stored.type, stored.data, stored.metadata);
+  return recordedWith(stored, decodeJson);
+}
+
+/** An event as a store keeps it, its data and metadata in some form `read` makes fresh values of. */
+export interface KeptEvent<T> extends Omit<StoredEvent, 'data' | 'metadata'> {
+  readonly data: T;
+  readonly metadata: T;
+}
+
+export function recordedWith<T>(stored: KeptEvent<T>, read: (kept: T) => unknown): RecordedEvent {
+  return {
+    id: stored.id,
+    type: stored.type,
+    data: read(stored.data),
+    metadata: read(stored.metadata) as RecordedEvent['metadata'],
+    streamName: stored.streamName,
+    revision: stored.revision,
+    position: positionAt(stored.position),
+  };
 }
 
 /** toRecordedEvent from a row's columns, for a store that reads rows as arrays. */
