@@ -10,10 +10,10 @@ import { getMetadataStorage, ValidationTypes, type ValidationArguments } from 'c
  */
 
 interface Check {
-  readonly propertyName: string;
-  readonly constraints: unknown[];
   readonly each: boolean;
   readonly validate: (value: unknown, args: ValidationArguments) => unknown;
+  /** the arguments class-validator passes, one object per check, filled in before each call */
+  readonly args: ValidationArguments;
 }
 
 interface PropertyPlan {
@@ -40,7 +40,8 @@ function checkOf(m: { propertyName: string; constraints: unknown[]; each: boolea
   const constraints = getMetadataStorage().getTargetValidatorConstraints(m.constraintCls);
   if (constraints.length !== 1 || constraints[0]!.async) return UNCOVERED;
   const instance = constraints[0]!.instance as { validate: Check['validate'] };
-  return { propertyName: m.propertyName, constraints: m.constraints ?? [], each: m.each, validate: (value, args) => instance.validate(value, args) };
+  const args: ValidationArguments = { targetName: '', property: m.propertyName, object: {}, value: undefined, constraints: m.constraints ?? [] };
+  return { each: m.each, validate: (value, a) => instance.validate(value, a), args };
 }
 
 function planOf(target: Function): ClassPlan | typeof UNCOVERED {
@@ -69,7 +70,10 @@ function planFor(target: Function): ClassPlan | typeof UNCOVERED {
 }
 
 function runCheck(check: Check, object: object, value: unknown): boolean {
-  const args: ValidationArguments = { targetName: object.constructor?.name, property: check.propertyName, object, value, constraints: check.constraints };
+  const args = check.args;
+  args.targetName = object.constructor?.name;
+  args.object = object;
+  args.value = value;
   if (!check.each || !(Array.isArray(value) || value instanceof Set || value instanceof Map)) return check.validate(value, args) === true;
   for (const one of value instanceof Map ? value.values() : value) if (check.validate(one, args) !== true) return false;
   return true;
@@ -84,15 +88,22 @@ function nestedPasses(value: unknown, depth: number): boolean {
   return value instanceof Object && passesAt(value, depth + 1);
 }
 
+function conditionsHold(property: PropertyPlan, object: object, value: unknown): boolean {
+  for (const condition of property.conditions) if (!condition(object, value)) return false;
+  return true;
+}
+
 function passesAt(object: object, depth: number): boolean {
   if (depth > MAX_DEPTH) return false;
   const plan = typeof object.constructor === 'function' ? planFor(object.constructor) : UNCOVERED;
   if (plan === UNCOVERED) return false;
-  for (const key of Object.keys(object)) if (!plan.known.has(key)) return false;
+  // for-in also sees inherited enumerable keys, which class-validator would not refuse: those only
+  // send the input the long way
+  for (const key in object) if (!plan.known.has(key)) return false;
   for (const property of plan.properties) {
     const value = (object as Record<string, unknown>)[property.name];
     if (value instanceof Promise) return false;
-    if (!property.conditions.every((condition) => condition(object, value))) continue;
+    if (!conditionsHold(property, object, value)) continue;
     for (const check of property.checks) if (!runCheck(check, object, value)) return false;
     if (property.nested && value !== undefined && !nestedPasses(value, depth)) return false;
   }

@@ -12,10 +12,15 @@ const PAGE = 1000;
 
 /** The global log from the start, in order, read page by page. */
 export async function* readLog(store: EventStore, filter: EventFilter, pageSize = PAGE): AsyncGenerator<RecordedEvent> {
+  for await (const page of readPages(store, filter, pageSize)) yield* page;
+}
+
+/** readLog a page at a time: one await per page rather than per event, for a caller that folds many. */
+export async function* readPages(store: EventStore, filter: EventFilter, pageSize = PAGE): AsyncGenerator<readonly RecordedEvent[]> {
   let from: Position = START;
   for (;;) {
     const page = await store.readAll({ fromPosition: from, maxCount: pageSize, filter });
-    yield* page;
+    if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     from = page[page.length - 1]!.position;
   }

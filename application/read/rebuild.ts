@@ -1,6 +1,6 @@
 import { STREAM_ROOT } from '../../domain/identity.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { foldRecorded, readLog } from './event-log.js';
+import { foldRecorded, readPages } from './event-log.js';
 import type { EventStore, Position } from '../ports/event-store.js';
 import { SESSION_LIST_CHECKPOINT } from './projection-runner.js';
 
@@ -11,10 +11,12 @@ export async function rebuildReadModels(store: EventStore, onProgress?: (events:
   const projection = new SessionListProjection();
   let count = 0;
   let last: Position | undefined;
-  for await (const event of readLog(store, { streamPrefixes: [STREAM_ROOT] }, PROGRESS_EVERY)) {
-    foldRecorded(projection, event);
-    last = event.position;
-    if (++count % PROGRESS_EVERY === 0) onProgress?.(count);
+  for await (const page of readPages(store, { streamPrefixes: [STREAM_ROOT] }, PROGRESS_EVERY)) {
+    for (const event of page) {
+      foldRecorded(projection, event);
+      if (++count % PROGRESS_EVERY === 0) onProgress?.(count);
+    }
+    last = page[page.length - 1]!.position;
   }
   onProgress?.(count);
   if (last) await store.writeCheckpoint(SESSION_LIST_CHECKPOINT, { position: last, state: projection.toSnapshot() });

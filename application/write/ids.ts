@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
  * bytes and the name's UTF-8), byte for byte what the `uuid` package's v5 gives, so keys and event
  * ids already stored keep matching; computed here with one hash and no per-call parsing.
  */
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const VARIANT = ['8', '9', 'a', 'b'];
 
 function namespaceBytes(namespace: string): Buffer {
   const hex = namespace.replace(/-/g, '');
@@ -17,11 +17,10 @@ function namespaceBytes(namespace: string): Buffer {
 export function nameBasedIds(namespace: string): (name: string) => string {
   const ns = namespaceBytes(namespace);
   return (name) => {
-    const b = createHash('sha1').update(ns).update(name, 'utf8').digest();
-    const b6 = (b[6]! & 0x0f) | 0x50;
-    const b8 = (b[8]! & 0x3f) | 0x80;
-    return `${HEX[b[0]!]}${HEX[b[1]!]}${HEX[b[2]!]}${HEX[b[3]!]}-${HEX[b[4]!]}${HEX[b[5]!]}-${HEX[b6]}${HEX[b[7]!]}-${HEX[b8]}${HEX[b[9]!]}-`
-      + `${HEX[b[10]!]}${HEX[b[11]!]}${HEX[b[12]!]}${HEX[b[13]!]}${HEX[b[14]!]}${HEX[b[15]!]}`;
+    const h = createHash('sha1').update(ns).update(name, 'utf8').digest('hex');
+    // the version nibble (hex digit 12) is 5; the variant's top bits (of digit 16) are 10
+    const variant = VARIANT[Number.parseInt(h[16]!, 16) & 0x3]!;
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   };
 }
 
