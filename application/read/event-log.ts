@@ -34,9 +34,16 @@ export function applyRecorded(projection: SessionListProjection, event: Recorded
   return changes.map((change) => ({ ...change, commandId }));
 }
 
-/** applyRecorded for a caller that does not route the changes (a rebuild): nothing more is built. */
-export function foldRecorded(projection: SessionListProjection, event: RecordedEvent): readonly ViewChange[] {
-  const stream = parseStream(event.streamName);
-  if (!stream) return [];
-  return projection.apply({ type: event.type, data: event.data, account: stream.account, seq: Number(event.position.commit) });
+/**
+ * applyRecorded for a caller that does not route the changes (a rebuild): nothing more is built.
+ * `accounts` remembers each stream's account (undefined: not a ledger stream) across calls.
+ */
+export function foldRecorded(projection: SessionListProjection, event: RecordedEvent, accounts?: Map<string, string | undefined>): readonly ViewChange[] {
+  let account = accounts?.get(event.streamName);
+  if (account === undefined) {
+    account = parseStream(event.streamName)?.account;
+    accounts?.set(event.streamName, account);
+  }
+  if (account === undefined) return [];
+  return projection.apply({ type: event.type, data: event.data, account, seq: Number(event.position.commit) });
 }

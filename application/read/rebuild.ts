@@ -11,9 +11,10 @@ export async function rebuildReadModels(store: EventStore, onProgress?: (events:
   const projection = new SessionListProjection();
   let count = 0;
   let last: Position | undefined;
+  const accounts = new Map<string, string | undefined>();
   for await (const page of readPages(store, { streamPrefixes: [STREAM_ROOT] }, PROGRESS_EVERY)) {
     for (const event of page) {
-      foldRecorded(projection, event);
+      foldRecorded(projection, event, accounts);
       if (++count % PROGRESS_EVERY === 0) onProgress?.(count);
     }
     last = page[page.length - 1]!.position;

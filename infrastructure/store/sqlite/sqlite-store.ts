@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import {
-  START, StoreClosedError, StreamDeletedError,
+  START, StoreClosedError, StreamDeletedError, WrongExpectedVersionError,
   type AppendResult, type BatchHandler, type EventFilter, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
@@ -150,6 +150,8 @@ export class SqliteEventStore implements EventStore {
 
   private appendNow(stream: string, events: readonly EncodedEvent[], expected: ExpectedRevision): AppendResult {
     const state = this.streamState(stream);
+    const one = events.length === 1 ? this.appendOne(stream, events[0]!, expected, state) : undefined;
+    if (one) return one;
     const byId = this.sql('SELECT revision FROM events WHERE stream = ? AND id = ?').pluck();
     // decideAppend asks for the first id twice when the batch is new: once is enough
     let asked: string | undefined;
@@ -160,12 +162,39 @@ export class SqliteEventStore implements EventStore {
     };
     const decision = decideAppend(stream, events.map((event) => event.id), expected, state, revisionOf);
     if (decision.kind === 'unchanged') return this.resultAt(stream, decision.lastRevision);
-    const insert = this.sql('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-    const written = events.map((event, i): RecordedEvent => {
-      const revision = decision.firstRevision + BigInt(i);
-      const { lastInsertRowid } = insert.run(stream, revision, event.id, event.type, event.data, event.metadata);
-      return justWritten({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, position: BigInt(lastInsertRowid), streamName: stream, revision }, event.appended);
-    });
+    return this.finish(stream, state, events.map((event, i) => this.insert(stream, decision.firstRevision + BigInt(i), event)));
+  }
+
+  /**
+   * The usual append, one new event whose expectation holds: the UNIQUE (stream, id) index finds a
+   * retry instead of a lookup first. undefined when decideAppend must look (a conflict or a retry,
+   * which it tells apart); nothing is written then.
+   */
+  private appendOne(stream: string, event: EncodedEvent, expected: ExpectedRevision, state: StreamState): AppendResult | undefined {
+    let decision: ReturnType<typeof decideAppend>;
+    try {
+      decision = decideAppend(stream, [event.id], expected, state, () => undefined);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return undefined;
+      throw error;
+    }
+    if (decision.kind !== 'write') return undefined;
+    try {
+      return this.finish(stream, state, [this.insert(stream, decision.firstRevision, event)]);
+    } catch (error) {
+      if (isDuplicateId(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private insert(stream: string, revision: bigint, event: EncodedEvent): RecordedEvent {
+    const { lastInsertRowid } = this.sql('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(stream, revision, event.id, event.type, event.data, event.metadata);
+    return justWritten({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, position: BigInt(lastInsertRowid), streamName: stream, revision }, event.appended);
+  }
+
+  /** After the events are inserted: the stream's row, its remembered state, the events to publish. */
+  private finish(stream: string, state: StreamState, written: readonly RecordedEvent[]): AppendResult {
     const last = written[written.length - 1]!;
     this.sql(`INSERT INTO streams (name, last_revision) VALUES (?, ?)
       ON CONFLICT (name) DO UPDATE SET last_revision = excluded.last_revision`).run(stream, last.revision);
@@ -234,6 +263,11 @@ export class SqliteEventStore implements EventStore {
   private ensureOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
+}
+
+/** the UNIQUE (stream, id) index refused an insert: that event id is in the stream already */
+function isDuplicateId(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /\bevents\.id\b/.test(String((error as Error).message));
 }
 
 /** sqlite reads LIMIT -1 as "no limit" */
