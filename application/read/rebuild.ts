@@ -5,6 +5,8 @@ import type { EventStore, Position } from '../ports/event-store.js';
 import { SESSION_LIST_CHECKPOINT } from './projection-runner.js';
 
 const PROGRESS_EVERY = 5000;
+/** small pages: events of a page die young, so garbage collection does not copy them around */
+const REBUILD_PAGE = 500;
 
 /** Rebuilds the read models from position 0 and stores them as the new checkpoint. */
 export async function rebuildReadModels(store: EventStore, onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
@@ -12,7 +14,7 @@ export async function rebuildReadModels(store: EventStore, onProgress?: (events:
   let count = 0;
   let last: Position | undefined;
   const accounts = new Map<string, string | undefined>();
-  for await (const page of readPages(store, { streamPrefixes: [STREAM_ROOT] }, PROGRESS_EVERY)) {
+  for await (const page of readPages(store, { streamPrefixes: [STREAM_ROOT] }, REBUILD_PAGE)) {
     for (const event of page) {
       foldRecorded(projection, event, accounts);
       if (++count % PROGRESS_EVERY === 0) onProgress?.(count);
