@@ -69,6 +69,8 @@ async function ingestRow(path: IngestPath, n: number, dir: string): Promise<Limi
     await sequential(memory, workload(Math.min(n, 1000), 'warm'));
     const memorySeq = await sequential(memory, workload(n, 'seq'));
     await memory.close();
+    // warmed like the ledger, so that neither side is measured while the JIT still compiles it
+    await emmettInMemoryIngest(workload(Math.min(n, 1000), 'emmett-warm'));
     const emmett = await emmettInMemoryIngest(workload(n, 'emmett'));
     return ratioRow('ingest, memory store, sequential', memorySeq, emmett, 'Emmett in-memory store, one event per command', 1.0);
   }
