@@ -60,7 +60,9 @@ function plainCopy(value: unknown, depth: number): unknown {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  // for-in with hasOwn: Object.keys' own enumerable keys in its order, without an array per object
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     if (key === '__proto__' || key === 'toJSON') return NOT_PLAIN;
     const field = (value as Record<string, unknown>)[key];
     // JSON leaves out a key whose value is undefined
