@@ -1,5 +1,6 @@
 import { validateSync, type ValidationError as ClassValidatorError } from 'class-validator';
 import { ValidationError, type FieldError } from './errors.js';
+import { passes } from './validation-plan.js';
 
 /** S10.1: input nested deeper than this many levels (a command's own fields are level 1) is refused. */
 export const MAX_INPUT_DEPTH = 16;
@@ -18,10 +19,15 @@ export function fieldProblem(field: string, value: unknown, rule: string, text: 
   return { field, value, constraints: { [rule]: `${field} ${text}` } };
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** String.prototype.isWellFormed (ES2024, in every Node this package supports): no regex per string */
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
 /** A string the stores can encode: no lone surrogates (S10.1 "well-formed Unicode"). */
 export function isWellFormed(value: string): boolean {
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+  return nativeWellFormed ? nativeWellFormed.call(value) : !LONE_SURROGATE.test(value);
 }
+
 
 /** A non-empty, well-formed primitive string: what every id, account and device must be. */
 export function isIdString(value: unknown): value is string {
@@ -38,6 +44,25 @@ export function isBoxed(value: object): boolean {
  * deeper than MAX_INPUT_DEPTH (which also stops cycles). `path` is where `value` sits.
  */
 export function shapeProblems(value: unknown, path: string, depth: number, out: FieldError[]): void {
+  // the usual input has no problem: find that out without building a path per key
+  if (shapeIsClean(value, depth)) return;
+  shapeProblemsAt(value, path, depth, out);
+}
+
+function isLeaf(value: unknown): boolean {
+  return value === null || typeof value !== 'object' || isBoxed(value) || ArrayBuffer.isView(value);
+}
+
+function shapeIsClean(value: unknown, depth: number): boolean {
+  if (isLeaf(value)) return true;
+  if (depth >= MAX_INPUT_DEPTH) return false;
+  for (const key of Object.keys(value as object)) {
+    if (FORBIDDEN_KEYS.has(key) || !shapeIsClean((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+function shapeProblemsAt(value: unknown, path: string, depth: number, out: FieldError[]): void {
   if (value === null || typeof value !== 'object' || isBoxed(value) || ArrayBuffer.isView(value)) return;
   if (depth >= MAX_INPUT_DEPTH) {
     out.push(fieldProblem(path || 'input', undefined, 'maxDepth', `must not nest deeper than ${MAX_INPUT_DEPTH} levels`));
@@ -46,7 +71,7 @@ export function shapeProblems(value: unknown, path: string, depth: number, out: 
   for (const key of Object.keys(value)) {
     const at = pathOf(path, key);
     if (FORBIDDEN_KEYS.has(key)) out.push(fieldProblem(at, undefined, 'forbiddenKey', FORBIDDEN_TEXT));
-    else shapeProblems((value as Record<string, unknown>)[key], at, depth + 1, out);
+    else shapeProblemsAt((value as Record<string, unknown>)[key], at, depth + 1, out);
   }
 }
 
@@ -117,6 +142,24 @@ function flatten(errors: readonly ClassValidatorError[], prefix: string, parentI
   }
 }
 
+/** valueProblems would find nothing: checked without building a path per value. */
+function valueIsClean(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return isWellFormed(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_INPUT_DEPTH) return true;
+  if (isBoxed(value) || (value as { [INPUT_PROBLEMS]?: FieldError[] })[INPUT_PROBLEMS] !== undefined) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const one: unknown = value[i];
+      if (one === undefined || one === null || Array.isArray(one) || !valueIsClean(one, depth + 1)) return false;
+    }
+    return true;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key) || !valueIsClean((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
 /** What class-validator lets through: String objects, lone surrogates, holes and nulls in arrays. */
 function valueProblems(value: unknown, path: string, depth: number, out: FieldError[]): void {
   if (typeof value === 'string') {
@@ -159,9 +202,10 @@ export function assertValid(instance: object): void {
   if (input.some((e) => 'maxDepth' in e.constraints)) throw new ValidationError(target, input);
   const out = new Map<string, FieldError>();
   const values: FieldError[] = [];
-  valueProblems(instance, '', 0, values);
+  if (!valueIsClean(instance, 0)) valueProblems(instance, '', 0, values);
   for (const e of values) merge(out, e);
-  flatten(validateSync(instance, { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: true }), '', false, out);
+  // the decorators' checks, read once per class; class-validator itself only for the errors' words
+  if (!passes(instance)) flatten(validateSync(instance, { forbidUnknownValues: true, whitelist: true, forbidNonWhitelisted: true }), '', false, out);
   const cross = (instance as Partial<CrossFieldChecked>).crossFieldErrors?.() ?? [];
   for (const e of cross) if (!out.has(e.field)) out.set(e.field, e);
   if (out.size > 0) throw new ValidationError(target, [...out.values()]);

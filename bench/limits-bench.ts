@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { createLedger, type Ledger } from '../index.js';
 import { rebuildReadModels } from '../application/read/rebuild.js';
 import { openStore } from '../infrastructure/create-ledger.js';
-import { emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
+import { clock, emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
 import { run as streamsBench } from './streams-bench.js';
 import { accountViews } from './ingest-bench.js';
 import type { Message } from '../domain/message.js';
@@ -34,60 +34,81 @@ async function withViews<T>(ledger: Ledger, work: (view: (account: string) => Re
 
 async function sequential(ledger: Ledger, messages: readonly Message[]): Promise<Rate> {
   return withViews(ledger, async (view) => {
-    const t = performance.now();
+    const t = clock();
     for (const m of messages) await view(m.to).receiveMessage(m);
-    return rate(messages.length, performance.now() - t);
+    return rate(messages.length, clock() - t);
   });
 }
 
 async function inFlight(ledger: Ledger, messages: readonly Message[], width: number): Promise<Rate> {
   return withViews(ledger, async (view) => {
     let next = 0;
-    const t = performance.now();
+    const t = clock();
     await Promise.all(Array.from({ length: width }, async () => {
       while (next < messages.length) {
         const m = messages[next++]!;
         await view(m.to).receiveMessage(m);
       }
     }));
-    return rate(messages.length, performance.now() - t);
+    return rate(messages.length, clock() - t);
   });
 }
 
-async function ingestRows(n: number, dir: string): Promise<LimitRow[]> {
-  const memory = await createLedger({ store: 'memory', clock: CLOCK });
-  await sequential(memory, workload(Math.min(n, 1000), 'warm'));
-  const memorySeq = await sequential(memory, workload(n, 'seq'));
-  await memory.close();
-  const emmett = await emmettInMemoryIngest(workload(n, 'emmett'));
+let fresh = 0;
+type IngestPath = 'ingest-memory' | 'ingest-sqlite' | 'ingest-sqlite-64';
 
-  const sqlite = await createLedger({ store: `sqlite:${join(dir, 'ingest.sqlite')}`, clock: CLOCK });
-  const sqliteSeq = await sequential(sqlite, workload(n, 'seq'));
-  const sqlite64 = await inFlight(sqlite, workload(n, 'par'), 64);
+const ratioRow = (path: string, ledger: Rate, baseline: Rate, name: string, target: number): LimitRow => {
+  const ratio = ledger.perSecond / baseline.perSecond;
+  return { path, ledger: perSecond(ledger), baseline: `${name}: ${perSecond(baseline)}`, ratio, target: `≥ ${target}`, met: ratio >= target };
+};
+
+/** One ingest row: the ledger's figure, then its baseline, in this process. */
+async function ingestRow(path: IngestPath, n: number, dir: string): Promise<LimitRow> {
+  if (path === 'ingest-memory') {
+    const memory = await createLedger({ store: 'memory', clock: CLOCK });
+    await sequential(memory, workload(Math.min(n, 1000), 'warm'));
+    const memorySeq = await sequential(memory, workload(n, 'seq'));
+    await memory.close();
+    // warmed like the ledger, so that neither side is measured while the JIT still compiles it
+    await emmettInMemoryIngest(workload(Math.min(n, 1000), 'emmett-warm'));
+    const emmett = await emmettInMemoryIngest(workload(n, 'emmett'));
+    return ratioRow('ingest, memory store, sequential', memorySeq, emmett, 'Emmett in-memory store, one event per command', 1.0);
+  }
+  const sqlite = await createLedger({ store: `sqlite:${join(dir, `${path}-${++fresh}.sqlite`)}`, clock: CLOCK });
+  await sequential(sqlite, workload(Math.min(n, 1000), 'warm'));
+  const ledger = path === 'ingest-sqlite' ? await sequential(sqlite, workload(n, 'seq')) : await inFlight(sqlite, workload(n, 'par'), 64);
   await sqlite.close();
   const raw = rawSqliteIngest(workload(n, 'raw'));
+  return path === 'ingest-sqlite'
+    ? ratioRow('ingest, sqlite, sequential', ledger, raw.perRow, 'raw better-sqlite3, one transaction per row', 0.5)
+    : ratioRow('ingest, sqlite, 64 in flight', ledger, raw.batched, 'raw better-sqlite3, one batched transaction', 0.25);
+}
 
-  const row = (path: string, ledger: Rate, baseline: Rate, name: string, target: number): LimitRow => {
-    const ratio = ledger.perSecond / baseline.perSecond;
-    return { path, ledger: perSecond(ledger), baseline: `${name}: ${perSecond(baseline)}`, ratio, target: `≥ ${target}`, met: ratio >= target };
-  };
-  return [
-    row('ingest, memory store, sequential', memorySeq, emmett, 'Emmett in-memory store, one event per command', 1.0),
-    row('ingest, sqlite, sequential', sqliteSeq, raw.perRow, 'raw better-sqlite3, one transaction per row', 0.5),
-    row('ingest, sqlite, 64 in flight', sqlite64, raw.batched, 'raw better-sqlite3, one batched transaction', 0.25),
-  ];
+async function ingestRows(n: number, dir: string): Promise<LimitRow[]> {
+  const rows: LimitRow[] = [];
+  for (const path of ['ingest-memory', 'ingest-sqlite', 'ingest-sqlite-64'] as const) rows.push(await ingestRow(path, n, dir));
+  return rows;
 }
 
 async function replayRow(events: number, dir: string): Promise<LimitRow> {
   const path = join(dir, 'replay.sqlite');
+  await buildReplayLog(events, path);
+  return replayOf(path);
+}
+
+export async function buildReplayLog(events: number, path: string): Promise<void> {
   const ledger = await createLedger({ store: `sqlite:${path}`, clock: CLOCK });
   await inFlight(ledger, workload(events, 'replay'), 64);
   await ledger.close();
+}
+
+/** Rebuilds the read models from the log at `path`, against a raw scan of the same rows. */
+async function replayOf(path: string): Promise<LimitRow> {
   const scan = rawSqliteScan(path);
   const store = await openStore(`sqlite:${path}`);
-  const t = performance.now();
+  const t = clock();
   const { events: replayed } = await rebuildReadModels(store);
-  const replay = rate(replayed, performance.now() - t);
+  const replay = rate(replayed, clock() - t);
   await store.close();
   const ratio = replay.perSecond / scan.perSecond;
   return {
@@ -194,6 +215,11 @@ export async function profilePath(path: string, n = 20_000): Promise<void> {
       await ledger.close();
     } else if (path === 'replay') {
       await replayRow(n * 5, dir);
+    } else if (path === 'rebuild') {
+      // the log was built by an earlier process (bench/profile.ts), so only the rebuild is profiled
+      const store = await openStore(`sqlite:${process.env['LEDGER_REPLAY_LOG'] ?? ''}`);
+      await rebuildReadModels(store);
+      await store.close();
     } else if (path === 'streams') {
       await streamsBench({ handlers: 10_000, messages: 200_000 });
     } else {
@@ -210,7 +236,37 @@ export function table(rows: readonly LimitRow[]): string {
   return lines.join('\n');
 }
 
+/**
+ * One path, `runs` times in this process (medians of 3 by default): `--path ingest-memory|ingest-sqlite|
+ * ingest-sqlite-64|replay`, so a change can be measured without the whole bench.
+ */
+export async function measurePath(path: string, runs = 3, n = 4000): Promise<{ rows: LimitRow[]; median: LimitRow }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-path-'));
+  try {
+    const rows: LimitRow[] = [];
+    if (path === 'replay') await buildReplayLog(n, join(dir, 'replay.sqlite'));
+    for (let i = 0; i < runs; i++) {
+      if (path === 'replay') rows.push(await replayOf(join(dir, 'replay.sqlite')));
+      else if (path === 'ingest-memory' || path === 'ingest-sqlite' || path === 'ingest-sqlite-64') rows.push(await ingestRow(path, n, dir));
+      else throw new Error(`unknown path ${path}`);
+    }
+    const sorted = [...rows].sort((a, b) => (a.ratio ?? 0) - (b.ratio ?? 0));
+    return { rows, median: sorted[Math.floor(sorted.length / 2)]! };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const replay = process.argv[2] ? Number(process.argv[2]) : undefined;
-  console.log(table(await run({ ...(replay ? { replay } : {}) })));
+  const at = process.argv.indexOf('--path');
+  if (at >= 0) {
+    const path = process.argv[at + 1] ?? '';
+    const n = Number(process.argv[at + 2] ?? (path === 'replay' ? 100_000 : 4000));
+    const { rows, median } = await measurePath(path, 3, n);
+    console.log(table(rows));
+    console.log(`median ratio ${median.ratio?.toFixed(3)}: ${median.ledger} against ${median.baseline}`);
+  } else {
+    const replay = process.argv[2] ? Number(process.argv[2]) : undefined;
+    console.log(table(await run({ ...(replay ? { replay } : {}) })));
+  }
 }

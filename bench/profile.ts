@@ -2,7 +2,8 @@
  * What dominates each hot path: runs one path of the limits bench under `node --cpu-prof` and sums
  * the profile's self time by function, so RESULTS.md can say where the time goes.
  * Run: npx tsc -p tsconfig.json && node dist/bench/profile.js [path...]   (paths: ingest-memory,
- * ingest-sqlite, ingest-sqlite-64, replay, streams)
+ * ingest-sqlite, ingest-sqlite-64, replay, rebuild (the replay alone, its log built unprofiled), streams;
+ * PROFILE_TOP=n for more rows)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,27 +39,34 @@ export function summarize(profile: CpuProfile, top = 12): Array<{ name: string; 
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, share: us / total }));
 }
 
-export const PATHS = ['ingest-memory', 'ingest-sqlite', 'ingest-sqlite-64', 'replay', 'streams'] as const;
+export const PATHS = ['ingest-memory', 'ingest-sqlite', 'ingest-sqlite-64', 'replay', 'rebuild', 'streams'] as const;
 
-export function profile(path: string): Array<{ name: string; share: number }> {
+export function profile(path: string, top = 12): Array<{ name: string; share: number }> {
   if (!(PATHS as readonly string[]).includes(path)) throw new Error(`unknown path ${path}; one of ${PATHS.join(', ')}`);
   const bench = pathToFileURL(join(root, 'dist/bench/limits-bench.js')).href;
   const script = `const m = await import(${JSON.stringify(bench)}); await m.profilePath(${JSON.stringify(path)});`;
   const dir = mkdtempSync(join(tmpdir(), 'ledger-prof-'));
+  const log = join(dir, 'replay.sqlite');
   try {
-    execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (path === 'rebuild') {
+      // 'rebuild' is the replay without building its log: that is done first, unprofiled
+      const build = `const m = await import(${JSON.stringify(bench)}); await m.buildReplayLog(100000, ${JSON.stringify(log)});`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', build], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LEDGER_REPLAY_LOG: log } });
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('no profile written');
-    return summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
+    return summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, top);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const top = Number(process.env['PROFILE_TOP'] ?? 12);
   const paths = process.argv.slice(2);
   for (const path of paths.length > 0 ? paths : PATHS) {
     console.log(`\n${path}: self time by function`);
-    for (const { name, share } of profile(path)) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+    for (const { name, share } of profile(path, top)) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
   }
 }

@@ -12,10 +12,15 @@ const PAGE = 1000;
 
 /** The global log from the start, in order, read page by page. */
 export async function* readLog(store: EventStore, filter: EventFilter, pageSize = PAGE): AsyncGenerator<RecordedEvent> {
+  for await (const page of readPages(store, filter, pageSize)) yield* page;
+}
+
+/** readLog a page at a time: one await per page rather than per event, for a caller that folds many. */
+export async function* readPages(store: EventStore, filter: EventFilter, pageSize = PAGE): AsyncGenerator<readonly RecordedEvent[]> {
   let from: Position = START;
   for (;;) {
     const page = await store.readAll({ fromPosition: from, maxCount: pageSize, filter });
-    yield* page;
+    if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     from = page[page.length - 1]!.position;
   }
@@ -23,10 +28,22 @@ export async function* readLog(store: EventStore, filter: EventFilter, pageSize 
 
 /** Folds one committed event into a projection; events outside the ledger's streams change nothing. */
 export function applyRecorded(projection: SessionListProjection, event: RecordedEvent): CommandChange[] {
-  const stream = parseStream(event.streamName);
-  if (!stream) return [];
-  const changes = projection.apply({ type: event.type, data: event.data, account: stream.account, seq: Number(event.position.commit) });
+  const changes = foldRecorded(projection, event);
   if (changes.length === 0) return [];
   const commandId = typeof event.metadata['commandId'] === 'string' ? event.metadata['commandId'] : undefined;
   return changes.map((change) => ({ ...change, commandId }));
+}
+
+/**
+ * applyRecorded for a caller that does not route the changes (a rebuild): nothing more is built.
+ * `accounts` remembers each stream's account (undefined: not a ledger stream) across calls.
+ */
+export function foldRecorded(projection: SessionListProjection, event: RecordedEvent, accounts?: Map<string, string | undefined>): readonly ViewChange[] {
+  let account = accounts?.get(event.streamName);
+  if (account === undefined) {
+    account = parseStream(event.streamName)?.account;
+    accounts?.set(event.streamName, account);
+  }
+  if (account === undefined) return [];
+  return projection.apply({ type: event.type, data: event.data, account, seq: Number(event.position.commit) });
 }

@@ -1,6 +1,6 @@
-import { v4 as uuidv4 } from 'uuid';
 import type { CommandMeta, DispatchOptions } from './command-meta.js';
 import type { CommandDefinition } from './command-definition.js';
+import { newCommandId } from './ids.js';
 import { deviceOf } from './commands/device-fields.js';
 import { LedgerClosedError, ValidationError } from '../errors.js';
 import type { HandlerContext } from './handler-context.js';
@@ -53,7 +53,7 @@ export class CommandBus {
     if (!handle) throw new ValidationError('dispatch', [fieldProblem('command', command, 'isCommand', 'must be a command instance such as new ReceiveMessage({...})')]);
     const options = checkDispatchOptions(dispatchOptions);
     assertValid(command);
-    const commandId = options.commandId ?? uuidv4();
+    const commandId = options.commandId ?? newCommandId();
     const meta: CommandMeta = {
       commandId,
       commandType: (type as Function).name,

@@ -1,10 +1,10 @@
-import { v5 as uuidv5 } from 'uuid';
 import type { Decider } from '../../domain/decider.js';
 import { DomainRejection } from '../../domain/errors.js';
 import { SCHEMA_VERSION, type EventMetadata } from '../../domain/events.js';
 import type { CommandMeta } from './command-meta.js';
 import { ConcurrencyError, CommandRejectedError, IdempotencyConflictError } from '../errors.js';
 import { Lanes } from './lanes.js';
+import { nameBasedIds } from './ids.js';
 import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from '../ports/event-store.js';
 
 type Event = { readonly type: string; readonly data: unknown };
@@ -34,14 +34,14 @@ interface Cached {
 }
 
 // A fixed namespace: the same input always yields the same key and event ids, in every process.
-const NAMESPACE = '6f1c6f0e-3b8e-5f54-9a41-2d5c7c1f0b7a';
+const uuidv5 = nameBasedIds('6f1c6f0e-3b8e-5f54-9a41-2d5c7c1f0b7a');
 const MAX_ATTEMPTS = 12;
 const CACHE_LIMIT = 20_000;
 const MESSAGE_EVENTS = new Set(['MessageReceived', 'MessageSent']);
 
 /** One key per (command, stream, step): command ids need only be unique per account, device and command type. */
 function idempotencyKey(meta: CommandMeta, stream: string, step: string): string {
-  return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]), NAMESPACE);
+  return uuidv5(JSON.stringify([meta.account, meta.device, meta.commandType, meta.commandId, stream, step]));
 }
 
 /** One key per named command: a reused commandId is told apart from a retry by its body. */
@@ -51,7 +51,7 @@ function commandKey(meta: CommandMeta): string {
 
 /** The step's first event takes the key itself as its id (one hash per step); the others derive theirs from it. */
 function eventId(key: string, index: number): string {
-  return index === 0 ? key : uuidv5(`${key}\n${index}`, NAMESPACE);
+  return index === 0 ? key : uuidv5(`${key}\n${index}`);
 }
 
 function remember(applied: Map<string, readonly Event[]>, key: unknown, events: readonly Event[]): void {

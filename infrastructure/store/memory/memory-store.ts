@@ -5,11 +5,19 @@ import {
 } from '../../../application/ports/event-store.js';
 import { matchesFilter } from '../shared/event-filter.js';
 import { NEW_STREAM, checkStreamText, checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget, type StreamState } from '../shared/append-rules.js';
-import { decodeJson, encodeJson } from '../shared/json.js';
+import { decodeJson, encodeJson, fromKept, keep, type Kept } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
 import { checkStreamPrefix, insertSorted, namesWithPrefix } from '../shared/stream-prefix.js';
-import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
+import { positionAt, recordedWith, type KeptEvent } from '../shared/records.js';
+
+/** An event as this store keeps it: data and metadata as plain copies (or JSON text, see keep). */
+type StoredEvent = KeptEvent<Kept>;
+
+/** A fresh copy on every read, so that no caller can mutate what another one reads. */
+function toRecordedEvent(stored: StoredEvent): RecordedEvent {
+  return recordedWith(stored, fromKept);
+}
 
 interface MemoryStream {
   /** indexed by revision, soft-deleted events included */
@@ -44,15 +52,18 @@ export class MemoryEventStore implements EventStore {
     const ids = events.map((event) => event.id);
     const decision = decideAppend(stream, ids, expected, stateOf(existing), (id) => existing?.revisionsById.get(id));
     if (decision.kind === 'unchanged') return this.resultAt(existing, decision.lastRevision);
-    // encode before touching the log, so data that cannot be JSON leaves nothing half-written
-    const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
-    const target = existing ?? this.createStream(stream);
-    const written = encoded.map((event, i): StoredEvent => ({
-      ...event,
-      position: BigInt(this.log.length + i),
+    // copy before touching the log, so data that cannot be JSON leaves nothing half-written
+    const first = this.log.length;
+    const written = events.map((event, i): StoredEvent => ({
+      position: BigInt(first + i),
       streamName: stream,
       revision: decision.firstRevision + BigInt(i),
+      id: event.id,
+      type: event.type,
+      data: keep(event.data),
+      metadata: keep(event.metadata),
     }));
+    const target = existing ?? this.createStream(stream);
     for (const event of written) {
       this.log.push(event);
       target.events.push(event);

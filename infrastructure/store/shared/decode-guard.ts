@@ -12,8 +12,13 @@ export function decodeStored(stored: StoredEvent, store: string): RecordedEvent 
   try {
     return toRecordedEvent(stored);
   } catch (error) {
-    throw new StoreCorruptError(store, `the event at position ${stored.position} (stream ${preview(stored.streamName)}, revision ${stored.revision}) does not decode: ${(error as Error).message}`, error);
+    throw undecodable(store, stored.position, stored.streamName, stored.revision, error);
   }
+}
+
+/** The StoreCorruptError for an event at `position` whose text no longer decodes. */
+export function undecodable(store: string, position: bigint, streamName: string, revision: bigint, error: unknown): StoreCorruptError {
+  return new StoreCorruptError(store, `the event at position ${position} (stream ${preview(streamName)}, revision ${revision}) does not decode: ${(error as Error).message}`, error);
 }
 
 /** Decodes a stored checkpoint state, or fails with StoreCorruptError naming the checkpoint. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import {
-  START, StoreClosedError, StreamDeletedError,
+  START, StoreClosedError, StreamDeletedError, WrongExpectedVersionError,
   type AppendResult, type BatchHandler, type EventFilter, type EventStore, type EventToAppend, type ExpectedRevision,
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
@@ -10,12 +10,13 @@ import { encodeJson } from '../shared/json.js';
 import { LiveFeed } from '../shared/live-feed.js';
 import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
 import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
-import { positionAt, toRecordedEvent, type StoredEvent } from '../shared/records.js';
+import { decoded, justWritten, positionAt, type StoredEvent } from '../shared/records.js';
 import { openLedgerDatabase } from './sqlite-schema.js';
 import { checkIntegrity, explainDamage, storeName } from './sqlite-integrity.js';
-import { decodeCheckpointState, decodeStored } from '../shared/decode-guard.js';
+import { decodeCheckpointState, decodeStored, undecodable } from '../shared/decode-guard.js';
 
-type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'>;
+/** an event to write, its data and metadata encoded, with the values they were encoded from */
+type EncodedEvent = Pick<StoredEvent, 'id' | 'type' | 'data' | 'metadata'> & { readonly appended: EventToAppend };
 
 /** Work that commits with each write transaction (the read-model tables, infrastructure/readmodels). */
 export interface WriteHook {
@@ -25,7 +26,12 @@ export interface WriteHook {
   rolledBack(): void;
 }
 
-const EVENT_COLUMNS = 'position, stream AS streamName, revision, id, type, data, metadata';
+/** how many streams' states the store keeps in memory (the longest unwritten go first) */
+const STATES_KEPT = 4096;
+
+const EVENT_COLUMNS = 'position, stream, revision, id, type, data, metadata';
+type EventRow = [position: bigint, stream: string, revision: bigint, id: string, type: string, data: string, metadata: string];
+
 
 /**
  * The events of the streams whose names lie in [prefix, bound): a range of the streams table's
@@ -48,8 +54,22 @@ export class SqliteEventStore implements EventStore {
   /** events written by the transaction in progress, published once it commits */
   private committing: RecordedEvent[] = [];
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Recently used streams' rows of the streams table. The file is held exclusively while the store
+   * is open, so only this store changes them: kept up to date by its own writes, forgotten on a rollback.
+   */
+  private readonly states = new Map<string, StreamState>();
   private closed = false;
   private hook: WriteHook | undefined;
+
+  /** A row as an event; one that no longer decodes fails with StoreCorruptError naming where it is. */
+  private fromRow(row: EventRow): RecordedEvent {
+    try {
+      return decoded(row[0], row[1], row[2], row[3], row[4], row[5], row[6]);
+    } catch (error) {
+      throw undecodable(this.name, row[0], row[1], row[2], error);
+    }
+  }
 
   /** Opens the file after `PRAGMA quick_check`: a damaged one fails with StoreCorruptError naming it. */
   static open(path: string): SqliteEventStore {
@@ -87,6 +107,7 @@ export class SqliteEventStore implements EventStore {
       },
       rolledBack: () => {
         this.committing.splice(0);
+        this.states.clear();
         this.hook?.rolledBack();
       },
     });
@@ -113,7 +134,7 @@ export class SqliteEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(stream, events, expected);
     // encode now, so data that cannot be JSON rejects this append alone
-    const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
+    const encoded = events.map((event): EncodedEvent => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata), appended: event }));
     return this.commits.submit(() => this.appendNow(stream, encoded, expected));
   }
 
@@ -124,9 +145,9 @@ export class SqliteEventStore implements EventStore {
     if (state.tombstoned) throw new StreamDeletedError(stream);
     const range = streamRange(options, state);
     const order = range.forwards ? 'ASC' : 'DESC';
-    const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
-      .all(stream, range.low, range.high, sqlLimit(range.limit)) as StoredEvent[];
-    return rows.map((row) => decodeStored(row, this.name));
+    const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
+      .all(stream, range.low, range.high, sqlLimit(range.limit)) as EventRow[];
+    return rows.map((row) => this.fromRow(row));
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -154,6 +175,7 @@ export class SqliteEventStore implements EventStore {
       const state = this.streamState(stream);
       checkDeleteExpectation(stream, expected, state);
       if (streamExists(state)) this.sql('UPDATE streams SET visible_from = last_revision + 1 WHERE name = ?').run(stream);
+      this.states.delete(stream);
     });
   }
 
@@ -164,6 +186,7 @@ export class SqliteEventStore implements EventStore {
       checkDeleteExpectation(stream, expected, this.streamState(stream));
       this.sql(`INSERT INTO streams (name, last_revision, tombstoned) VALUES (?, -1, 1)
         ON CONFLICT (name) DO UPDATE SET tombstoned = 1`).run(stream);
+      this.states.delete(stream);
     });
   }
 
@@ -196,20 +219,57 @@ export class SqliteEventStore implements EventStore {
 
   private appendNow(stream: string, events: readonly EncodedEvent[], expected: ExpectedRevision): AppendResult {
     const state = this.streamState(stream);
-    const revisionOf = (id: string) => this.sql('SELECT revision FROM events WHERE stream = ? AND id = ?').pluck().get(stream, id) as bigint | undefined;
+    const one = events.length === 1 ? this.appendOne(stream, events[0]!, expected, state) : undefined;
+    if (one) return one;
+    const byId = this.sql('SELECT revision FROM events WHERE stream = ? AND id = ?').pluck();
+    // decideAppend asks for the first id twice when the batch is new: once is enough
+    let asked: string | undefined;
+    let answer: bigint | undefined;
+    const revisionOf = (id: string) => {
+      if (id !== asked) [asked, answer] = [id, byId.get(stream, id) as bigint | undefined];
+      return answer;
+    };
     const decision = decideAppend(stream, events.map((event) => event.id), expected, state, revisionOf);
     if (decision.kind === 'unchanged') return this.resultAt(stream, decision.lastRevision);
-    const insert = this.sql('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-    const written = events.map((event, i): StoredEvent => {
-      const revision = decision.firstRevision + BigInt(i);
-      const { lastInsertRowid } = insert.run(stream, revision, event.id, event.type, event.data, event.metadata);
-      return { ...event, position: BigInt(lastInsertRowid), streamName: stream, revision };
-    });
+    return this.finish(stream, state, events.map((event, i) => this.insert(stream, decision.firstRevision + BigInt(i), event)));
+  }
+
+  /**
+   * The usual append, one new event whose expectation holds: the UNIQUE (stream, id) index finds a
+   * retry instead of a lookup first. undefined when decideAppend must look (a conflict or a retry,
+   * which it tells apart); nothing is written then.
+   */
+  private appendOne(stream: string, event: EncodedEvent, expected: ExpectedRevision, state: StreamState): AppendResult | undefined {
+    let decision: ReturnType<typeof decideAppend>;
+    try {
+      decision = decideAppend(stream, [event.id], expected, state, () => undefined);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return undefined;
+      throw error;
+    }
+    if (decision.kind !== 'write') return undefined;
+    try {
+      return this.finish(stream, state, [this.insert(stream, decision.firstRevision, event)]);
+    } catch (error) {
+      if (isDuplicateId(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private insert(stream: string, revision: bigint, event: EncodedEvent): RecordedEvent {
+    const { lastInsertRowid } = this.sql('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(stream, revision, event.id, event.type, event.data, event.metadata);
+    return justWritten({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, position: BigInt(lastInsertRowid), streamName: stream, revision }, event.appended);
+  }
+
+  /** After the events are inserted: the stream's row, its remembered state, the events to publish. */
+  private finish(stream: string, state: StreamState, written: readonly RecordedEvent[]): AppendResult {
     const last = written[written.length - 1]!;
     this.sql(`INSERT INTO streams (name, last_revision) VALUES (?, ?)
       ON CONFLICT (name) DO UPDATE SET last_revision = excluded.last_revision`).run(stream, last.revision);
-    this.committing.push(...written.map(toRecordedEvent));
-    return { nextExpectedRevision: last.revision, position: positionAt(last.position) };
+    this.remember(stream, { lastRevision: last.revision, visibleFrom: state.visibleFrom, tombstoned: false });
+    for (const event of written) this.committing.push(event);
+    return { nextExpectedRevision: last.revision, position: positionAt(last.position.commit) };
   }
 
   private resultAt(stream: string, revision: bigint): AppendResult {
@@ -220,9 +280,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   private streamState(stream: string): StreamState {
+    const known = this.states.get(stream);
+    if (known) return known;
     const row = this.sql('SELECT last_revision AS lastRevision, visible_from AS visibleFrom, tombstoned FROM streams WHERE name = ?')
       .get(stream) as { lastRevision: bigint; visibleFrom: bigint; tombstoned: bigint } | undefined;
-    return row ? { lastRevision: row.lastRevision, visibleFrom: row.visibleFrom, tombstoned: row.tombstoned === 1n } : NEW_STREAM;
+    return this.remember(stream, row ? { lastRevision: row.lastRevision, visibleFrom: row.visibleFrom, tombstoned: row.tombstoned === 1n } : NEW_STREAM);
+  }
+
+  private remember(stream: string, state: StreamState): StreamState {
+    this.states.delete(stream);
+    this.states.set(stream, state);
+    if (this.states.size > STATES_KEPT) this.states.delete(this.states.keys().next().value!);
+    return state;
   }
 
   private readLog(range: LogRange, filter: EventFilter | undefined): RecordedEvent[] {
@@ -239,9 +308,9 @@ export class SqliteEventStore implements EventStore {
       params.push(...prefixes);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const rows = this.sql(`SELECT ${EVENT_COLUMNS} FROM events ${clause} ORDER BY position ${range.forwards ? 'ASC' : 'DESC'} LIMIT ?`)
-      .all(...params, sqlLimit(range.limit)) as StoredEvent[];
-    return rows.map((row) => decodeStored(row, this.name));
+    const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events ${clause} ORDER BY position ${range.forwards ? 'ASC' : 'DESC'} LIMIT ?`)
+      .all(...params, sqlLimit(range.limit)) as EventRow[];
+    return rows.map((row) => this.fromRow(row));
   }
 
   /** Prepared statements, cached by their text (readAll's vary with the filter's shape). */
@@ -254,9 +323,20 @@ export class SqliteEventStore implements EventStore {
     return statement;
   }
 
+  /** A statement that reads events as arrays in EVENT_COLUMNS' order: no object with named columns per row. */
+  private rows(source: string): Database.Statement {
+    const statement = this.sql(source);
+    return statement.raw(true);
+  }
+
   private ensureOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
+}
+
+/** the UNIQUE (stream, id) index refused an insert: that event id is in the stream already */
+function isDuplicateId(error: unknown): boolean {
+  return (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /\bevents\.id\b/.test(String((error as Error).message));
 }
 
 /** sqlite reads LIMIT -1 as "no limit" */
