@@ -6,7 +6,7 @@ export interface CommandChange extends ViewChange {
   readonly commandId: string | undefined;
 }
 import type { SessionListProjection } from '../../projections/session-list/projection.js';
-import { START, type EventFilter, type EventStore, type Position, type RecordedEvent } from '../ports/event-store.js';
+import { START, StoreCorruptError, type EventFilter, type EventStore, type Position, type RecordedEvent } from '../ports/event-store.js';
 
 const PAGE = 1000;
 
@@ -45,5 +45,11 @@ export function foldRecorded(projection: SessionListProjection, event: RecordedE
     accounts?.set(event.streamName, account);
   }
   if (account === undefined) return [];
-  return projection.apply({ type: event.type, data: event.data, account, seq: Number(event.position.commit) });
+  try {
+    return projection.apply({ type: event.type, data: event.data, account, seq: Number(event.position.commit) });
+  } catch (error) {
+    // A recorded event whose data no longer has its type's shape (a damaged page that still parses
+    // as JSON, a manual edit): named, rather than a bare TypeError from deep inside the fold.
+    throw new StoreCorruptError('the event store', `the event at position ${event.position.commit} (stream ${JSON.stringify(event.streamName.slice(0, 80))}, revision ${event.revision}, type ${JSON.stringify(event.type.slice(0, 40))}) does not fit its type: ${(error as Error)?.message ?? String(error)}`, error);
+  }
 }
