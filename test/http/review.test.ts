@@ -20,6 +20,16 @@ describe('HTTP service: null fields, closed ledgers (review)', () => {
     expect([other.status, other.body.error.code]).to.deep.equal([403, 'forbidden']); // a device that is not the token's is still refused
   });
 
+  it('S10.1 a JSON body with a __proto__ or constructor.prototype key is refused with 400 saying so, not as JSON that does not parse', async () => {
+    for (const raw of ['{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}']) {
+      const res = await f.call('POST', '/v1/commands/ResetAllSessionUnread', { as: 'alice', body: raw });
+      expect([res.status, res.body.error.code], raw).to.deep.equal([400, 'malformed_json']);
+      expect(res.body.error.message, raw).to.contain('__proto__').and.to.contain('constructor.prototype');
+    }
+    const broken = await f.call('POST', '/v1/commands/ResetAllSessionUnread', { as: 'alice', body: '{"a":' });
+    expect([broken.status, broken.body.error.code]).to.deep.equal([400, 'malformed_json']);
+  });
+
   it('API LedgerClosedError: once the ledger is closed, /readyz answers 503 and the live route answers 503 shutting_down instead of dropping the connection', async () => {
     await f.ledger.close();
     const ready = await f.call('GET', '/readyz', { as: null });
