@@ -10,7 +10,7 @@ export type { DispatchOptions } from './application/write/command-meta.js';
 export * from './application/write/commands/index.js';
 export { GetLocalSessions, GetLocalSession, GetLocalSessionsByMsgType, GetTotalUnread } from './application/read/session-queries.js';
 export {
-  ValidationError, ConcurrencyError, CommandRejectedError, UnknownSessionCursorError, LedgerClosedError, IdempotencyConflictError, type FieldError,
+  ValidationError, ConcurrencyError, CommandRejectedError, UnknownSessionCursorError, LedgerClosedError, ViewClosedError, IdempotencyConflictError, type FieldError,
 } from './application/errors.js';
 export {
   EventTypes, MessageReceived, MessageSent, SessionReset, CurrentSessionSet, CurrentSessionCleared, ReceiptReceived,

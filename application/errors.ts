@@ -36,6 +36,17 @@ export class UnknownSessionCursorError extends Error {
   override readonly name = 'UnknownSessionCursorError';
 }
 
+/**
+ * S4.2: a device view was closed (`view.close()`): it takes no more commands or reads, so it cannot
+ * start a current session that no open view would end. `ledger.account()` gives a new view.
+ */
+export class ViewClosedError extends Error {
+  override readonly name = 'ViewClosedError';
+  constructor(readonly account: string, readonly device: string) {
+    super(`the view of ${account} on device ${device} is closed: call ledger.account() for a new one`);
+  }
+}
+
 export class LedgerClosedError extends Error {
   override readonly name = 'LedgerClosedError';
   constructor() {

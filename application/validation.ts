@@ -256,7 +256,7 @@ export function methodOptions<T extends object>(method: string, options: T | und
       if (FORBIDDEN_KEYS.has(key)) problems.push(fieldProblem(key, undefined, 'forbiddenKey', FORBIDDEN_TEXT));
       else if (key === 'account' || key === 'device') problems.push(fieldProblem(key, value, 'isViewField', `is the view's own: use ledger.account(account, { device }) to act for another`));
       else if (key === 'done') {
-        if (value !== undefined && typeof value !== 'function') problems.push(fieldProblem('done', value, 'isFunction', 'must be a function (error, result) => void'));
+        if (value != null && typeof value !== 'function') problems.push(fieldProblem('done', value, 'isFunction', 'must be a function (error, result) => void'));
       } else out[key] = value;
     }
   }

@@ -9,6 +9,7 @@ import type { SessionListReader } from '../../projections/session-list/reader.js
 import type { Logger } from '../ports/logger.js';
 import type { CommandBus } from '../write/command-bus.js';
 import * as C from '../write/commands/index.js';
+import { ViewClosedError } from '../errors.js';
 import { guard, settle, type Done } from './done-callback.js';
 import { doneOf, methodOptions } from '../validation.js';
 import type { QueryBus } from '../read/query-bus.js';
@@ -147,6 +148,8 @@ export class DeviceView {
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
+    this.assertOpen(); // a closed ledger (which closes its views) says so first
+    if (this.isClosed) throw new ViewClosedError(this.account, this.device);
     await this.ready;
     return work();
   }

@@ -8,7 +8,8 @@ export function checkAuditQuery(name: string, query: unknown, needs: { sessionId
   const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
   const problems: FieldError[] = queryShapeProblems(query);
   if (!isIdString(q['account'])) problems.push(fieldProblem('account', q['account'], 'isNotEmpty', 'must be a non-empty string'));
-  if (q['device'] !== undefined && !isIdString(q['device'])) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
+  // null means absent (S10.1)
+  if (q['device'] != null && !isIdString(q['device'])) problems.push(fieldProblem('device', q['device'], 'isNotEmpty', 'must be a non-empty string when given'));
   if (needs.sessionId && (!isIdString(q['sessionId']) || !parseSessionId(q['sessionId']))) {
     problems.push(fieldProblem('sessionId', q['sessionId'], 'isSessionId', 'must be a session id such as p2p-bob or team-42'));
   }

@@ -222,6 +222,11 @@ export class Ledger {
     for (const bot of this.bots) if (bot.closed) this.bots.delete(bot);
   }
 
+  /** True from `close()` on: every command and read then fails with LedgerClosedError. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
   private assertOpen(): void {
     if (this.closing) throw new LedgerClosedError();
   }

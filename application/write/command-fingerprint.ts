@@ -1,4 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
+import { deviceOf } from './commands/device-fields.js';
 
 const NAMESPACE = 'a3d1c7b2-5e4f-5a60-8b9c-0d1e2f3a4b5c';
 
@@ -15,8 +16,9 @@ function canonical(value: unknown): string {
 /**
  * A short digest of a validated command's data: recorded with its events when the caller named
  * the command (an explicit commandId), so that a reuse of that id with another body is told
- * apart from a retry (S10.2, IdempotencyConflictError).
+ * apart from a retry (S10.2, IdempotencyConflictError). The device is digested as the command
+ * means it (left out is 'default'), so a retry may spell the default either way.
  */
-export function commandFingerprint(command: object): string {
-  return uuidv5(canonical(command), NAMESPACE);
+export function commandFingerprint(command: object & { device?: string }): string {
+  return uuidv5(canonical({ ...command, device: deviceOf(command) }), NAMESPACE);
 }

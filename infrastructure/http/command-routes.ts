@@ -27,8 +27,9 @@ const IDEMPOTENCY_KEY = /^[\w.:\-]{1,200}$/;
 /** The account and device come from the token; an admin names them in the body. */
 function actingAs(p: Principal, body: Record<string, unknown>): { account: unknown; device: unknown } {
   if (p.admin) return { account: body['account'] ?? p.sub, device: body['device'] ?? p.device };
-  if (body['account'] !== undefined && body['account'] !== p.sub) throw new HttpError(403, 'forbidden', `this token acts for ${p.sub}, not ${JSON.stringify(body['account'])}`);
-  if (body['device'] !== undefined && body['device'] !== p.device) throw new HttpError(403, 'forbidden', `this token acts as device ${p.device}, not ${JSON.stringify(body['device'])}`);
+  // S10.1: null means absent, as everywhere else
+  if (body['account'] != null && body['account'] !== p.sub) throw new HttpError(403, 'forbidden', `this token acts for ${p.sub}, not ${JSON.stringify(body['account'])}`);
+  if (body['device'] != null && body['device'] !== p.device) throw new HttpError(403, 'forbidden', `this token acts as device ${p.device}, not ${JSON.stringify(body['device'])}`);
   return { account: p.sub, device: p.device };
 }
 

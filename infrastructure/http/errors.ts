@@ -40,7 +40,11 @@ function fromFastify(e: FastifyishError): HttpError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return new HttpError(400, 'bad_content_length', e.message);
     default: break;
   }
-  if (e.statusCode === 400 && (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(e.message))) {
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    // fastify's parser gives one error for both: text that does not parse, and keys it refuses (S10.1)
+    return new HttpError(400, 'malformed_json', 'the body is not valid JSON, or it has a __proto__ or constructor.prototype key (refused, never copied)');
+  }
+  if (e.statusCode === 400 && /JSON/i.test(e.message)) {
     return new HttpError(400, 'malformed_json', `the body is not valid JSON: ${e.message}`);
   }
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new HttpError(e.statusCode, 'bad_request', e.message);

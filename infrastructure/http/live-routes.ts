@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { LedgerClosedError } from '../../application/errors.js';
 import { HttpError } from './errors.js';
 import { addRoute } from './openapi.js';
 import { assertAccount, deviceFor, principalOf } from './request-context.js';
@@ -21,6 +22,7 @@ export function liveRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       if (req.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
       const header = req.headers['last-event-id'];
       const lastEventId = typeof header === 'string' ? header : undefined;
+      if (ctx.ledger.closed) throw new LedgerClosedError(); // answered 503 before the stream starts
       if (!ctx.live.admit(account, reply.raw)) throw new HttpError(429, 'too_many_connections', `${account} holds as many live connections as it may; close one first`);
       reply.hijack();
       // fastify runs no onResponse for a hijacked reply: the connection's end is the request's end.

@@ -24,7 +24,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServiceContext, state: { re
   addRoute(app, ctx.docs, {
     method: 'GET', url: '/readyz', summary: 'the ledger is open and its read models caught up (503 while starting or stopping)', auth: false,
     handler: async (_req, reply) => {
-      if (!state.ready()) return reply.code(503).send({ error: { code: 'not_ready', message: 'the service is starting or stopping' } });
+      if (!state.ready() || ctx.ledger.closed) return reply.code(503).send({ error: { code: 'not_ready', message: 'the service is starting or stopping' } });
       return { status: 'ready', position: ctx.ledger.position() };
     },
   });

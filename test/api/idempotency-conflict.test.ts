@@ -50,3 +50,20 @@ onEachStore('S10.2 a commandId names one command: reused with another body it is
     expect(ledger.reader.getSession('alice', 'default', 'p2p-zed')?.localCustom).to.equal('x');
   });
 });
+
+// Review (issue 8): the digest was taken of the command as written, so a retry that named the
+// default device the first dispatch left out (or the reverse) was refused as another command.
+onEachStore('S10.2 a retry is the same command however it spells its defaults', ({ fx }) => {
+  it('S10.2 the same commandId with device left out, then given as \'default\', is one command: the retry answers, no conflict, no second effect', async () => {
+    const { ledger } = fx();
+    const msg = p2p('bob', 'alice', 10, { idClient: 'd1' });
+    const first = await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', message: msg }), { commandId: 'dev-1' });
+    const position = ledger.position();
+    const again = await ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'default', message: msg }), { commandId: 'dev-1' });
+    expect(again).to.deep.equal(first);
+    expect(ledger.position()).to.equal(position);
+    const other = p2p('bob', 'alice', 11, { idClient: 'd2' });
+    const error = await rejection(ledger.commands.dispatch(new ReceiveMessage({ account: 'alice', device: 'default', message: other }), { commandId: 'dev-1' }));
+    expect(error).to.be.instanceOf(IdempotencyConflictError);
+  });
+});

@@ -53,3 +53,32 @@ onEachStore('S10.1 null for an optional field means absent', ({ fx }) => {
     expect(ledger.position()).to.equal(before);
   });
 });
+
+// Review (issue 8): two optional fields still refused null.
+describe('S10.1 null means absent for the audit queries\' device and a method\'s done (review)', () => {
+  it('S10.1 sessionsAt and timeline with device: null read the default device, as when it is left out', async () => {
+    const { createLedger } = await import('../../infrastructure/create-ledger.js');
+    const ledger = await createLedger({ store: 'memory', clock: () => 1_000 });
+    try {
+      await ledger.account('alice').receiveMessage(p2p('bob', 'alice', 10));
+      const absent = await ledger.sessionsAt({ account: 'alice', at: 2_000 });
+      expect(absent.map((s) => [s.id, s.unread])).to.deep.equal([['p2p-bob', 1]]);
+      expect(await ledger.sessionsAt({ account: 'alice', device: null as unknown as string, at: 2_000 })).to.deep.equal(absent);
+      const timeline = await ledger.timeline({ account: 'alice', sessionId: 'p2p-bob' });
+      expect(await ledger.timeline({ account: 'alice', sessionId: 'p2p-bob', device: null as unknown as string })).to.deep.equal(timeline);
+    } finally {
+      await ledger.close();
+    }
+  });
+  it('S10.1 a view method given done: null runs as without done', async () => {
+    const { createLedger } = await import('../../infrastructure/create-ledger.js');
+    const ledger = await createLedger({ store: 'memory' });
+    try {
+      const { session } = await ledger.account('alice').insertLocalSession({ scene: 'team', to: 'ops', done: null as never });
+      expect(session).to.include({ id: 'team-ops' });
+      expect((await ledger.account('alice').getLocalSessions({ done: null as never })).sessions.map((s) => s.id)).to.deep.equal(['team-ops']);
+    } finally {
+      await ledger.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { SessionRef } from '../../../domain/session-ref.js';
 import { ResetAllSessionUnread } from '../commands/unread-commands.js';
 import { defineCommand } from '../command-definition.js';
-import { deviceNow } from './device-login.js';
+import { inDeviceLogin } from './device-login.js';
 
 /**
  * S4.4: every session of the view has its mark moved to its newest message (a mark there already
@@ -9,15 +9,15 @@ import { deviceNow } from './device-login.js';
  * The choice is recorded on the account stream first, so a retry resets the sessions chosen then,
  * not those listed since (an empty list records nothing).
  */
-export const resetAllSessionUnread = defineCommand([ResetAllSessionUnread], async (c, ctx, meta): Promise<string[]> => {
-  const { scope, login } = await deviceNow(ctx, meta);
-  const unread = ctx.read.unreadSessionIds(c.account, meta.device);
-  const had = new Set(unread);
-  const alsoMarked = ctx.read.allSessions(c.account, meta.device).map((s) => s.id).filter((id) => !had.has(id));
-  const { events } = await ctx.account(c.account, { type: 'ResetAllUnread', device: meta.device, sessionIds: unread, alsoMarked }, meta);
-  const chosen = events.flatMap((e) => (e.type === 'AllSessionUnreadReset' ? [e.data] : []));
-  const ids = chosen.flatMap((e) => [...e.sessionIds, ...(e.alsoMarked ?? [])]);
-  const refs = ids.map((id) => SessionRef.fromId(c.account, id)).filter((ref): ref is SessionRef => ref !== null);
-  await Promise.all(refs.map((ref) => ctx.session(ref, { type: 'ResetUnread', device: meta.device, scope, login, all: true }, meta)));
-  return chosen.flatMap((e) => e.sessionIds);
-});
+export const resetAllSessionUnread = defineCommand([ResetAllSessionUnread], async (c, ctx, meta): Promise<string[]> =>
+  inDeviceLogin(ctx, meta, async ({ scope, login }) => {
+    const unread = ctx.read.unreadSessionIds(c.account, meta.device);
+    const had = new Set(unread);
+    const alsoMarked = ctx.read.allSessions(c.account, meta.device).map((s) => s.id).filter((id) => !had.has(id));
+    const { events } = await ctx.account(c.account, { type: 'ResetAllUnread', device: meta.device, sessionIds: unread, alsoMarked }, meta);
+    const chosen = events.flatMap((e) => (e.type === 'AllSessionUnreadReset' ? [e.data] : []));
+    const ids = chosen.flatMap((e) => [...e.sessionIds, ...(e.alsoMarked ?? [])]);
+    const refs = ids.map((id) => SessionRef.fromId(c.account, id)).filter((ref): ref is SessionRef => ref !== null);
+    await Promise.all(refs.map((ref) => ctx.session(ref, { type: 'ResetUnread', device: meta.device, scope, login, all: true }, meta)));
+    return chosen.flatMap((e) => e.sessionIds);
+  }));

@@ -3,6 +3,7 @@ import { SessionRef } from '../../../domain/session-ref.js';
 import { SyncMessages } from '../commands/message-commands.js';
 import { plainMessage } from '../commands/message-input.js';
 import { defineCommand } from '../command-definition.js';
+import { syncLogin } from './device-login.js';
 
 interface Batch {
   readonly ref: SessionRef;
@@ -15,8 +16,10 @@ interface Batch {
  * S2.5: the account's own p2p messages are in their peers' lists before it resolves. Resolves the session ids.
  */
 export const syncMessages = defineCommand([SyncMessages], async (c, ctx, meta): Promise<string[]> => {
-  const mode = await ctx.ensureDevice(meta);
-  await ctx.account(c.account, { type: 'StartSync', device: meta.device }, meta);
+  const mode = await syncLogin(ctx, meta, async (m) => {
+    await ctx.account(c.account, { type: 'StartSync', device: meta.device }, meta);
+    return m;
+  });
   const batches = new Map<string, Batch>();
   const add = (m: Message, delivery: Delivery) => {
     const ref = SessionRef.fromMessage(c.account, m);
