@@ -1,5 +1,5 @@
 import { CommandRejectedError, ConcurrencyError, IdempotencyConflictError, LedgerClosedError, UnknownSessionCursorError, ValidationError } from '../../application/errors.js';
-import { StoreClosedError, StoreUnavailableError } from '../../application/ports/event-store.js';
+import { StoreClosedError, StoreCorruptError, StoreUnavailableError } from '../../application/ports/event-store.js';
 import { AuthError } from './auth.js';
 
 /** The service's JSON error shape (README, "The HTTP service"): `{ error: { code, message, fields? } }`. */
@@ -64,6 +64,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof IdempotencyConflictError) return new HttpError(422, 'idempotency_conflict', error.message);
   if (error instanceof LedgerClosedError || error instanceof StoreClosedError) return new HttpError(503, 'shutting_down', error.message);
   if (error instanceof StoreUnavailableError) return new HttpError(503, 'store_unavailable', error.message);
+  if (error instanceof StoreCorruptError) return new HttpError(500, 'store_corrupt', error.message);
   if (error instanceof Error) {
     const mapped = fromFastify(error as FastifyishError);
     if (mapped) return mapped;

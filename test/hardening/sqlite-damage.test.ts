@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { StoreCorruptError } from '../../application/ports/event-store.js';
 import { createLedger } from '../../infrastructure/create-ledger.js';
 import { SqliteEventStore } from '../../infrastructure/store/sqlite/sqlite-store.js';
+import { toHttpError } from '../../infrastructure/http/errors.js';
 import { p2p } from '../support/messages.js';
 import { rejection } from '../support/rejection.js';
 
@@ -43,6 +44,14 @@ describe('S10 a damaged sqlite store fails clearly', () => {
     expect((error as Error).message).to.contain(path).and.to.match(/quick_check|malformed/);
     const viaLedger = await rejection(createLedger({ store: `sqlite:${path}` }));
     expect(viaLedger).to.be.instanceOf(StoreCorruptError);
+    // the count it gives is the number of problems it lists (sqlite may return several in one row)
+    const found = /quick_check found (at least )?(\d+) problems?: (.*)\. Restore/.exec((error as Error).message);
+    if (found) expect(found[3]!.split('; ').length).to.equal(Number(found[2]));
+  });
+
+  it('S10 over HTTP a damaged store is answered 500 store_corrupt, not a bare internal error', () => {
+    const answer = toHttpError(new StoreCorruptError('the SQLite store /x.sqlite', 'PRAGMA quick_check found 1 problem: page 3'));
+    expect([answer.status, answer.code]).to.deep.equal([500, 'store_corrupt']);
   });
 
   it('S10 a file that is not a database at all is refused with StoreCorruptError naming the file', async () => {

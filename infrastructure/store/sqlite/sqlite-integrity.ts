@@ -23,10 +23,12 @@ export function explainDamage(error: unknown, path: string): unknown {
 export function checkIntegrity(db: Database.Database, path: string): void {
   let problems: string[];
   try {
-    problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((row) => row.quick_check);
+    // sqlite may put several problems in one row, a line each
+    problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).flatMap((row) => row.quick_check.split('\n')).filter((line) => line.length > 0);
   } catch (error) {
     throw explainDamage(error, path);
   }
   if (problems.length === 1 && problems[0] === 'ok') return;
-  throw new StoreCorruptError(storeName(path), `PRAGMA quick_check found ${problems.length === 5 ? 'at least 5 problems' : `${problems.length} problem(s)`}: ${problems.join('; ')}`);
+  const count = problems.length >= 5 ? `at least ${problems.length} problems` : `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  throw new StoreCorruptError(storeName(path), `PRAGMA quick_check found ${count}: ${problems.join('; ')}`);
 }
