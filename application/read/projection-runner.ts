@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Observable, Subject } from 'rxjs';
 import { STREAM_ROOT, parseStream } from '../../domain/identity.js';
-import { applyRecorded, type CommandChange } from './event-log.js';
+import { applyRecorded, foldRecorded, type CommandChange } from './event-log.js';
 import { InProcessReadModels } from './in-process-read-models.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
@@ -32,6 +32,8 @@ const FILTER = { streamPrefixes: [STREAM_ROOT] };
 const PAGE = 2000;
 /** catch-ups longer than this report their progress to the logger */
 const PROGRESS_EVERY = 50_000;
+/** streams whose account is remembered between events (forgotten all at once past this) */
+const STREAMS_KEPT = 10_000;
 
 /**
  * Feeds the session-list projection from the store's global log into a read-model store: resumes
@@ -56,6 +58,8 @@ export class ProjectionRunner {
   private detach: (() => void) | undefined;
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
+  /** each stream's account (undefined: not a ledger stream), for folds that route no changes */
+  private readonly streamAccounts = new Map<string, string | undefined>();
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
 
   constructor(private readonly store: EventStore, options: RunnerOptions = {}) {
@@ -149,8 +153,11 @@ export class ProjectionRunner {
     if (fresh.length === 0) return undefined;
     const changes: CommandChange[] = [];
     this.models.begin();
+    // with no view listening (a rebuild, the start's catch-up) the view changes are not built
+    const routed = this.appliedSubject.observed;
     for (const event of fresh) {
-      changes.push(...this.fold(event));
+      if (routed) changes.push(...this.fold(event));
+      else this.foldUnrouted(event);
       this.checkpoint = event.position;
     }
     this.save();
@@ -212,6 +219,23 @@ export class ProjectionRunner {
     const model = this.models.accounts.get(account);
     if (model) this.changes.note(model, event.data, devicesBefore);
     return out;
+  }
+
+  /** fold for a batch no view receives: no view changes built, each stream's account parsed once */
+  private foldUnrouted(event: RecordedEvent): void {
+    if (this.streamAccounts.size > STREAMS_KEPT) this.streamAccounts.clear();
+    if (!this.models.durable) {
+      this.changes.count();
+      foldRecorded(this.projection, event, this.streamAccounts);
+      return;
+    }
+    let account = this.streamAccounts.get(event.streamName);
+    if (account === undefined) this.streamAccounts.set(event.streamName, (account = parseStream(event.streamName)?.account));
+    if (account === undefined) return;
+    const devicesBefore = this.models.accounts.get(account)?.devices.size ?? 0;
+    foldRecorded(this.projection, event, this.streamAccounts);
+    const model = this.models.accounts.get(account);
+    if (model) this.changes.note(model, event.data, devicesBefore);
   }
 
   /**
