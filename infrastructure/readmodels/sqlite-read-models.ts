@@ -142,15 +142,24 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     this.pending.bodies.push(model, body);
   }
 
-  /** Adds the records not stored yet; a list that shrank (a fold that drops records) is written again whole. */
+  /**
+   * Adds the records not stored yet. The fold only adds records, mostly at the end, so the list is
+   * walked from its end until as many unstored ones are found as it grew by; a list that shrank is
+   * written again whole.
+   */
   private writeCounting(account: string, session: SessionModel): void {
+    const { counting } = session;
     const storedCount = this.storedCounts.get(session) ?? 0;
-    if (session.counting.length === storedCount) return;
-    if (session.counting.length < storedCount) this.sql.dropCounting.run(account, session.id, ROW.counting);
-    for (const record of session.counting) {
-      if (session.counting.length > storedCount && this.stored.has(record)) continue;
+    if (counting.length === storedCount) return;
+    const shrank = counting.length < storedCount;
+    if (shrank) this.sql.dropCounting.run(account, session.id, ROW.counting);
+    let missing = shrank ? counting.length : counting.length - storedCount;
+    for (let i = counting.length - 1; i >= 0 && missing > 0; i--) {
+      const record = counting[i]!;
+      if (!shrank && this.stored.has(record)) continue;
       this.sql.counting.run(account, session.id, ROW.counting, record.key, record.seq, json(record));
       this.pending.records.push(record);
+      missing--;
     }
     this.pending.counts.push(session);
   }
