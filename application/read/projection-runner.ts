@@ -28,8 +28,12 @@ export interface RunnerOptions {
 }
 
 const FILTER = { streamPrefixes: [STREAM_ROOT] };
-/** events read, folded and saved at a time while catching up */
-const PAGE = 2000;
+/**
+ * events read and folded at a time while catching up (small pages: their events die young), and
+ * saved at a time with their position
+ */
+const READ_PAGE = 500;
+const SAVE_EVERY = 2000;
 /** catch-ups longer than this report their progress to the logger */
 const PROGRESS_EVERY = 50_000;
 /** streams whose account is remembered between events (forgotten all at once past this) */
@@ -129,15 +133,24 @@ export class ProjectionRunner {
    */
   private async catchUp(onProgress?: (events: number) => void): Promise<number> {
     let count = 0;
+    let unsaved = 0;
     for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: PAGE, filter: FILTER });
-      this.apply(page);
+      const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: READ_PAGE, filter: FILTER });
+      const last = page.length < READ_PAGE;
+      unsaved += page.length;
+      const save = last || unsaved >= SAVE_EVERY;
+      const batch = this.foldAndSave(page, save);
+      if (batch) this.publish(batch);
       count += page.length;
       this.caughtUpEvents += page.length;
       onProgress?.(count);
       if (count % PROGRESS_EVERY < page.length && count >= PROGRESS_EVERY) this.logger.info('folding the log into the read models', { events: count });
-      if (page.length < PAGE) break;
-      await yieldToEventLoop();
+      if (last) break;
+      if (save) {
+        unsaved = 0;
+        // the event loop runs only with everything folded saved
+        await yieldToEventLoop();
+      }
     }
     return count;
   }
@@ -148,9 +161,13 @@ export class ProjectionRunner {
     if (batch) this.publish(batch);
   }
 
-  private foldAndSave(events: readonly RecordedEvent[]): AppliedBatch | undefined {
+  private foldAndSave(events: readonly RecordedEvent[], save = true): AppliedBatch | undefined {
     const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
-    if (fresh.length === 0) return undefined;
+    if (fresh.length === 0) {
+      // a catch-up's last page may bring nothing new after pages not saved yet
+      if (save && this.changes.events > 0) this.save();
+      return undefined;
+    }
     const changes: CommandChange[] = [];
     this.models.begin();
     // with no view listening (a rebuild, the start's catch-up) the view changes are not built
@@ -160,7 +177,7 @@ export class ProjectionRunner {
       else this.foldUnrouted(event);
       this.checkpoint = event.position;
     }
-    this.save();
+    if (save) this.save();
     return { events: fresh, changes };
   }
 
