@@ -37,7 +37,7 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   /** counting records known to be in rm_counting (records are only ever added) */
   private readonly stored = new WeakSet<CountingRecord>();
   private readonly storedCounts = new WeakMap<SessionModel, number>();
-  /** the body last written for each row's model (account, session, device, view), to skip rows that did not change */
+  /** the body last written for each row's model (account, device, view), to skip rows that did not change */
   private readonly written = new WeakMap<object, string>();
   /** per-type messages in the tables (a session's newest of a type is replaced, never changed) */
   private readonly writtenTypes = new WeakSet<object>();
@@ -110,7 +110,8 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     for (const sessionId of sessionIds) {
       const session = account.sessions.get(sessionId);
       if (!session) continue;
-      this.put(session, id, sessionId, ROW.session, '', json(sessionRow(session).facts));
+      // an event about a session nearly always changes its row: written without keeping its body
+      this.sql.put.run(id, sessionId, ROW.session, '', 0, json(sessionRow(session).facts));
       for (const [type, message] of session.lastByType) {
         if (this.writtenTypes.has(message)) continue;
         this.sql.put.run(id, sessionId, ROW.type, type, 0, json(message));
