@@ -38,6 +38,7 @@ const SAVE_EVERY = 2000;
 const PROGRESS_EVERY = 50_000;
 /** streams whose account is remembered between events (forgotten all at once past this) */
 const STREAMS_KEPT = 10_000;
+const NO_CHANGES: readonly CommandChange[] = Object.freeze([]);
 
 /**
  * Feeds the session-list projection from the store's global log into a read-model store: resumes
@@ -173,8 +174,8 @@ export class ProjectionRunner {
     // with no view listening (a rebuild, the start's catch-up) the view changes are not built
     const routed = this.appliedSubject.observed;
     for (const event of fresh) {
-      if (routed) changes.push(...this.fold(event));
-      else this.foldUnrouted(event);
+      const folded = this.fold(event, routed);
+      if (folded.length > 0) changes.push(...folded);
       this.checkpoint = event.position;
     }
     if (save) this.save();
@@ -228,31 +229,28 @@ export class ProjectionRunner {
     }
   }
 
-  private fold(event: RecordedEvent): CommandChange[] {
-    const account = parseStream(event.streamName)?.account;
-    if (account === undefined) return [];
-    const devicesBefore = this.models.accounts.get(account)?.devices.size ?? 0;
-    const out = applyRecorded(this.projection, event);
-    const model = this.models.accounts.get(account);
-    if (model) this.changes.note(model, event.data, devicesBefore);
-    return out;
-  }
-
-  /** fold for a batch no view receives: no view changes built, each stream's account parsed once */
-  private foldUnrouted(event: RecordedEvent): void {
+  /**
+   * Folds one event and notes the rows it changed. The view changes are built only for a batch a
+   * view receives (`routed`); each stream's account is parsed once.
+   */
+  private fold(event: RecordedEvent, routed: boolean): readonly CommandChange[] {
     if (this.streamAccounts.size > STREAMS_KEPT) this.streamAccounts.clear();
-    if (!this.models.durable) {
+    if (!routed && !this.models.durable) {
+      // in-process models keep no rows: only the events are counted
       this.changes.count();
       foldRecorded(this.projection, event, this.streamAccounts);
-      return;
+      return NO_CHANGES;
     }
     let account = this.streamAccounts.get(event.streamName);
     if (account === undefined) this.streamAccounts.set(event.streamName, (account = parseStream(event.streamName)?.account));
-    if (account === undefined) return;
+    if (account === undefined) return NO_CHANGES;
     const devicesBefore = this.models.accounts.get(account)?.devices.size ?? 0;
-    foldRecorded(this.projection, event, this.streamAccounts);
+    let out: readonly CommandChange[] = NO_CHANGES;
+    if (routed) out = applyRecorded(this.projection, event);
+    else foldRecorded(this.projection, event, this.streamAccounts);
     const model = this.models.accounts.get(account);
     if (model) this.changes.note(model, event.data, devicesBefore);
+    return out;
   }
 
   /**
