@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Observable, Subject } from 'rxjs';
 import { STREAM_ROOT, parseStream } from '../../domain/identity.js';
-import { applyRecorded, type CommandChange } from './event-log.js';
+import { applyRecorded, foldRecorded, type CommandChange } from './event-log.js';
 import { InProcessReadModels } from './in-process-read-models.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
@@ -28,10 +28,17 @@ export interface RunnerOptions {
 }
 
 const FILTER = { streamPrefixes: [STREAM_ROOT] };
-/** events read, folded and saved at a time while catching up */
-const PAGE = 2000;
+/**
+ * events read and folded at a time while catching up (small pages: their events die young), and
+ * saved at a time with their position
+ */
+const READ_PAGE = 500;
+const SAVE_EVERY = 2000;
 /** catch-ups longer than this report their progress to the logger */
 const PROGRESS_EVERY = 50_000;
+/** streams whose account is remembered between events (forgotten all at once past this) */
+const STREAMS_KEPT = 10_000;
+const NO_CHANGES: readonly CommandChange[] = Object.freeze([]);
 
 /**
  * Feeds the session-list projection from the store's global log into a read-model store: resumes
@@ -56,6 +63,8 @@ export class ProjectionRunner {
   private detach: (() => void) | undefined;
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
+  /** each stream's account (undefined: not a ledger stream), for folds that route no changes */
+  private readonly streamAccounts = new Map<string, string | undefined>();
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
 
   constructor(private readonly store: EventStore, options: RunnerOptions = {}) {
@@ -125,15 +134,24 @@ export class ProjectionRunner {
    */
   private async catchUp(onProgress?: (events: number) => void): Promise<number> {
     let count = 0;
+    let unsaved = 0;
     for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: PAGE, filter: FILTER });
-      this.apply(page);
+      const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: READ_PAGE, filter: FILTER });
+      const last = page.length < READ_PAGE;
+      unsaved += page.length;
+      const save = last || unsaved >= SAVE_EVERY;
+      const batch = this.foldAndSave(page, save);
+      if (batch) this.publish(batch);
       count += page.length;
       this.caughtUpEvents += page.length;
       onProgress?.(count);
       if (count % PROGRESS_EVERY < page.length && count >= PROGRESS_EVERY) this.logger.info('folding the log into the read models', { events: count });
-      if (page.length < PAGE) break;
-      await yieldToEventLoop();
+      if (last) break;
+      if (save) {
+        unsaved = 0;
+        // the event loop runs only with everything folded saved
+        await yieldToEventLoop();
+      }
     }
     return count;
   }
@@ -144,16 +162,23 @@ export class ProjectionRunner {
     if (batch) this.publish(batch);
   }
 
-  private foldAndSave(events: readonly RecordedEvent[]): AppliedBatch | undefined {
+  private foldAndSave(events: readonly RecordedEvent[], save = true): AppliedBatch | undefined {
     const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
-    if (fresh.length === 0) return undefined;
+    if (fresh.length === 0) {
+      // a catch-up's last page may bring nothing new after pages not saved yet
+      if (save && this.changes.events > 0) this.save();
+      return undefined;
+    }
     const changes: CommandChange[] = [];
     this.models.begin();
+    // with no view listening (a rebuild, the start's catch-up) the view changes are not built
+    const routed = this.appliedSubject.observed;
     for (const event of fresh) {
-      changes.push(...this.fold(event));
+      const folded = this.fold(event, routed);
+      if (folded.length > 0) changes.push(...folded);
       this.checkpoint = event.position;
     }
-    this.save();
+    if (save) this.save();
     return { events: fresh, changes };
   }
 
@@ -204,11 +229,25 @@ export class ProjectionRunner {
     }
   }
 
-  private fold(event: RecordedEvent): CommandChange[] {
-    const account = parseStream(event.streamName)?.account;
-    if (account === undefined) return [];
+  /**
+   * Folds one event and notes the rows it changed. The view changes are built only for a batch a
+   * view receives (`routed`); each stream's account is parsed once.
+   */
+  private fold(event: RecordedEvent, routed: boolean): readonly CommandChange[] {
+    if (this.streamAccounts.size > STREAMS_KEPT) this.streamAccounts.clear();
+    if (!routed && !this.models.durable) {
+      // in-process models keep no rows: only the events are counted
+      this.changes.count();
+      foldRecorded(this.projection, event, this.streamAccounts);
+      return NO_CHANGES;
+    }
+    let account = this.streamAccounts.get(event.streamName);
+    if (account === undefined) this.streamAccounts.set(event.streamName, (account = parseStream(event.streamName)?.account));
+    if (account === undefined) return NO_CHANGES;
     const devicesBefore = this.models.accounts.get(account)?.devices.size ?? 0;
-    const out = applyRecorded(this.projection, event);
+    let out: readonly CommandChange[] = NO_CHANGES;
+    if (routed) out = applyRecorded(this.projection, event);
+    else foldRecorded(this.projection, event, this.streamAccounts);
     const model = this.models.accounts.get(account);
     if (model) this.changes.note(model, event.data, devicesBefore);
     return out;

@@ -115,15 +115,18 @@ export class CommandHandler {
   private async attempt<C, E extends Event, S>({ stream, decider, command, meta }: CommandStep<C, E, S>): Promise<StepResult<E>> {
     // the step is named by the decider command's type: one key per (command, stream, step)
     const key = idempotencyKey(meta, stream, (command as { type: string }).type);
-    this.checkBody(meta, this.bodies.get(commandKey(meta)));
+    const named = meta.commandBody === undefined ? undefined : commandKey(meta);
+    if (named !== undefined) this.checkBody(meta, this.bodies.get(named));
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       // a conflict came before this attempt: wait, so the writers that collided spread out
       if (attempt > 1) await (this.retry.sleep ?? sleepFor)(backoffDelay(attempt - 1, this.retry));
-      const { entry, cached } = await this.load(stream, decider);
+      // a cached stream is read without an await (most commands)
+      const hit = this.cache.get(stream);
+      const { entry, cached } = hit ? { entry: hit, cached: true } : await this.load(stream, decider);
       this.checkBody(meta, entry.bodies.get(key));
       // Dispatching a command again with the same commandId never doubles its effect (S10.2).
       const before = entry.applied.get(key);
-      if (before) return this.ran(meta, { events: before as readonly E[], position: undefined });
+      if (before) return this.ran(meta, named, { events: before as readonly E[], position: undefined });
       const decision = decider.decide(command, entry.state as S);
       const appendsNothing = decision instanceof DomainRejection || decision.length === 0;
       // Appending checks the revision; deciding nothing (or refusing) on cached state must check it
@@ -133,17 +136,20 @@ export class CommandHandler {
         continue;
       }
       if (decision instanceof DomainRejection) throw new CommandRejectedError(decision.code, decision.message);
-      if (decision.length === 0) return this.ran(meta, { events: decision, position: undefined });
-      const metadata: EventMetadata = { ...meta, schemaVersion: SCHEMA_VERSION, idempotencyKey: key };
-      const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: { ...metadata } }));
+      if (decision.length === 0) return this.ran(meta, named, { events: decision, position: undefined });
+      const metadata = { ...meta, schemaVersion: SCHEMA_VERSION, idempotencyKey: key } satisfies EventMetadata;
+      // each event its own metadata object; the first takes the one just built
+      const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: i === 0 ? metadata : { ...metadata } }));
       try {
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: entry.revision ?? 'no_stream' });
         let state = entry.state as S;
         for (const e of decision) state = decider.evolve(state, e);
         remember(entry.applied, key, decision);
         if (meta.commandBody !== undefined) entry.bodies.set(key, meta.commandBody);
-        this.keep(stream, { state, revision: result.nextExpectedRevision, applied: entry.applied, bodies: entry.bodies });
-        return this.ran(meta, { events: decision, position: result.position });
+        entry.state = state;
+        entry.revision = result.nextExpectedRevision;
+        this.keep(stream, entry);
+        return this.ran(meta, named, { events: decision, position: result.position });
       } catch (error) {
         this.cache.delete(stream);
         if (!(error instanceof WrongExpectedVersionError)) throw error;
@@ -160,9 +166,8 @@ export class CommandHandler {
   }
 
   /** Remembers a named command's body once one of its steps went through (bounded, oldest out first). */
-  private ran<T>(meta: CommandMeta, result: T): T {
-    if (meta.commandBody === undefined) return result;
-    const named = commandKey(meta);
+  private ran<T>(meta: CommandMeta, named: string | undefined, result: T): T {
+    if (meta.commandBody === undefined || named === undefined) return result;
     this.bodies.delete(named);
     this.bodies.set(named, meta.commandBody);
     if (this.bodies.size > CACHE_LIMIT) this.bodies.delete(this.bodies.keys().next().value!);

@@ -1,12 +1,15 @@
 import type Database from 'better-sqlite3';
-import type { AccountModel, CountingRecord, SessionModel } from '../../projections/session-list/model.js';
+import type { AccountModel, CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } from '../../projections/session-list/model.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { ChangedRows, ReadModelStore, StoredPosition, TransactionFolder } from '../../projections/session-list/read-model-store.js';
-import { accountFromRows, accountRow, deviceRow, sessionRow, typeRows, viewRow } from '../../projections/session-list/rows.js';
+import {
+  accountFromRows, accountRow, deviceRow, sessionRow, viewRow,
+  type AccountRows, type CountingRow, type DeviceRow, type SessionRow, type TypeRow, type ViewRow,
+} from '../../projections/session-list/rows.js';
 import type { SqliteEventStore } from '../store/sqlite/sqlite-store.js';
 import { upcast } from '../upcasting/upcasters.js';
 import { AccountCache } from './account-cache.js';
-import { READ_MODEL_FORMAT, createReadModelTables, emptyReadModelTables } from './sqlite-read-model-schema.js';
+import { READ_MODEL_FORMAT, ROW, createReadModelTables, emptyReadModelTables } from './sqlite-read-model-schema.js';
 
 const NAME = 'session-list';
 /** the checkpoint an older version kept its whole-model snapshot in */
@@ -34,6 +37,12 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   /** counting records known to be in rm_counting (records are only ever added) */
   private readonly stored = new WeakSet<CountingRecord>();
   private readonly storedCounts = new WeakMap<SessionModel, number>();
+  /** the body last written for each row's model (account, device, view), to skip rows that did not change */
+  private readonly written = new WeakMap<object, string>();
+  /** per-type messages in the tables (a session's newest of a type is replaced, never changed) */
+  private readonly writtenTypes = new WeakSet<object>();
+  /** what the transaction under way writes, noted as written once it returns */
+  private readonly pending = { bodies: [] as unknown[], types: [] as object[], records: [] as CountingRecord[], counts: [] as SessionModel[] };
   private readonly write: (changes: ChangedRows, position: StoredPosition) => void;
   private readonly db: Database.Database;
 
@@ -67,7 +76,13 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   }
 
   save(changes: ChangedRows, position: StoredPosition): void {
-    this.write(changes, position);
+    try {
+      this.write(changes, position);
+    } catch (error) {
+      this.settle(false);
+      throw error;
+    }
+    this.settle(true);
     this.accounts.release(changes.accounts.keys());
   }
 
@@ -90,83 +105,129 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
 
   private writeAccount(account: AccountModel, whole: boolean, sessions: ReadonlySet<string>, devices: ReadonlySet<string>): void {
     const { id } = account;
-    this.sql.account.run(id, accountRow(account).maxUpdateTime);
+    this.put(account, id, '', ROW.account, '', json(accountRow(account).maxUpdateTime));
     const sessionIds = whole ? account.sessions.keys() : sessions;
     for (const sessionId of sessionIds) {
       const session = account.sessions.get(sessionId);
       if (!session) continue;
-      this.sql.session.run(id, sessionId, json(sessionRow(session).facts));
-      for (const row of typeRows(session)) this.sql.type.run(id, sessionId, row.type, row.message.time, json(row.message));
+      // an event about a session nearly always changes its row: written without keeping its body
+      this.sql.put.run(id, sessionId, ROW.session, '', 0, json(sessionRow(session).facts));
+      for (const [type, message] of session.lastByType) {
+        if (this.writtenTypes.has(message)) continue;
+        this.sql.put.run(id, sessionId, ROW.type, type, 0, json(message));
+        this.pending.types.push(message);
+      }
       this.writeCounting(id, session);
       for (const device of account.devices.values()) {
         const view = device.views.get(sessionId);
-        if (view) this.writeView(id, viewRow(device, sessionId, view));
+        if (view) this.writeView(id, device, sessionId, view);
       }
     }
     const everyDevice = whole || sessions.size > 0;
     for (const device of account.devices.values()) {
       const named = devices.has(device.id);
       if (!everyDevice && !named) continue;
-      this.sql.device.run(id, device.id, json(deviceRow(device).facts));
-      if (named && !whole) for (const [sessionId, view] of device.views) this.writeView(id, viewRow(device, sessionId, view));
+      this.put(device, id, '', ROW.device, device.id, json(deviceRow(device).facts));
+      if (named && !whole) for (const [sessionId, view] of device.views) this.writeView(id, device, sessionId, view);
     }
   }
 
-  private writeView(account: string, row: ReturnType<typeof viewRow>): void {
-    this.sql.view.run(account, row.device, row.sessionId, row.updateTime, row.unread, json(row.facts));
+  private writeView(account: string, device: DeviceModel, sessionId: string, view: DeviceSessionModel): void {
+    this.put(view, account, sessionId, ROW.view, device.id, json(viewRow(device, sessionId, view).facts));
   }
 
-  /** Adds the records not stored yet; a list that shrank (a fold that drops records) is written again whole. */
+  /** Writes a row unless the one last written for `model` holds the same (an event about one session leaves most rows as they were). */
+  private put(model: object, account: string, session: string, kind: number, key: string, body: string): void {
+    if (this.written.get(model) === body) return;
+    this.sql.put.run(account, session, kind, key, 0, body);
+    this.pending.bodies.push(model, body);
+  }
+
+  /**
+   * Adds the records not stored yet. The fold only adds records, mostly at the end, so the list is
+   * walked from its end until as many unstored ones are found as it grew by; a list that shrank is
+   * written again whole.
+   */
   private writeCounting(account: string, session: SessionModel): void {
+    const { counting } = session;
     const storedCount = this.storedCounts.get(session) ?? 0;
-    if (session.counting.length === storedCount) return;
-    if (session.counting.length < storedCount) this.sql.dropCounting.run(account, session.id);
-    for (const record of session.counting) {
-      if (session.counting.length > storedCount && this.stored.has(record)) continue;
-      this.sql.counting.run(account, session.id, record.time, record.seq, record.key, json(record));
-      this.stored.add(record);
+    if (counting.length === storedCount) return;
+    const shrank = counting.length < storedCount;
+    if (shrank) this.sql.dropCounting.run(account, session.id, ROW.counting);
+    let missing = shrank ? counting.length : counting.length - storedCount;
+    for (let i = counting.length - 1; i >= 0 && missing > 0; i--) {
+      const record = counting[i]!;
+      if (!shrank && this.stored.has(record)) continue;
+      this.sql.counting.run(account, session.id, ROW.counting, record.key, record.seq, json(record));
+      this.pending.records.push(record);
+      missing--;
     }
-    this.storedCounts.set(session, session.counting.length);
+    this.pending.counts.push(session);
+  }
+
+  /** The transaction wrote the pending rows: they are what the tables hold now. */
+  private settle(written: boolean): void {
+    const { bodies, types, records, counts } = this.pending;
+    if (written) {
+      for (let i = 0; i < bodies.length; i += 2) this.written.set(bodies[i] as object, bodies[i + 1] as string);
+      for (const message of types) this.writtenTypes.add(message);
+      for (const record of records) this.stored.add(record);
+      for (const session of counts) this.storedCounts.set(session, session.counting.length);
+    }
+    bodies.length = 0;
+    types.length = 0;
+    records.length = 0;
+    counts.length = 0;
   }
 
   private load(id: string): AccountModel | undefined {
-    const row = this.sql.readAccount.get(id) as { maxUpdateTime: number | null } | undefined;
-    if (!row) return undefined;
-    const parse = <T>(rows: unknown[], map: (r: any) => T): T[] => rows.map(map);
-    const account = accountFromRows({
-      account: { id, maxUpdateTime: row.maxUpdateTime },
-      sessions: parse(this.sql.readSessions.all(id), (r) => ({ sessionId: r.sessionId, facts: JSON.parse(r.facts) })),
-      devices: parse(this.sql.readDevices.all(id), (r) => ({ device: r.device, facts: JSON.parse(r.facts) })),
-      views: parse(this.sql.readViews.all(id), (r) => ({ device: r.device, sessionId: r.sessionId, updateTime: r.updateTime, unread: 0, facts: JSON.parse(r.facts) })),
-      counting: parse(this.sql.readCounting.all(id), (r) => ({ sessionId: r.sessionId, record: JSON.parse(r.record) })),
-      types: parse(this.sql.readTypes.all(id), (r) => ({ sessionId: r.sessionId, type: r.type, message: JSON.parse(r.message) })),
-    });
+    const rows = this.sql.readAccount.all(id) as [string, bigint, string, string][];
+    const account = rows.length > 0 && rows[0]![1] === BigInt(ROW.account) ? accountFromRows(ordered(id, rows)) : undefined;
+    if (!account) return undefined;
+    // what was read is what the tables hold
     for (const session of account.sessions.values()) {
       for (const record of session.counting) this.stored.add(record);
+      for (const message of session.lastByType.values()) this.writtenTypes.add(message);
       this.storedCounts.set(session, session.counting.length);
     }
     return account;
   }
 }
 
+/** An account's rows, read in key order, as accountFromRows takes them (its lists in their order). */
+function ordered(id: string, rows: readonly [string, bigint, string, string][]): AccountRows {
+  const out = { account: { id, maxUpdateTime: null as number | null }, sessions: [] as SessionRow[], devices: [] as DeviceRow[], views: [] as ViewRow[], counting: [] as CountingRow[], types: [] as TypeRow[] };
+  for (const [session, kind, key, body] of rows) {
+    const value = JSON.parse(body);
+    switch (Number(kind)) {
+      case ROW.account: out.account.maxUpdateTime = value; break;
+      case ROW.device: out.devices.push({ device: key, facts: value }); break;
+      case ROW.session: out.sessions.push({ sessionId: session, facts: value }); break;
+      case ROW.view: out.views.push({ device: key, sessionId: session, updateTime: value.indexedAt ?? null, unread: 0, facts: value }); break;
+      case ROW.type: out.types.push({ sessionId: session, type: key, message: value }); break;
+      case ROW.counting: out.counting.push({ sessionId: session, record: value }); break;
+      default: break;
+    }
+  }
+  // a device's visible views in list order and each type's index in time order, so the indexes are built by appends
+  out.views.sort((a, b) => cmp(a.device, b.device) || (a.updateTime ?? -Infinity) - (b.updateTime ?? -Infinity) || cmp(a.sessionId, b.sessionId));
+  out.types.sort((a, b) => cmp(a.type, b.type) || a.message.time - b.message.time || cmp(a.sessionId, b.sessionId));
+  // each session's records in (time, seq) order, sessions kept together
+  out.counting.sort((a, b) => cmp(a.sessionId, b.sessionId) || a.record.time - b.record.time || a.record.seq - b.record.seq || cmp(a.record.key, b.record.key));
+  return out;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function prepare(db: Database.Database) {
   return {
-    ids: db.prepare('SELECT account FROM rm_accounts').pluck(),
+    // one index seek per account (the rows of an account lie together; its account row comes first)
+    ids: db.prepare(`WITH RECURSIVE a(id) AS (SELECT min(account) FROM rm_rows UNION ALL SELECT (SELECT min(account) FROM rm_rows WHERE account > a.id) FROM a WHERE a.id IS NOT NULL) SELECT id FROM a WHERE id IS NOT NULL`).pluck(),
     readState: db.prepare('SELECT commit_position AS "commit", prepare_position AS prepare, format FROM rm_state WHERE name = ?'),
     state: db.prepare('INSERT INTO rm_state (name, commit_position, prepare_position, format) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET commit_position = excluded.commit_position, prepare_position = excluded.prepare_position, format = excluded.format'),
-    account: db.prepare('INSERT INTO rm_accounts (account, max_update_time) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET max_update_time = excluded.max_update_time'),
-    session: db.prepare('INSERT INTO rm_sessions (account, session_id, facts) VALUES (?, ?, ?) ON CONFLICT (account, session_id) DO UPDATE SET facts = excluded.facts'),
-    type: db.prepare('INSERT INTO rm_types (account, session_id, type, time, message) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, session_id, type) DO UPDATE SET time = excluded.time, message = excluded.message'),
-    device: db.prepare('INSERT INTO rm_devices (account, device, facts) VALUES (?, ?, ?) ON CONFLICT (account, device) DO UPDATE SET facts = excluded.facts'),
-    view: db.prepare('INSERT INTO rm_views (account, device, session_id, update_time, unread, facts) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, device, session_id) DO UPDATE SET update_time = excluded.update_time, unread = excluded.unread, facts = excluded.facts'),
-    counting: db.prepare('INSERT OR IGNORE INTO rm_counting (account, session_id, time, seq, key, record) VALUES (?, ?, ?, ?, ?, ?)'),
-    dropCounting: db.prepare('DELETE FROM rm_counting WHERE account = ? AND session_id = ?'),
-    readAccount: db.prepare('SELECT max_update_time AS maxUpdateTime FROM rm_accounts WHERE account = ?'),
-    readSessions: db.prepare('SELECT session_id AS sessionId, facts FROM rm_sessions WHERE account = ?'),
-    readDevices: db.prepare('SELECT device, facts FROM rm_devices WHERE account = ?'),
-    // a device's visible views come in list order, so its index is built by appends
-    readViews: db.prepare('SELECT device, session_id AS sessionId, update_time AS updateTime, facts FROM rm_views WHERE account = ? ORDER BY device, update_time, session_id'),
-    readCounting: db.prepare('SELECT session_id AS sessionId, record FROM rm_counting WHERE account = ? ORDER BY session_id, time, seq, key'),
-    readTypes: db.prepare('SELECT session_id AS sessionId, type, message FROM rm_types WHERE account = ? ORDER BY type, time, session_id'),
+    put: db.prepare('INSERT INTO rm_rows (account, session, kind, key, seq, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, session, kind, key, seq) DO UPDATE SET body = excluded.body'),
+    counting: db.prepare('INSERT OR IGNORE INTO rm_rows (account, session, kind, key, seq, body) VALUES (?, ?, ?, ?, ?, ?)'),
+    dropCounting: db.prepare('DELETE FROM rm_rows WHERE account = ? AND session = ? AND kind = ?'),
+    readAccount: db.prepare('SELECT session, kind, key, body FROM rm_rows WHERE account = ?').raw(),
   };
 }

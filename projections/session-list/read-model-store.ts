@@ -65,6 +65,11 @@ export class ChangedRows {
     }
   }
 
+  /** an event noted for a store that keeps no rows (the in-process models count events only) */
+  count(): void {
+    this.eventCount++;
+  }
+
   clear(): void {
     this.byAccount.clear();
     this.eventCount = 0;

@@ -216,7 +216,7 @@ describe('read models in sqlite tables', () => {
     await ledger.close();
     const file = join(dir, 'ledger.sqlite');
     const db = new Database(file);
-    for (const table of ['rm_state', 'rm_accounts', 'rm_sessions', 'rm_devices', 'rm_views', 'rm_counting', 'rm_types']) db.exec(`DROP TABLE ${table}`);
+    for (const table of ['rm_state', 'rm_rows']) db.exec(`DROP TABLE ${table}`);
     db.prepare("INSERT INTO checkpoints (name, commit_position, prepare_position, state) VALUES ('session-list', 5, 5, ?)").run(JSON.stringify({ version: 5, accounts: [] }));
     db.close();
     const said: string[] = [];
@@ -239,7 +239,7 @@ describe('read models in sqlite tables', () => {
     await ledger.close();
     const db = new Database(join(dir, 'ledger.sqlite'));
     db.prepare("UPDATE rm_state SET format = format + 1 WHERE name = 'session-list'").run();
-    db.prepare("UPDATE rm_views SET facts = '{}'").run();
+    db.prepare("UPDATE rm_rows SET body = '{}' WHERE kind = 3").run();
     db.close();
     const rebuilt = await open();
     try {
