@@ -69,7 +69,7 @@ export class Ledger {
     this.givenLogger = parts.logger;
     const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock });
     this.commands = new CommandBus(ctx);
-    this.queries = new QueryBus(() => runner.reader);
+    this.queries = new QueryBus(() => runner.reader, (account) => runner.use(account));
     this.router = new ViewChangeRouter(runner);
     RUNNERS.set(this, runner);
   }

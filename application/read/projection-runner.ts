@@ -6,7 +6,7 @@ import { InProcessReadModels } from './in-process-read-models.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { ChangedRows, type ReadModelStore } from '../../projections/session-list/read-model-store.js';
+import { ChangedRows, type ConcurrentFolder, type FoldedTransaction, type ReadModelStore } from '../../projections/session-list/read-model-store.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { SILENT_LOGGER, errorText, type Logger } from '../ports/logger.js';
 import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
@@ -28,6 +28,11 @@ export interface RunnerOptions {
 }
 
 const FILTER = { streamPrefixes: [STREAM_ROOT] };
+const NO_RELEASE = (): void => undefined;
+
+function accountsOf(events: readonly RecordedEvent[]): string[] {
+  return [...new Set(events.flatMap((e) => parseStream(e.streamName)?.account ?? []))];
+}
 /** events read, folded and saved at a time while catching up */
 const PAGE = 2000;
 /** catch-ups longer than this report their progress to the logger */
@@ -96,11 +101,17 @@ export class ProjectionRunner {
     if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
     const events = await this.catchUp();
     if (building) this.logger.info('the read-model tables are built', { events });
-    this.subscription = this.store.subscribeToAll({ fromPosition: this.checkpoint, filter: FILTER }, (events) => this.apply(events));
+    if (building) await this.models.built?.();
+    const follow = this.models.followed ? (events: readonly RecordedEvent[]) => this.follow(events) : (events: readonly RecordedEvent[]) => this.apply(events);
+    this.subscription = this.store.subscribeToAll({ fromPosition: this.checkpoint, filter: FILTER }, follow);
     this.subscription.done.catch((error) => this.waiters.fail(error));
     await this.subscription.caughtUp;
     // From here on, tables in the store's own database fold each write transaction inside it; the
     // subscription then finds its events folded already.
+    if (this.models.joinTransactions) {
+      this.detach = this.models.joinTransactions(this.concurrent);
+      return;
+    }
     this.detach = this.models.joinWrites?.({
       fold: (events) => this.foldInTransaction(events),
       committed: () => this.publishFolded(),
@@ -110,10 +121,12 @@ export class ProjectionRunner {
 
   /** Forgets the read models and folds the whole log again (the `rebuild` command). */
   async rebuild(onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
-    this.models.clear();
+    if (this.models.clearAsync) await this.models.clearAsync();
+    else this.models.clear();
     this.changes.clear();
     this.checkpoint = START;
     const events = await this.catchUp(onProgress);
+    await this.models.built?.();
     await this.models.close(this.checkpoint);
     return { events, accounts: this.models.accounts.ids().length };
   }
@@ -127,7 +140,8 @@ export class ProjectionRunner {
     let count = 0;
     for (;;) {
       const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: PAGE, filter: FILTER });
-      this.apply(page);
+      if (this.models.saveAsync) await this.applyShared(page);
+      else this.apply(page);
       count += page.length;
       this.caughtUpEvents += page.length;
       onProgress?.(count);
@@ -155,6 +169,57 @@ export class ProjectionRunner {
     }
     this.save();
     return { events: fresh, changes };
+  }
+
+  /**
+   * Tables shared by processes (PostgreSQL): a catch-up's page, its accounts loaded first, saved
+   * asynchronously. A save that fails fails the catch-up.
+   */
+  private async applyShared(events: readonly RecordedEvent[]): Promise<void> {
+    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    if (fresh.length === 0) return;
+    const release = await this.models.use!(accountsOf(fresh));
+    try {
+      const changes: CommandChange[] = [];
+      for (const event of fresh) {
+        changes.push(...this.fold(event));
+        this.checkpoint = event.position;
+      }
+      await this.models.saveAsync!(this.changes, this.checkpoint);
+      this.changes.clear();
+      this.saved = this.checkpoint;
+      this.publish({ events: fresh, changes });
+    } finally {
+      release();
+    }
+  }
+
+  /** Shared tables: each write transaction folds its own events, with changed rows of its own. */
+  private readonly concurrent: ConcurrentFolder<RecordedEvent> = {
+    fold: (events): FoldedTransaction => {
+      const changes = new ChangedRows();
+      const out: CommandChange[] = [];
+      for (const event of events) out.push(...this.fold(event, changes));
+      return { changes, committed: () => this.appliedSubject.next({ events, changes: out }) };
+    },
+  };
+
+  /**
+   * Shared tables: the log's events came with their rows (folded by the transactions that wrote
+   * them, in this process or another); the tables bring the accounts cached here up to date, and
+   * the commands waiting on a position go on.
+   */
+  private async follow(events: readonly RecordedEvent[]): Promise<void> {
+    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    if (fresh.length === 0) return;
+    await this.models.followed!(fresh, this.concurrent);
+    this.checkpoint = fresh[fresh.length - 1]!.position;
+    this.waiters.release(this.checkpoint);
+  }
+
+  /** Loads `account`'s read models for a command or a query (tables shared by processes); returns the release. */
+  async use(account: string): Promise<() => void> {
+    return this.models.use ? this.models.use([account]) : NO_RELEASE;
   }
 
   private publish(batch: AppliedBatch): void {
@@ -204,13 +269,13 @@ export class ProjectionRunner {
     }
   }
 
-  private fold(event: RecordedEvent): CommandChange[] {
+  private fold(event: RecordedEvent, noted: ChangedRows = this.changes): CommandChange[] {
     const account = parseStream(event.streamName)?.account;
     if (account === undefined) return [];
     const devicesBefore = this.models.accounts.get(account)?.devices.size ?? 0;
     const out = applyRecorded(this.projection, event);
     const model = this.models.accounts.get(account);
-    if (model) this.changes.note(model, event.data, devicesBefore);
+    if (model) noted.note(model, event.data, devicesBefore);
     return out;
   }
 

@@ -62,7 +62,13 @@ export class CommandBus {
       device: deviceOf(command),
       at: this.ctx.clock(),
     };
-    const running = handle(command, this.ctx, meta);
+    const running = this.ctx.use(meta.account).then(async (release) => {
+      try {
+        return await handle(command, this.ctx, meta);
+      } finally {
+        release();
+      }
+    });
     this.inFlight.add(running);
     try {
       return (await running) as CommandResult<T>;

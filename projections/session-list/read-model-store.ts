@@ -81,6 +81,22 @@ export interface TransactionFolder<E> {
   rolledBack(): void;
 }
 
+/** One write transaction's fold, for tables that many processes write at once (PostgreSQL). */
+export interface FoldedTransaction {
+  /** the rows the transaction's events changed, to save before it commits */
+  readonly changes: ChangedRows;
+  /** the transaction committed: its batch goes to the commands and views waiting on it */
+  committed(): void;
+}
+
+/**
+ * What tables shared by many processes call in each write transaction, once the account's lock is
+ * held and its models are loaded as they are in the database: fold the transaction's events.
+ */
+export interface ConcurrentFolder<E> {
+  fold(events: readonly E[]): FoldedTransaction;
+}
+
 /**
  * The read-model store port: where the session-list models live between the fold and the queries.
  * The in-process adapter keeps every account in memory; the table adapter keeps rows in the
@@ -110,4 +126,28 @@ export interface ReadModelStore<E = unknown> {
    * transaction inside it, so its rows and position commit with its events. Returns the detach.
    */
   joinWrites?(folder: TransactionFolder<E>): () => void;
+
+  // Tables in a database many processes write (PostgreSQL): loads are asynchronous there, so the
+  // accounts a command, a query or a batch reads are loaded first, and every write transaction
+  // folds and saves its own events (the port's synchronous members above stay for the others).
+
+  /**
+   * Loads `ids` as the database has them now (a cached account is read again only when another
+   * process moved it on), and keeps them in memory until the returned release.
+   */
+  use?(ids: readonly string[]): Promise<() => void>;
+  /** `save`, asynchronously (a catch-up's or a rebuild's batch) */
+  saveAsync?(changes: ChangedRows, position: StoredPosition): Promise<void>;
+  /** the build (open returned null, or a rebuild) folded the whole log: the tables are ready */
+  built?(): Promise<void>;
+  /** `clear`, asynchronously */
+  clearAsync?(): Promise<void>;
+  /** From now on `folder` folds each write transaction inside it, under its account's lock. Returns the detach. */
+  joinTransactions?(folder: ConcurrentFolder<E>): () => void;
+  /**
+   * The log follower read `events` (committed, each with its rows): accounts cached as they were
+   * before them are read again; events no write transaction folded (a writer without read models)
+   * are folded and saved, once, under their account's lock.
+   */
+  followed?(events: readonly E[], fold: ConcurrentFolder<E>): Promise<void>;
 }

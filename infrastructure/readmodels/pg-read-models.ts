@@ -1,0 +1,322 @@
+import type pg from 'pg';
+import { parseStream } from '../../domain/identity.js';
+import type { AccountModel } from '../../projections/session-list/model.js';
+import type { ChangedRows, ConcurrentFolder, FoldedTransaction, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import type { RecordedEvent } from '../../application/ports/event-store.js';
+import type { PgEventStore } from '../store/postgres/pg-event-store.js';
+import type { PgHookedWrite } from '../store/postgres/pg-append.js';
+import { logHead, prepared } from '../store/postgres/pg-log.js';
+import { positionAt } from '../store/shared/records.js';
+import { commitAfter } from '../store/postgres/pg-transaction.js';
+import { upcast } from '../upcasting/upcasters.js';
+import { AccountCache } from './account-cache.js';
+import { CountingLedger, accountWrites, type AccountWrites } from './account-row-writes.js';
+import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
+import { accountPositions, emptyTables, loadAccount, readState, writeAccounts, writeState } from './pg-read-model-rows.js';
+import { DEFAULT_CACHE_ROWS } from './sqlite-read-models.js';
+
+const NAME = 'session-list';
+/** the checkpoint the in-process read models kept their whole-model snapshot in */
+const OLD_SNAPSHOT = 'session-list';
+/** accounts are locked under this prefix (pg_advisory_xact_lock takes one bigint) */
+const LOCK_PREFIX = 'session-ledger-rm:';
+
+export interface PgReadModelOptions {
+  /** rows of accounts a process keeps in memory (default 200,000) */
+  readonly cacheRows?: number;
+}
+
+type Db = pg.Pool | pg.PoolClient;
+
+/** A write transaction's part in the tables, under its account's advisory lock. */
+interface AccountWrite {
+  readonly ready: Promise<unknown>;
+  /** folds the events (upcast) and sends their rows */
+  apply(events: readonly RecordedEvent[]): Promise<unknown>;
+  committed(): void;
+  rolledBack(): void;
+}
+
+/**
+ * The session-list read models as tables in the PostgreSQL database of the events, shared by every
+ * ledger process on it, with a bounded cache of accounts in each. A write transaction takes its
+ * account's advisory lock before it writes (so the transaction ids, the log's order, follow the
+ * order in which the account's folds run), reads the account again if another process moved it
+ * on, folds its events and upserts their rows before COMMIT: rows and events commit together, and
+ * each event is folded once, by the process that wrote it. Reads are synchronous, so the accounts
+ * a command, a query or a batch reads are loaded first (`use`), checked against the position their
+ * rows keep: a read in one process sees every write another process acknowledged.
+ */
+export class PgReadModels implements ReadModelStore<RecordedEvent> {
+  readonly durable = true;
+  readonly accounts: AccountCache;
+  private readonly counting = new CountingLedger();
+  /** the position each model in memory reflects */
+  private readonly positions = new WeakMap<AccountModel, bigint>();
+  /** accounts in use (loaded for a command, a query, a batch or a write), kept whatever the cache lets go */
+  private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
+  /** the tables are being built (open found none, or a rebuild emptied them) */
+  private building = false;
+
+  constructor(private readonly store: PgEventStore, options: PgReadModelOptions = {}) {
+    this.accounts = new AccountCache({ load: (id) => this.inUse(id), ids: () => [...this.pinned.keys()] }, options.cacheRows ?? DEFAULT_CACHE_ROWS);
+  }
+
+  /**
+   * The log's head when the tables are built (nothing to fold: every event came with its rows);
+   * null when they must be built from the log (none yet, or of another format). Tables of a log
+   * with no events are built at once.
+   */
+  async open(): Promise<StoredPosition | null> {
+    const format = await this.store.readTables('reading the read-model tables', (db) => readState(db, NAME));
+    if (format === PG_READ_MODEL_FORMAT) return positionAt(await this.store.readTables('reading the log head', logHead));
+    const built = await this.store.writeTables('preparing the read-model tables', async (db) => {
+      // one process prepares them; the others find them ready
+      await db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${LOCK_PREFIX}build`]));
+      const [again, head] = await Promise.all([readState(db, NAME), logHead(db as unknown as pg.Pool)]);
+      if (again === PG_READ_MODEL_FORMAT) return commitAfter(db, Promise.resolve(head));
+      await Promise.all([emptyTables(db), db.query('DELETE FROM checkpoints WHERE name = $1', [OLD_SNAPSHOT])]);
+      return commitAfter(db, head < 0n ? writeState(db, NAME, PG_READ_MODEL_FORMAT).then(() => head) : Promise.resolve(undefined));
+    });
+    if (built !== undefined) return positionAt(built);
+    this.building = true;
+    return null;
+  }
+
+  begin(): void {}
+
+  save(): void {
+    throw new Error('the PostgreSQL read models are saved with saveAsync');
+  }
+
+  async saveAsync(changes: ChangedRows, position: StoredPosition): Promise<void> {
+    const batch: { writes: AccountWrites; position: bigint }[] = [];
+    const done: (() => void)[] = [];
+    for (const id of changes.accounts.keys()) {
+      const model = this.accounts.peek(id) ?? this.pinned.get(id)?.model;
+      if (!model) continue;
+      const written = accountWrites(model, changes.accounts.get(id)!, this.counting);
+      batch.push({ writes: written.writes, position: position.commit });
+      done.push(written.done);
+      this.positions.set(model, position.commit);
+    }
+    await this.store.writeTables('saving the read models', (db) => commitAfter(db, writeAccounts(db, batch)));
+    for (const d of done) d();
+    this.accounts.release(changes.accounts.keys());
+  }
+
+  /** The build folded the whole log: the tables are ready for every process. */
+  async built(): Promise<void> {
+    if (!this.building) return;
+    await this.store.writeTables('marking the read-model tables built', (db) => commitAfter(db, writeState(db, NAME, PG_READ_MODEL_FORMAT)));
+    this.building = false;
+  }
+
+  clear(): void {
+    throw new Error('the PostgreSQL read models are emptied with clearAsync');
+  }
+
+  async clearAsync(): Promise<void> {
+    await this.store.writeTables('emptying the read-model tables', (db) => commitAfter(db, emptyTables(db)));
+    this.accounts.clear();
+    for (const entry of this.pinned.values()) entry.model = undefined;
+    this.building = true;
+  }
+
+  async close(): Promise<void> {}
+
+  async use(ids: readonly string[]): Promise<() => void> {
+    const unique = [...new Set(ids)];
+    for (const id of unique) this.pin(id);
+    const release = once(() => unique.forEach((id) => this.unpin(id)));
+    try {
+      const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, unique));
+      await Promise.all(unique.map((id) => this.bringUp(undefined, id, positions.get(id))));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
+    this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
+    return () => this.store.hookWrites(undefined);
+  }
+
+  async followed(events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+    const byAccount = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const account = parseStream(event.streamName)?.account;
+      if (account !== undefined) byAccount.set(account, [...(byAccount.get(account) ?? []), event]);
+    }
+    if (byAccount.size === 0) return;
+    const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, [...byAccount.keys()]));
+    await Promise.all([...byAccount].map(async ([id, own]) => {
+      const position = positions.get(id) ?? -1n;
+      if (position < own[own.length - 1]!.position.commit) return this.foldUnfolded(id, own, folder);
+      const cached = this.accounts.peek(id);
+      if (cached && (this.positions.get(cached) ?? -1n) < position) await this.catchUpCached(id, own, folder);
+    }));
+  }
+
+  /**
+   * An account cached here that another process moved on: read again from its rows. The events are
+   * first folded into the copy going away, only for what they change in this process's views
+   * (published once the rows are in place); the rows are the truth.
+   */
+  private async catchUpCached(id: string, events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+    this.pin(id);
+    try {
+      const loaded = await this.store.readTables('reading the read models', (db) => loadAccount(db, id));
+      const from = this.positionOf(id);
+      if (!loaded || from >= loaded.position) return;
+      const tail = events.filter((e) => e.position.commit > from && e.position.commit <= loaded.position);
+      const views = tail.length > 0 ? folder.fold(tail) : undefined;
+      this.install(id, loaded.model, loaded.position);
+      views?.committed();
+    } finally {
+      this.unpin(id);
+    }
+  }
+
+  /** Events a writer without read models appended: folded and saved here, once, under the account's lock. */
+  private async foldUnfolded(id: string, events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+    await this.store.writeTables('folding events written without read models', async (db) => {
+      const write = this.accountWrite(db, id, folder);
+      try {
+        await write.ready;
+        const from = this.positionOf(id);
+        await commitAfter(db, write.apply(events.filter((e) => e.position.commit > from)));
+        write.committed();
+      } catch (error) {
+        write.rolledBack();
+        throw error;
+      }
+    });
+  }
+
+  private hooked(db: pg.PoolClient, stream: string, folder: ConcurrentFolder<RecordedEvent>): PgHookedWrite | undefined {
+    const account = parseStream(stream)?.account;
+    if (account === undefined) return undefined;
+    const write = this.accountWrite(db, account, folder);
+    return { ready: write.ready, appended: (events) => write.apply(events.map(upcast)), committed: () => write.committed(), rolledBack: () => write.rolledBack() };
+  }
+
+  /**
+   * Locks the account for the transaction and reads it again if its rows moved on; `apply` folds
+   * into it and sends its rows, with the position of the last event.
+   */
+  private accountWrite(db: pg.PoolClient, id: string, folder: ConcurrentFolder<RecordedEvent>): AccountWrite {
+    this.pin(id);
+    // both statements go out now, ahead of the append's: the lock before the transaction writes
+    const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
+    const positions = accountPositions(db, [id]);
+    const ready = Promise.all([locked, positions]).then(([, p]) => this.bringUp(db, id, p.get(id)));
+    let folded: { transaction: FoldedTransaction; position: bigint; done: () => void } | undefined;
+    let ended = false;
+    const end = () => {
+      if (ended) return false;
+      ended = true;
+      this.unpin(id);
+      return true;
+    };
+    return {
+      ready,
+      apply: (events) => {
+        if (events.length === 0) return Promise.resolve();
+        const transaction = folder.fold(events);
+        const model = this.accounts.peek(id) ?? this.pinned.get(id)?.model;
+        const changed = transaction.changes.accounts.get(id);
+        if (!model || !changed) return Promise.resolve();
+        const position = events[events.length - 1]!.position.commit;
+        this.positions.set(model, position);
+        this.pinned.get(id)!.model = model;
+        const { writes, done } = accountWrites(model, changed, this.counting);
+        folded = { transaction, position, done };
+        return writeAccounts(db, [{ writes, position }]);
+      },
+      committed: () => {
+        if (!end() || !folded) return;
+        folded.done();
+        this.accounts.release([id]);
+        folded.transaction.committed();
+      },
+      rolledBack: () => {
+        // what the fold did in memory is void: the account is read again from its rows
+        const model = this.accounts.peek(id);
+        if (folded && model && this.positions.get(model) === folded.position) this.accounts.delete(id);
+        end();
+      },
+    };
+  }
+
+  /**
+   * Makes the account in memory the one its rows hold at `position` (undefined: it has none). One
+   * in memory at that position or later (folded here, its transaction committing) is kept.
+   */
+  private async bringUp(db: Db | undefined, id: string, position: bigint | undefined): Promise<void> {
+    const entry = this.pinned.get(id)!;
+    const current = () => this.accounts.peek(id) ?? entry.model;
+    const upToDate = () => {
+      const model = current();
+      return model !== undefined && (this.positions.get(model) ?? -1n) >= (position ?? -1n);
+    };
+    if (upToDate()) {
+      entry.model = current();
+      return;
+    }
+    if (position === undefined) {
+      this.accounts.delete(id);
+      entry.model = undefined;
+      return;
+    }
+    const loaded = await (db ? loadAccount(db, id) : this.store.readTables('reading the read models', (pool) => loadAccount(pool, id)));
+    if (upToDate() || !loaded) {
+      entry.model = current();
+      return;
+    }
+    this.install(id, loaded.model, loaded.position);
+  }
+
+  /** `model`, read from the rows at `position`, is the account in memory from now on. */
+  private install(id: string, model: AccountModel, position: bigint): void {
+    this.counting.loaded(model);
+    this.positions.set(model, position);
+    const entry = this.pinned.get(id);
+    if (entry) entry.model = model;
+    this.accounts.set(id, model);
+  }
+
+  private positionOf(id: string): bigint {
+    const model = this.accounts.peek(id) ?? this.pinned.get(id)?.model;
+    return model ? this.positions.get(model) ?? -1n : -1n;
+  }
+
+  /** The cache's loader: only accounts in use can be read (their loads are asynchronous). */
+  private inUse(id: string): AccountModel | undefined {
+    const entry = this.pinned.get(id);
+    if (!entry) throw new Error(`the read models of account ${JSON.stringify(id)} were read before they were loaded: on PostgreSQL, load them first with use()`);
+    return entry.model;
+  }
+
+  private pin(id: string): void {
+    const entry = this.pinned.get(id);
+    if (entry) entry.uses++;
+    else this.pinned.set(id, { uses: 1, model: this.accounts.peek(id) });
+  }
+
+  private unpin(id: string): void {
+    const entry = this.pinned.get(id);
+    if (entry && --entry.uses === 0) this.pinned.delete(id);
+  }
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
