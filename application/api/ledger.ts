@@ -55,6 +55,8 @@ export class Ledger {
   /** the open view of each (account, device), handed out again to calls without callbacks */
   private readonly views = new Map<string, DeviceView>();
   private readonly others = new Set<DeviceView>();
+  /** each open view's hold on its account's read models (tables shared by processes) */
+  private readonly kept = new Map<DeviceView, () => void>();
   private readonly router: ViewChangeRouter;
   private readonly bots = new Set<SessionEngine>();
   private readonly clock: Clock;
@@ -103,6 +105,7 @@ export class Ledger {
     const open = this.views.get(key);
     if (open && open.sameOptions(options)) return open;
     const view = new DeviceView({ account: accountId, options, commands: this.commands, queries: this.queries, reader: () => this.runner.reader, router: this.router, logger: this.logger });
+    this.kept.set(view, this.runner.keep(accountId));
     if (options.onsessions || options.onupdatesession) {
       this.others.add(view);
     } else {
@@ -211,6 +214,11 @@ export class Ledger {
     for (const [key, view] of this.views) if (view.closed) this.views.delete(key);
     for (const view of this.others) if (view.closed) this.others.delete(view);
     for (const bot of this.bots) if (bot.closed) this.bots.delete(bot);
+    for (const [view, release] of this.kept) {
+      if (!view.closed) continue;
+      this.kept.delete(view);
+      release();
+    }
   }
 
   private assertOpen(): void {

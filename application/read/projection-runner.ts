@@ -217,6 +217,11 @@ export class ProjectionRunner {
     this.waiters.release(this.checkpoint);
   }
 
+  /** Holds `account`'s read models in memory while a device view is open (tables shared by processes); returns the release. */
+  keep(account: string): () => void {
+    return this.models.keep?.(account) ?? NO_RELEASE;
+  }
+
   /** Loads `account`'s read models for a command or a query (tables shared by processes); returns the release. */
   async use(account: string): Promise<() => void> {
     return this.models.use ? this.models.use([account]) : NO_RELEASE;

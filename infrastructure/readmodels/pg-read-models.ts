@@ -139,6 +139,12 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
     return release;
   }
 
+  /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
+  keep(id: string): () => void {
+    this.pin(id);
+    return once(() => this.unpin(id));
+  }
+
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
     this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
     return () => this.store.hookWrites(undefined);
@@ -237,10 +243,14 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
         return writeAccounts(db, [{ writes, position }]);
       },
       committed: () => {
-        if (!end() || !folded) return;
-        folded.done();
-        this.accounts.release([id]);
-        folded.transaction.committed();
+        if (ended) return;
+        if (folded) {
+          folded.done();
+          // published while the account is still held: the views read it at once
+          folded.transaction.committed();
+          this.accounts.release([id]);
+        }
+        end();
       },
       rolledBack: () => {
         // what the fold did in memory is void: the account is read again from its rows

@@ -5,32 +5,17 @@ import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js
 import { START, type EventStore } from '../../application/ports/event-store.js';
 import { applyRecorded } from '../../application/read/event-log.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
-import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
 import { p2p, team } from '../support/messages.js';
 import { freshPostgresUrl, withClient } from '../support/postgres.js';
 import { loadEveryAccount } from '../support/pg-read-models.js';
+import { allViews } from '../support/read-model-views.js';
 import { BASE_TIME, historyArb, play } from '../properties/history-runner.js';
 
 /**
  * Read models in PostgreSQL tables: every ledger on the database reads and writes the same rows,
  * each command's rows commit with its events, and no process folds the log at open.
  */
-
-function allViews(reader: SessionListReader): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const account of reader.accountIds().sort()) {
-    for (const device of reader.devicesOf(account).sort()) {
-      out[`${account}/${device}`] = {
-        list: reader.allSessions(account, device),
-        total: reader.totalUnread(account, device),
-        byType: reader.listByMessageType(account, device, { exclude: ['text'], limit: 100 }),
-        mode: reader.deviceMode(account, device),
-      };
-    }
-  }
-  return out;
-}
 
 /** The read models of every account in the tables, as a ledger opened now loads them. */
 async function fromTables(ledger: Ledger, url: string): Promise<Record<string, unknown>> {
