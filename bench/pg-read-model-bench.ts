@@ -9,18 +9,13 @@ import { pathToFileURL } from 'node:url';
 import { createLedger } from '../infrastructure/create-ledger.js';
 import type { EventStore } from '../application/ports/event-store.js';
 import { applyRecorded } from '../application/read/event-log.js';
-import type { Session } from '../projections/session-list/model.js';
 import { SessionListProjection } from '../projections/session-list/projection.js';
 import { p2p } from '../test/support/messages.js';
+import { pages, type Latency } from './read-model-bench.js';
 import { startEmbeddedPostgres, withClient, type Server } from '../test/support/postgres.js';
 
 const T0 = 1_700_000_000_000;
 const IN_FLIGHT = 64;
-
-interface Latency {
-  readonly p50Micros: number;
-  readonly p99Micros: number;
-}
 
 export interface PgPagingFigures {
   readonly sessions: number;
@@ -29,20 +24,6 @@ export interface PgPagingFigures {
   readonly view: Latency;
   readonly tables: Latency;
   readonly inProcess: Latency;
-}
-
-async function pages(calls: number, page: (cursor: string | undefined) => Promise<Session[]> | Session[]): Promise<Latency> {
-  const times: number[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    const sessions = await page(cursor);
-    times.push((performance.now() - t) * 1000);
-    cursor = sessions.length === 100 ? sessions[99]!.id : undefined;
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return { p50Micros: at(0.5), p99Micros: at(0.99) };
 }
 
 export async function run(sessions = 10_000, calls = 2000): Promise<PgPagingFigures> {

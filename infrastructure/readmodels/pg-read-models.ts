@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { parseStream } from '../../domain/identity.js';
-import type { AccountModel } from '../../projections/session-list/model.js';
 import type { ChangedRows, ConcurrentFolder, FoldedTransaction, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
@@ -9,10 +8,11 @@ import { logHead, prepared } from '../store/postgres/pg-log.js';
 import { positionAt } from '../store/shared/records.js';
 import { commitAfter } from '../store/postgres/pg-transaction.js';
 import { upcast } from '../upcasting/upcasters.js';
-import { AccountCache } from './account-cache.js';
-import { CountingLedger, accountWrites, type AccountWrites } from './account-row-writes.js';
+import type { AccountCache } from './account-cache.js';
+import { PgAccountMemory } from './pg-account-memory.js';
+import { accountWrites, type AccountWrites } from './account-row-writes.js';
 import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
-import { accountPositions, emptyTables, loadAccount, readState, writeAccounts, writeState } from './pg-read-model-rows.js';
+import { accountPositions, emptyTables, readState, writeAccounts, writeState } from './pg-read-model-rows.js';
 import { DEFAULT_CACHE_ROWS } from './sqlite-read-models.js';
 
 const NAME = 'session-list';
@@ -26,7 +26,6 @@ export interface PgReadModelOptions {
   readonly cacheRows?: number;
 }
 
-type Db = pg.Pool | pg.PoolClient;
 
 /** A write transaction's part in the tables, under its account's advisory lock. */
 interface AccountWrite {
@@ -50,16 +49,13 @@ interface AccountWrite {
 export class PgReadModels implements ReadModelStore<RecordedEvent> {
   readonly durable = true;
   readonly accounts: AccountCache;
-  private readonly counting = new CountingLedger();
-  /** the position each model in memory reflects */
-  private readonly positions = new WeakMap<AccountModel, bigint>();
-  /** accounts in use (loaded for a command, a query, a batch or a write), kept whatever the cache lets go */
-  private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
+  private readonly memory: PgAccountMemory;
   /** the tables are being built (open found none, or a rebuild emptied them) */
   private building = false;
 
   constructor(private readonly store: PgEventStore, options: PgReadModelOptions = {}) {
-    this.accounts = new AccountCache({ load: (id) => this.inUse(id), ids: () => [...this.pinned.keys()] }, options.cacheRows ?? DEFAULT_CACHE_ROWS);
+    this.memory = new PgAccountMemory(store, options.cacheRows ?? DEFAULT_CACHE_ROWS);
+    this.accounts = this.memory.accounts;
   }
 
   /**
@@ -93,12 +89,12 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
     const batch: { writes: AccountWrites; position: bigint }[] = [];
     const done: (() => void)[] = [];
     for (const id of changes.accounts.keys()) {
-      const model = this.accounts.peek(id) ?? this.pinned.get(id)?.model;
+      const model = this.memory.model(id);
       if (!model) continue;
-      const written = accountWrites(model, changes.accounts.get(id)!, this.counting);
+      const written = accountWrites(model, changes.accounts.get(id)!, this.memory.counting);
       batch.push({ writes: written.writes, position: position.commit });
       done.push(written.done);
-      this.positions.set(model, position.commit);
+      this.memory.folded(id, model, position.commit);
     }
     await this.store.writeTables('saving the read models', (db) => commitAfter(db, writeAccounts(db, batch)));
     for (const d of done) d();
@@ -118,8 +114,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
 
   async clearAsync(): Promise<void> {
     await this.store.writeTables('emptying the read-model tables', (db) => commitAfter(db, emptyTables(db)));
-    this.accounts.clear();
-    for (const entry of this.pinned.values()) entry.model = undefined;
+    this.memory.clear();
     this.building = true;
   }
 
@@ -127,11 +122,10 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
 
   async use(ids: readonly string[]): Promise<() => void> {
     const unique = [...new Set(ids)];
-    for (const id of unique) this.pin(id);
-    const release = once(() => unique.forEach((id) => this.unpin(id)));
+    const release = this.memory.hold(unique);
     try {
       const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, unique));
-      await Promise.all(unique.map((id) => this.bringUp(undefined, id, positions.get(id))));
+      await Promise.all(unique.map((id) => this.memory.bringUp(undefined, id, positions.get(id))));
     } catch (error) {
       release();
       throw error;
@@ -141,8 +135,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
 
   /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
   keep(id: string): () => void {
-    this.pin(id);
-    return once(() => this.unpin(id));
+    return this.memory.hold([id]);
   }
 
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
@@ -162,7 +155,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
       const position = positions.get(id) ?? -1n;
       if (position < own[own.length - 1]!.position.commit) return this.foldUnfolded(id, own, folder);
       const cached = this.accounts.peek(id);
-      if (cached && (this.positions.get(cached) ?? -1n) < position) await this.catchUpCached(id, own, folder);
+      if (cached && this.memory.positionOf(id) < position) await this.catchUpCached(id, own, folder);
     }));
   }
 
@@ -172,17 +165,17 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
    * (published once the rows are in place); the rows are the truth.
    */
   private async catchUpCached(id: string, events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
-    this.pin(id);
+    const release = this.memory.hold([id]);
     try {
-      const loaded = await this.store.readTables('reading the read models', (db) => loadAccount(db, id));
-      const from = this.positionOf(id);
+      const loaded = await this.memory.load(undefined, id);
+      const from = this.memory.positionOf(id);
       if (!loaded || from >= loaded.position) return;
       const tail = events.filter((e) => e.position.commit > from && e.position.commit <= loaded.position);
       const views = tail.length > 0 ? folder.fold(tail) : undefined;
-      this.install(id, loaded.model, loaded.position);
+      this.memory.install(id, loaded.model, loaded.position);
       views?.committed();
     } finally {
-      this.unpin(id);
+      release();
     }
   }
 
@@ -192,7 +185,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
       const write = this.accountWrite(db, id, folder);
       try {
         await write.ready;
-        const from = this.positionOf(id);
+        const from = this.memory.positionOf(id);
         await commitAfter(db, write.apply(events.filter((e) => e.position.commit > from)));
         write.committed();
       } catch (error) {
@@ -214,17 +207,17 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
    * into it and sends its rows, with the position of the last event.
    */
   private accountWrite(db: pg.PoolClient, id: string, folder: ConcurrentFolder<RecordedEvent>): AccountWrite {
-    this.pin(id);
+    const release = this.memory.hold([id]);
     // both statements go out now, ahead of the append's: the lock before the transaction writes
     const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
     const positions = accountPositions(db, [id]);
-    const ready = Promise.all([locked, positions]).then(([, p]) => this.bringUp(db, id, p.get(id)));
+    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)));
     let folded: { transaction: FoldedTransaction; position: bigint; done: () => void } | undefined;
     let ended = false;
     const end = () => {
       if (ended) return false;
       ended = true;
-      this.unpin(id);
+      release();
       return true;
     };
     return {
@@ -232,13 +225,12 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
       apply: (events) => {
         if (events.length === 0) return Promise.resolve();
         const transaction = folder.fold(events);
-        const model = this.accounts.peek(id) ?? this.pinned.get(id)?.model;
+        const model = this.memory.model(id);
         const changed = transaction.changes.accounts.get(id);
         if (!model || !changed) return Promise.resolve();
         const position = events[events.length - 1]!.position.commit;
-        this.positions.set(model, position);
-        this.pinned.get(id)!.model = model;
-        const { writes, done } = accountWrites(model, changed, this.counting);
+        this.memory.folded(id, model, position);
+        const { writes, done } = accountWrites(model, changed, this.memory.counting);
         folded = { transaction, position, done };
         return writeAccounts(db, [{ writes, position }]);
       },
@@ -254,79 +246,9 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
       },
       rolledBack: () => {
         // what the fold did in memory is void: the account is read again from its rows
-        const model = this.accounts.peek(id);
-        if (folded && model && this.positions.get(model) === folded.position) this.accounts.delete(id);
+        if (folded) this.memory.forget(id, folded.position);
         end();
       },
     };
   }
-
-  /**
-   * Makes the account in memory the one its rows hold at `position` (undefined: it has none). One
-   * in memory at that position or later (folded here, its transaction committing) is kept.
-   */
-  private async bringUp(db: Db | undefined, id: string, position: bigint | undefined): Promise<void> {
-    const entry = this.pinned.get(id)!;
-    const current = () => this.accounts.peek(id) ?? entry.model;
-    const upToDate = () => {
-      const model = current();
-      return model !== undefined && (this.positions.get(model) ?? -1n) >= (position ?? -1n);
-    };
-    if (upToDate()) {
-      entry.model = current();
-      return;
-    }
-    if (position === undefined) {
-      this.accounts.delete(id);
-      entry.model = undefined;
-      return;
-    }
-    const loaded = await (db ? loadAccount(db, id) : this.store.readTables('reading the read models', (pool) => loadAccount(pool, id)));
-    if (upToDate() || !loaded) {
-      entry.model = current();
-      return;
-    }
-    this.install(id, loaded.model, loaded.position);
-  }
-
-  /** `model`, read from the rows at `position`, is the account in memory from now on. */
-  private install(id: string, model: AccountModel, position: bigint): void {
-    this.counting.loaded(model);
-    this.positions.set(model, position);
-    const entry = this.pinned.get(id);
-    if (entry) entry.model = model;
-    this.accounts.set(id, model);
-  }
-
-  private positionOf(id: string): bigint {
-    const model = this.accounts.peek(id) ?? this.pinned.get(id)?.model;
-    return model ? this.positions.get(model) ?? -1n : -1n;
-  }
-
-  /** The cache's loader: only accounts in use can be read (their loads are asynchronous). */
-  private inUse(id: string): AccountModel | undefined {
-    const entry = this.pinned.get(id);
-    if (!entry) throw new Error(`the read models of account ${JSON.stringify(id)} were read before they were loaded: on PostgreSQL, load them first with use()`);
-    return entry.model;
-  }
-
-  private pin(id: string): void {
-    const entry = this.pinned.get(id);
-    if (entry) entry.uses++;
-    else this.pinned.set(id, { uses: 1, model: this.accounts.peek(id) });
-  }
-
-  private unpin(id: string): void {
-    const entry = this.pinned.get(id);
-    if (entry && --entry.uses === 0) this.pinned.delete(id);
-  }
-}
-
-function once(action: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    action();
-  };
 }
