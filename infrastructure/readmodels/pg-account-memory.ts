@@ -3,9 +3,10 @@ import type { AccountModel } from '../../projections/session-list/model.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
 import { AccountCache } from './account-cache.js';
 import { CountingLedger } from './account-row-writes.js';
-import { loadAccount } from './pg-read-model-rows.js';
+import { loadAccount, type RowsAt } from './pg-read-model-rows.js';
 
 type Db = pg.Pool | pg.PoolClient;
+const NOWHERE: RowsAt = { position: -1n, events: 0n };
 
 /**
  * What a process keeps of the PostgreSQL read models: a bounded cache of accounts, each model with
@@ -16,7 +17,8 @@ type Db = pg.Pool | pg.PoolClient;
 export class PgAccountMemory {
   readonly accounts: AccountCache;
   readonly counting = new CountingLedger();
-  private readonly positions = new WeakMap<AccountModel, bigint>();
+  /** where each model in memory is: the rows it was read from, moved on by the folds since */
+  private readonly positions = new WeakMap<AccountModel, RowsAt>();
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
 
   constructor(private readonly store: PgEventStore, cacheRows: number) {
@@ -30,21 +32,27 @@ export class PgAccountMemory {
 
   /** the position the model in memory reflects; -1 when there is none */
   positionOf(id: string): bigint {
-    const model = this.model(id);
-    return model ? this.positions.get(model) ?? -1n : -1n;
+    return this.at(id).position;
   }
 
-  /** the fold of a write moved the account (in use) to `position` */
-  folded(id: string, model: AccountModel, position: bigint): void {
-    this.positions.set(model, position);
+  at(id: string): RowsAt {
+    const model = this.model(id);
+    return (model && this.positions.get(model)) ?? NOWHERE;
+  }
+
+  /** A fold moved the account (in use) on by `events` events, to `position`; returns where it is now. */
+  folded(id: string, model: AccountModel, position: bigint, events: number): RowsAt {
+    const at = { position, events: (this.positions.get(model)?.events ?? 0n) + BigInt(events) };
+    this.positions.set(model, at);
     const entry = this.pinned.get(id);
     if (entry) entry.model = model;
+    return at;
   }
 
   /** What a write that rolled back folded is void: its account is read again from its rows. */
   forget(id: string, position: bigint): void {
     const model = this.accounts.peek(id);
-    if (model && this.positions.get(model) === position) this.accounts.delete(id);
+    if (model && this.positions.get(model)?.position === position) this.accounts.delete(id);
   }
 
   clear(): void {
@@ -60,7 +68,7 @@ export class PgAccountMemory {
     const entry = this.pinned.get(id)!;
     const upToDate = () => {
       const model = this.model(id);
-      return model !== undefined && (this.positions.get(model) ?? -1n) >= (position ?? -1n);
+      return model !== undefined && (this.positions.get(model)?.position ?? -1n) >= (position ?? -1n);
     };
     if (upToDate()) {
       entry.model = this.model(id);
@@ -76,17 +84,17 @@ export class PgAccountMemory {
       entry.model = this.model(id);
       return;
     }
-    this.install(id, loaded.model, loaded.position);
+    this.install(id, loaded.model, loaded.at);
   }
 
-  load(db: Db | undefined, id: string): Promise<{ model: AccountModel; position: bigint } | undefined> {
+  load(db: Db | undefined, id: string): Promise<{ model: AccountModel; at: RowsAt } | undefined> {
     return db ? loadAccount(db, id) : this.store.readTables('reading the read models', (pool) => loadAccount(pool, id));
   }
 
-  /** `model`, read from the rows at `position`, is the account in memory from now on. */
-  install(id: string, model: AccountModel, position: bigint): void {
+  /** `model`, read from the rows at `at`, is the account in memory from now on. */
+  install(id: string, model: AccountModel, at: RowsAt): void {
     this.counting.loaded(model);
-    this.positions.set(model, position);
+    this.positions.set(model, at);
     const entry = this.pinned.get(id);
     if (entry) entry.model = model;
     this.accounts.set(id, model);

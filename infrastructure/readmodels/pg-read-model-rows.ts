@@ -8,10 +8,18 @@ import type { AccountWrites } from './account-row-writes.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
-/** The position each account's rows reflect, for those that have rows. */
-export async function accountPositions(db: Db, ids: readonly string[]): Promise<Map<string, bigint>> {
-  const { rows } = await db.query<{ account: string; position: string }>(prepared('SELECT account, position::text AS position FROM rm_accounts WHERE account = ANY($1::text[])', [ids]));
-  return new Map(rows.map((row) => [row.account, BigInt(row.position)]));
+/** Where an account's rows are: the position of the last event folded into them, and how many were. */
+export interface RowsAt {
+  readonly position: bigint;
+  readonly events: bigint;
+}
+
+/** Where each account's rows are, for those that have rows. */
+export async function accountPositions(db: Db, ids: readonly string[]): Promise<Map<string, RowsAt>> {
+  const { rows } = await db.query<{ account: string; position: string; events: string }>(prepared(
+    'SELECT account, position::text AS position, events::text AS events FROM rm_accounts WHERE account = ANY($1::text[])', [ids],
+  ));
+  return new Map(rows.map((row) => [row.account, { position: BigInt(row.position), events: BigInt(row.events) }]));
 }
 
 /**
@@ -19,9 +27,9 @@ export async function accountPositions(db: Db, ids: readonly string[]): Promise<
  * undefined when it has no rows. A device's visible views come in list order, so its index is
  * built by appends.
  */
-export async function loadAccount(db: Db, id: string): Promise<{ model: AccountModel; position: bigint } | undefined> {
+export async function loadAccount(db: Db, id: string): Promise<{ model: AccountModel; at: RowsAt } | undefined> {
   const { rows } = await db.query<LoadedRow>(prepared(
-    `SELECT a.position::text AS position, a.max_update_time AS "maxUpdateTime",
+    `SELECT a.position::text AS position, a.events::text AS events, a.max_update_time AS "maxUpdateTime",
        (SELECT coalesce(json_agg(json_build_array(session_id, facts)), '[]') FROM rm_sessions WHERE account = $1) AS sessions,
        (SELECT coalesce(json_agg(json_build_array(device, facts)), '[]') FROM rm_devices WHERE account = $1) AS devices,
        (SELECT coalesce(json_agg(json_build_array(device, session_id, update_time, facts) ORDER BY device, update_time, session_id), '[]') FROM rm_views WHERE account = $1) AS views,
@@ -40,11 +48,12 @@ export async function loadAccount(db: Db, id: string): Promise<{ model: AccountM
     counting: row.counting.map(([sessionId, record]) => ({ sessionId, record: JSON.parse(record) })),
     types: row.types.map(([sessionId, type, message]) => ({ sessionId, type, message: JSON.parse(message) })),
   });
-  return { model, position: BigInt(row.position) };
+  return { model, at: { position: BigInt(row.position), events: BigInt(row.events) } };
 }
 
 interface LoadedRow {
   readonly position: string;
+  readonly events: string;
   readonly maxUpdateTime: number | null;
   readonly sessions: [string, string][];
   readonly devices: [string, string][];
@@ -56,7 +65,7 @@ interface LoadedRow {
 /** An account's changed rows and the position they reflect. */
 export interface PositionedWrites {
   readonly writes: AccountWrites;
-  readonly position: bigint;
+  readonly at: RowsAt;
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
@@ -75,9 +84,9 @@ export function writeAccounts(db: pg.PoolClient, batch: readonly PositionedWrite
   const counting = col((w) => w.counting);
   const statements: Promise<unknown>[] = [
     db.query(prepared(
-      `INSERT INTO rm_accounts (account, max_update_time, position) SELECT * FROM unnest($1::text[], $2::float8[], $3::bigint[])
-       ON CONFLICT (account) DO UPDATE SET max_update_time = excluded.max_update_time, position = excluded.position`,
-      [batch.map((b) => b.writes.account.id), batch.map((b) => b.writes.account.maxUpdateTime), batch.map((b) => b.position.toString())],
+      `INSERT INTO rm_accounts (account, max_update_time, position, events) SELECT * FROM unnest($1::text[], $2::float8[], $3::bigint[], $4::bigint[])
+       ON CONFLICT (account) DO UPDATE SET max_update_time = excluded.max_update_time, position = excluded.position, events = excluded.events`,
+      [batch.map((b) => b.writes.account.id), batch.map((b) => b.writes.account.maxUpdateTime), batch.map((b) => b.at.position.toString()), batch.map((b) => b.at.events.toString())],
     )),
   ];
   if (sessions.length > 0) statements.push(db.query(prepared(

@@ -10,7 +10,7 @@ export const PG_READ_MODEL_FORMAT = TABLE_LAYOUT * 1000 + ROWS_VERSION;
  * them with the store's tables). The rows are sqlite's (projections/session-list/rows.ts): facts as
  * JSON text, a view's `update_time` set while it is visible, so the partial index is a device's
  * list in order. There is no single position, since many processes write at once: each account row
- * keeps the position of the last event folded into it, written in that event's transaction under
+ * keeps the position of the last event folded into it and how many were, written in that event's transaction under
  * the account's advisory lock; `rm_state` only says that the tables were built, and in which format.
  */
 export const PG_READ_MODEL_TABLES = `
@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS rm_state (
 CREATE TABLE IF NOT EXISTS rm_accounts (
   account text PRIMARY KEY,
   max_update_time double precision,
-  position bigint NOT NULL
+  position bigint NOT NULL,
+  events bigint NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rm_sessions (
   account text NOT NULL,

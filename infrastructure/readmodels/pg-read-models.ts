@@ -10,9 +10,9 @@ import { commitAfter } from '../store/postgres/pg-transaction.js';
 import { upcast } from '../upcasting/upcasters.js';
 import type { AccountCache } from './account-cache.js';
 import { PgAccountMemory } from './pg-account-memory.js';
-import { accountWrites, type AccountWrites } from './account-row-writes.js';
+import { accountWrites } from './account-row-writes.js';
 import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
-import { accountPositions, emptyTables, readState, writeAccounts, writeState } from './pg-read-model-rows.js';
+import { accountPositions, emptyTables, readState, writeAccounts, writeState, type PositionedWrites, type RowsAt } from './pg-read-model-rows.js';
 import { DEFAULT_CACHE_ROWS } from './sqlite-read-models.js';
 
 const NAME = 'session-list';
@@ -86,15 +86,15 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
   }
 
   async saveAsync(changes: ChangedRows, position: StoredPosition): Promise<void> {
-    const batch: { writes: AccountWrites; position: bigint }[] = [];
+    const batch: PositionedWrites[] = [];
     const done: (() => void)[] = [];
     for (const id of changes.accounts.keys()) {
       const model = this.memory.model(id);
       if (!model) continue;
-      const written = accountWrites(model, changes.accounts.get(id)!, this.memory.counting);
-      batch.push({ writes: written.writes, position: position.commit });
+      const changed = changes.accounts.get(id)!;
+      const written = accountWrites(model, changed, this.memory.counting);
+      batch.push({ writes: written.writes, at: this.memory.folded(id, model, position.commit, changed.events) });
       done.push(written.done);
-      this.memory.folded(id, model, position.commit);
     }
     await this.store.writeTables('saving the read models', (db) => commitAfter(db, writeAccounts(db, batch)));
     for (const d of done) d();
@@ -125,7 +125,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
     const release = this.memory.hold(unique);
     try {
       const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, unique));
-      await Promise.all(unique.map((id) => this.memory.bringUp(undefined, id, positions.get(id))));
+      await Promise.all(unique.map((id) => this.memory.bringUp(undefined, id, positions.get(id)?.position)));
     } catch (error) {
       release();
       throw error;
@@ -152,27 +152,37 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
     if (byAccount.size === 0) return;
     const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, [...byAccount.keys()]));
     await Promise.all([...byAccount].map(async ([id, own]) => {
-      const position = positions.get(id) ?? -1n;
-      if (position < own[own.length - 1]!.position.commit) return this.foldUnfolded(id, own, folder);
-      const cached = this.accounts.peek(id);
-      if (cached && this.memory.positionOf(id) < position) await this.catchUpCached(id, own, folder);
+      const rows = positions.get(id) ?? { position: -1n, events: 0n };
+      if (rows.position < own[own.length - 1]!.position.commit) return this.foldUnfolded(id, own, folder);
+      if (this.accounts.peek(id) && this.memory.positionOf(id) < rows.position) await this.catchUpCached(id, own, rows, folder);
     }));
   }
 
   /**
-   * An account cached here that another process moved on: read again from its rows. The events are
-   * first folded into the copy going away, only for what they change in this process's views
-   * (published once the rows are in place); the rows are the truth.
+   * An account cached here that another process moved to `rows`. When this batch holds every event
+   * between the two (their count says so), they are folded into it here, in memory: the rows hold
+   * the same. Otherwise (an event folded elsewhere came before the copy here was read) it is read
+   * again from its rows, and the events are folded into the copy going away only for what they
+   * change in this process's views. Either way the views hear of them once the model is in place.
    */
-  private async catchUpCached(id: string, events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+  private async catchUpCached(id: string, events: readonly RecordedEvent[], rows: RowsAt, folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
     const release = this.memory.hold([id]);
     try {
+      const here = this.memory.at(id);
+      const tail = events.filter((e) => e.position.commit > here.position && e.position.commit <= rows.position);
+      if (tail.length > 0 && here.events + BigInt(tail.length) === rows.events && tail[tail.length - 1]!.position.commit === rows.position) {
+        const model = this.memory.model(id)!;
+        const views = folder.fold(tail);
+        const at = this.memory.folded(id, model, rows.position, views.changes.accounts.get(id)?.events ?? 0);
+        if (at.events === rows.events) return views.committed();
+      }
       const loaded = await this.memory.load(undefined, id);
-      const from = this.memory.positionOf(id);
-      if (!loaded || from >= loaded.position) return;
-      const tail = events.filter((e) => e.position.commit > from && e.position.commit <= loaded.position);
-      const views = tail.length > 0 ? folder.fold(tail) : undefined;
-      this.memory.install(id, loaded.model, loaded.position);
+      const from = this.memory.at(id);
+      // a fold here ahead of the rows (its transaction committing) stays
+      if (!loaded || from.position > loaded.at.position || (from.position === loaded.at.position && from.events === loaded.at.events)) return;
+      const rest = events.filter((e) => e.position.commit > from.position && e.position.commit <= loaded.at.position);
+      const views = rest.length > 0 ? folder.fold(rest) : undefined;
+      this.memory.install(id, loaded.model, loaded.at);
       views?.committed();
     } finally {
       release();
@@ -211,7 +221,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
     // both statements go out now, ahead of the append's: the lock before the transaction writes
     const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
     const positions = accountPositions(db, [id]);
-    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)));
+    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)?.position));
     let folded: { transaction: FoldedTransaction; position: bigint; done: () => void } | undefined;
     let ended = false;
     const end = () => {
@@ -229,10 +239,10 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
         const changed = transaction.changes.accounts.get(id);
         if (!model || !changed) return Promise.resolve();
         const position = events[events.length - 1]!.position.commit;
-        this.memory.folded(id, model, position);
+        const at = this.memory.folded(id, model, position, changed.events);
         const { writes, done } = accountWrites(model, changed, this.memory.counting);
         folded = { transaction, position, done };
-        return writeAccounts(db, [{ writes, position }]);
+        return writeAccounts(db, [{ writes, at }]);
       },
       committed: () => {
         if (ended) return;

@@ -30,6 +30,8 @@ export interface AccountChanges {
   readonly sessions: Set<string>;
   /** devices whose device row and every view row changed */
   readonly devices: Set<string>;
+  /** events of the account noted */
+  events: number;
 }
 
 /**
@@ -55,7 +57,8 @@ export class ChangedRows {
   note(account: AccountModel, data: unknown, devicesBefore: number): void {
     this.eventCount++;
     let changes = this.byAccount.get(account.id);
-    if (!changes) this.byAccount.set(account.id, (changes = { whole: false, sessions: new Set(), devices: new Set() }));
+    if (!changes) this.byAccount.set(account.id, (changes = { whole: false, sessions: new Set(), devices: new Set(), events: 0 }));
+    changes.events++;
     const { sessionId, device } = (data ?? {}) as { sessionId?: unknown; device?: unknown };
     if (typeof sessionId === 'string') changes.sessions.add(sessionId);
     else if (typeof device === 'string') changes.devices.add(device);

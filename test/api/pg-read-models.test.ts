@@ -69,6 +69,22 @@ describe('read models in PostgreSQL tables [postgres]', () => {
     expect(await a.account('alice').getTotalUnread()).to.equal(8);
   });
 
+  it('a ledger following another one\'s writes keeps the accounts it holds as the rows have them, without loading them for a query', async () => {
+    const [a, b] = [await opened(), await opened()];
+    const held = b.account('alice', { device: 'pc', db: false });
+    await held.ready;
+    const phone = a.account('alice', { device: 'phone' });
+    for (let k = 0; k < 30; k++) {
+      await phone.receiveMessage(p2p(`u${k % 5}`, 'alice', ++clock.now, { type: k % 4 === 0 ? 'image' : 'text' }));
+      if (k % 7 === 0) await phone.resetSessionUnread(`p2p-u${k % 5}`);
+      if (k % 11 === 0) await a.account('alice', { device: 'pc', db: false }).syncMessages({ offline: [p2p('u9', 'alice', clock.now - 1)] });
+    }
+    await projectionRunnerOf(b).waitFor(projectionRunnerOf(a).position);
+    const expected = await replayed(url);
+    const alice = (views: Record<string, unknown>) => Object.fromEntries(Object.entries(views).filter(([key]) => key.startsWith('alice/')));
+    expect(alice(allViews(b.reader)), 'followed in memory').to.deep.equal(alice(expected));
+  });
+
   it('a reopened ledger reads no event of the log, and its models equal a replay', async () => {
     const first = await open();
     const phone = first.account('alice', { device: 'phone' });
