@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { AccountModel, CountingRecord, SessionModel } from '../../projections/session-list/model.js';
+import type { AccountModel } from '../../projections/session-list/model.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { ChangedRows, ReadModelStore, StoredPosition, TransactionFolder } from '../../projections/session-list/read-model-store.js';
-import { accountFromRows, accountRow, deviceRow, sessionRow, typeRows, viewRow } from '../../projections/session-list/rows.js';
+import { accountFromRows } from '../../projections/session-list/rows.js';
+import { CountingLedger, accountWrites } from './account-row-writes.js';
 import type { SqliteEventStore } from '../store/sqlite/sqlite-store.js';
 import { upcast } from '../upcasting/upcasters.js';
 import { AccountCache } from './account-cache.js';
@@ -32,9 +33,8 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   readonly accounts: AccountCache;
   private readonly sql: ReturnType<typeof prepare>;
   /** counting records known to be in rm_counting (records are only ever added) */
-  private readonly stored = new WeakSet<CountingRecord>();
-  private readonly storedCounts = new WeakMap<SessionModel, number>();
-  private readonly write: (changes: ChangedRows, position: StoredPosition) => void;
+  private readonly counting = new CountingLedger();
+  private readonly write: (changes: ChangedRows, position: StoredPosition) => (() => void)[];
   private readonly db: Database.Database;
 
   constructor(private readonly store: SqliteEventStore, options: SqliteReadModelOptions = {}) {
@@ -43,11 +43,13 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     this.sql = prepare(db);
     this.accounts = new AccountCache({ load: (id) => this.load(id), ids: () => this.sql.ids.all() as string[] }, options.cacheRows ?? DEFAULT_CACHE_ROWS);
     this.write = db.transaction((changes: ChangedRows, position: StoredPosition) => {
+      const done: (() => void)[] = [];
       for (const [id, changed] of changes.accounts) {
         const account = this.accounts.peek(id);
-        if (account) this.writeAccount(account, changed.whole, changed.sessions, changed.devices);
+        if (account) done.push(this.writeAccount(id, accountWrites(account, changed, this.counting)));
       }
       this.sql.state.run(NAME, position.commit, position.prepare, READ_MODEL_FORMAT);
+      return done;
     });
   }
 
@@ -67,7 +69,7 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   }
 
   save(changes: ChangedRows, position: StoredPosition): void {
-    this.write(changes, position);
+    for (const done of this.write(changes, position)) done();
     this.accounts.release(changes.accounts.keys());
   }
 
@@ -88,45 +90,16 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     return () => this.store.hookWrites(undefined);
   }
 
-  private writeAccount(account: AccountModel, whole: boolean, sessions: ReadonlySet<string>, devices: ReadonlySet<string>): void {
-    const { id } = account;
-    this.sql.account.run(id, accountRow(account).maxUpdateTime);
-    const sessionIds = whole ? account.sessions.keys() : sessions;
-    for (const sessionId of sessionIds) {
-      const session = account.sessions.get(sessionId);
-      if (!session) continue;
-      this.sql.session.run(id, sessionId, json(sessionRow(session).facts));
-      for (const row of typeRows(session)) this.sql.type.run(id, sessionId, row.type, row.message.time, json(row.message));
-      this.writeCounting(id, session);
-      for (const device of account.devices.values()) {
-        const view = device.views.get(sessionId);
-        if (view) this.writeView(id, viewRow(device, sessionId, view));
-      }
-    }
-    const everyDevice = whole || sessions.size > 0;
-    for (const device of account.devices.values()) {
-      const named = devices.has(device.id);
-      if (!everyDevice && !named) continue;
-      this.sql.device.run(id, device.id, json(deviceRow(device).facts));
-      if (named && !whole) for (const [sessionId, view] of device.views) this.writeView(id, viewRow(device, sessionId, view));
-    }
-  }
-
-  private writeView(account: string, row: ReturnType<typeof viewRow>): void {
-    this.sql.view.run(account, row.device, row.sessionId, row.updateTime, row.unread, json(row.facts));
-  }
-
-  /** Adds the records not stored yet; a list that shrank (a fold that drops records) is written again whole. */
-  private writeCounting(account: string, session: SessionModel): void {
-    const storedCount = this.storedCounts.get(session) ?? 0;
-    if (session.counting.length === storedCount) return;
-    if (session.counting.length < storedCount) this.sql.dropCounting.run(account, session.id);
-    for (const record of session.counting) {
-      if (session.counting.length > storedCount && this.stored.has(record)) continue;
-      this.sql.counting.run(account, session.id, record.time, record.seq, record.key, json(record));
-      this.stored.add(record);
-    }
-    this.storedCounts.set(session, session.counting.length);
+  /** Upserts the rows `accountWrites` chose; returns its `done`, for once the transaction committed. */
+  private writeAccount(id: string, { writes, done }: ReturnType<typeof accountWrites>): () => void {
+    this.sql.account.run(id, writes.account.maxUpdateTime);
+    for (const row of writes.sessions) this.sql.session.run(id, row.sessionId, json(row.facts));
+    for (const row of writes.types) this.sql.type.run(id, row.sessionId, row.type, row.message.time, json(row.message));
+    for (const sessionId of writes.dropCounting) this.sql.dropCounting.run(id, sessionId);
+    for (const { sessionId, record } of writes.counting) this.sql.counting.run(id, sessionId, record.time, record.seq, record.key, json(record));
+    for (const row of writes.devices) this.sql.device.run(id, row.device, json(row.facts));
+    for (const row of writes.views) this.sql.view.run(id, row.device, row.sessionId, row.updateTime, row.unread, json(row.facts));
+    return done;
   }
 
   private load(id: string): AccountModel | undefined {
@@ -141,10 +114,7 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
       counting: parse(this.sql.readCounting.all(id), (r) => ({ sessionId: r.sessionId, record: JSON.parse(r.record) })),
       types: parse(this.sql.readTypes.all(id), (r) => ({ sessionId: r.sessionId, type: r.type, message: JSON.parse(r.message) })),
     });
-    for (const session of account.sessions.values()) {
-      for (const record of session.counting) this.stored.add(record);
-      this.storedCounts.set(session, session.counting.length);
-    }
+    this.counting.loaded(account);
     return account;
   }
 }
