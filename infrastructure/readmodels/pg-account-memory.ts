@@ -7,6 +7,8 @@ import { loadAccount, type RowsAt } from './pg-read-model-rows.js';
 
 type Db = pg.Pool | pg.PoolClient;
 const NOWHERE: RowsAt = { position: -1n, events: 0n };
+/** a model no rows hold: the next load reads the account again */
+const STALE: RowsAt = { position: -2n, events: -1n };
 
 /**
  * What a process keeps of the PostgreSQL read models: a bounded cache of accounts, each model with
@@ -49,10 +51,15 @@ export class PgAccountMemory {
     return at;
   }
 
-  /** What a write that rolled back folded is void: its account is read again from its rows. */
+  /**
+   * What a write that rolled back folded is void: its account is read again from its rows by the
+   * next load (the commands holding it meanwhile read it as it is, until theirs).
+   */
   forget(id: string, position: bigint): void {
-    const model = this.accounts.peek(id);
-    if (model && this.positions.get(model)?.position === position) this.accounts.delete(id);
+    const model = this.model(id);
+    if (!model || this.positions.get(model)?.position !== position) return;
+    this.positions.set(model, STALE);
+    this.accounts.delete(id);
   }
 
   clear(): void {

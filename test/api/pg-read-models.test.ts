@@ -85,6 +85,21 @@ describe('read models in PostgreSQL tables [postgres]', () => {
     expect(alice(allViews(b.reader)), 'followed in memory').to.deep.equal(alice(expected));
   });
 
+  it('an append whose rows fail to save commits nothing: the command rejects, the log has no event of it, and the models stay those of the rows', async () => {
+    const ledger = await opened();
+    const alice = ledger.account('alice');
+    await alice.receiveMessage(p2p('u1', 'alice', ++clock.now));
+    await withClient(url, (client) => client.query("ALTER TABLE rm_sessions ADD CONSTRAINT refuse_evil CHECK (session_id <> 'p2p-evil')"));
+    const failed = await alice.receiveMessage(p2p('evil', 'alice', ++clock.now)).then(() => undefined, (error: unknown) => error);
+    expect(failed, 'the command rejects').to.be.instanceOf(Error);
+    const logged = await withClient(url, (client) => client.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE stream LIKE '%/evil'"));
+    expect(logged.rows[0]!.n, 'events of the refused append').to.equal(0);
+    expect((await alice.getLocalSessions({})).sessions.map((s) => s.id)).to.deep.equal(['p2p-u1']);
+    await alice.receiveMessage(p2p('u2', 'alice', ++clock.now));
+    expect(await alice.getTotalUnread()).to.equal(2);
+    expect(await fromTables(await opened(), url)).to.deep.equal(await replayed(url));
+  });
+
   it('a reopened ledger reads no event of the log, and its models equal a replay', async () => {
     const first = await open();
     const phone = first.account('alice', { device: 'phone' });
