@@ -59,6 +59,8 @@ export class ProjectionRunner {
   /** a batch folded inside a write transaction, published once it commits */
   private folded: { readonly events: RecordedEvent[]; readonly changes: CommandChange[]; readonly from: Position; readonly saved: Position } | undefined;
   private detach: (() => void) | undefined;
+  /** per account, the last load for a command or a query: the next resolves after it */
+  private readonly uses = new Map<string, Promise<void>>();
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
   readonly applied$: Observable<AppliedBatch> = this.appliedSubject.asObservable();
@@ -222,9 +224,20 @@ export class ProjectionRunner {
     return this.models.keep?.(account) ?? NO_RELEASE;
   }
 
-  /** Loads `account`'s read models for a command or a query (tables shared by processes); returns the release. */
+  /**
+   * Loads `account`'s read models for a command or a query (tables shared by processes); returns
+   * the release. The loads run side by side but resolve in call order, so commands on one account
+   * start in the order they were given, as they do on the other stores.
+   */
   async use(account: string): Promise<() => void> {
-    return this.models.use ? this.models.use([account]) : NO_RELEASE;
+    if (!this.models.use) return NO_RELEASE;
+    const loading = this.models.use([account]);
+    const before = this.uses.get(account);
+    const inOrder = before ? before.then(() => loading) : loading;
+    const settled = inOrder.then(() => undefined, () => undefined);
+    this.uses.set(account, settled);
+    void settled.then(() => this.uses.get(account) === settled && this.uses.delete(account));
+    return inOrder;
   }
 
   private publish(batch: AppliedBatch): void {

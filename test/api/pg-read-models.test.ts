@@ -11,6 +11,7 @@ import { freshPostgresUrl, withClient } from '../support/postgres.js';
 import { loadEveryAccount } from '../support/pg-read-models.js';
 import { allViews } from '../support/read-model-views.js';
 import { BASE_TIME, historyArb, play } from '../properties/history-runner.js';
+import { cli } from '../cli/run-cli.js';
 
 /**
  * Read models in PostgreSQL tables: every ledger on the database reads and writes the same rows,
@@ -98,6 +99,18 @@ describe('read models in PostgreSQL tables [postgres]', () => {
     await alice.receiveMessage(p2p('u2', 'alice', ++clock.now));
     expect(await alice.getTotalUnread()).to.equal(2);
     expect(await fromTables(await opened(), url)).to.deep.equal(await replayed(url));
+  });
+
+  it('the command line lists an account of the tables (its models loaded on use), and names a mistyped device', async () => {
+    const ledger = await open();
+    await ledger.account('alice', { device: 'phone' }).receiveMessage(p2p('bob', 'alice', ++clock.now));
+    await ledger.close();
+    const list = await cli(['sessions', 'alice', '--device', 'phone', '--store', url]);
+    expect(list.code, list.stderr).to.equal(0);
+    expect(list.stdout).to.match(/p2p-bob\s+1/);
+    const wrong = await cli(['sessions', 'alice', '--device', 'nope', '--store', url]);
+    expect(wrong.code).to.not.equal(0);
+    expect(wrong.stderr).to.contain('known: phone');
   });
 
   it('a reopened ledger reads no event of the log, and its models equal a replay', async () => {
