@@ -107,13 +107,13 @@ async function measureOpen(path: string, events: number): Promise<OpenFigure> {
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
-interface Latency {
+export interface Latency {
   readonly p50Micros: number;
   readonly p99Micros: number;
 }
 
 /** `calls` pages of 100 walked down the list (from the top again after the last page), timed one by one. */
-async function pages(calls: number, page: (cursor: string | undefined) => Promise<Session[]> | Session[]): Promise<Latency> {
+export async function pages(calls: number, page: (cursor: string | undefined) => Promise<Session[]> | Session[]): Promise<Latency> {
   const times: number[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < calls; i++) {

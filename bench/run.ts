@@ -9,6 +9,7 @@ import { run as streams } from './streams-bench.js';
 import { run as runLimits, table as limitsTable } from './limits-bench.js';
 import { format as formatPostgres, run as postgresIngest } from './postgres-ingest-bench.js';
 import { format as formatReadModels, run as readModels } from './read-model-bench.js';
+import { format as formatPgReadModels, run as pgReadModels } from './pg-read-model-bench.js';
 import { record } from './plot.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,7 @@ console.log(`\n${formatPostgres(await postgresIngest(2000)).join('\n')}`);
 // stores of 100k and 1M events, written once under /tmp/session-ledger-bench (BENCH_READ_MODEL_EVENTS overrides the sizes)
 const readModelSizes = (process.env['BENCH_READ_MODEL_EVENTS'] ?? '100000,1000000').split(',').map(Number);
 console.log(`\n${formatReadModels(await readModels(readModelSizes)).join('\n')}`);
+console.log(`\n${formatPgReadModels(await pgReadModels(10_000)).join('\n')}`);
 
 const limits = await runLimits({ replay: Number(process.env['BENCH_REPLAY_EVENTS'] ?? 100_000) });
 console.log('\nevery hot path against its floor (issue "Speed"; each baseline measured in this run)');

@@ -16,9 +16,9 @@ export interface CreateLedgerOptions {
   readonly store?: string;
   /** the ledger clock in ms; default Date.now */
   readonly clock?: Clock;
-  /** PostgreSQL only (its read models are kept in process): write a read-model snapshot every this many events (default 20000) */
+  /** read models kept in process (no store takes them so today): write a read-model snapshot every this many events (default 20000) */
   readonly snapshotEvery?: number;
-  /** sqlite only: rows of read models (sessions, and a view of each per device) a process keeps in memory; default 200000 */
+  /** sqlite and PostgreSQL: rows of read models (sessions, and a view of each per device) a process keeps in memory; default 200000 */
   readonly readModelCache?: number;
   /** where the ledger reports what it cannot throw to a caller (a callback that threw, a snapshot it could not save); default: nowhere, the library writes nothing to the console */
   readonly logger?: Logger;
@@ -49,8 +49,9 @@ export async function openStore(url: string): Promise<EventStore> {
 }
 
 /**
- * Where the read models of a ledger on `store` (from `openStore`) live: tables in the sqlite file;
- * in process for PostgreSQL (with a snapshot), EventStoreDB and memory (folded from the log at open).
+ * Where the read models of a ledger on `store` (from `openStore`) live: tables in the sqlite file,
+ * or in the PostgreSQL database (shared by every process on it); in process for EventStoreDB and
+ * memory (folded from the log at open).
  */
 export function readModelOptions(store: EventStore, options: Pick<CreateLedgerOptions, 'snapshotEvery' | 'readModelCache'> = {}): RunnerOptions {
   const plan = PLANS.get(store);
@@ -78,8 +79,10 @@ async function openAdapter(url: string): Promise<{ store: EventStore; plan: Read
     return { store: await EsdbEventStore.connect(url), plan: { snapshots: false } };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const { PgEventStore } = await import('./store/postgres/pg-event-store.js');
-    return { store: await PgEventStore.connect(url), plan: { snapshots: true } };
+    const [{ PgEventStore }, { PgReadModels }] = await Promise.all([import('./store/postgres/pg-event-store.js'), import('./readmodels/pg-read-models.js')]);
+    const store = await PgEventStore.connect(url);
+    const tables = (cacheRows: number | undefined) => new PgReadModels(store, cacheRows === undefined ? {} : { cacheRows });
+    return { store, plan: { tables, snapshots: false } };
   }
   throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…', 'postgres://…'`);
 }

@@ -57,6 +57,8 @@ export class Ledger {
   /** the open view of each (account, device), handed out again to calls without callbacks */
   private readonly views = new Map<string, DeviceView>();
   private readonly others = new Set<DeviceView>();
+  /** each open view's hold on its account's read models (tables shared by processes) */
+  private readonly kept = new Map<DeviceView, () => void>();
   private readonly router: ViewChangeRouter;
   private readonly bots = new Set<SessionEngine>();
   private readonly clock: Clock;
@@ -75,7 +77,7 @@ export class Ledger {
     this.queries = new QueryBus(() => {
       this.assertOpen();
       return runner.reader;
-    });
+    }, (account) => runner.use(account));
     this.router = new ViewChangeRouter(runner);
     RUNNERS.set(this, runner);
   }
@@ -109,6 +111,7 @@ export class Ledger {
     const open = this.views.get(key);
     if (open && open.sameOptions(options)) return open;
     const view = new DeviceView({ account: accountId, options, commands: this.commands, queries: this.queries, reader: () => this.runner.reader, router: this.router, logger: this.logger, assertOpen: () => this.assertOpen() });
+    this.kept.set(view, this.runner.keep(accountId));
     if (options.onsessions || options.onupdatesession) {
       this.others.add(view);
     } else {
@@ -220,6 +223,11 @@ export class Ledger {
     for (const [key, view] of this.views) if (view.closed) this.views.delete(key);
     for (const view of this.others) if (view.closed) this.others.delete(view);
     for (const bot of this.bots) if (bot.closed) this.bots.delete(bot);
+    for (const [view, release] of this.kept) {
+      if (!view.closed) continue;
+      this.kept.delete(view);
+      release();
+    }
   }
 
   /** True from `close()` on: every command and read then fails with LedgerClosedError. */

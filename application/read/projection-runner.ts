@@ -6,7 +6,7 @@ import { InProcessReadModels } from './in-process-read-models.js';
 import { PositionWaiters } from './position-waiters.js';
 import { LedgerClosedError } from '../errors.js';
 import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { ChangedRows, type ReadModelStore } from '../../projections/session-list/read-model-store.js';
+import { ChangedRows, type ConcurrentFolder, type FoldedTransaction, type ReadModelStore } from '../../projections/session-list/read-model-store.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import { SILENT_LOGGER, errorText, type Logger } from '../ports/logger.js';
 import { START, comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
@@ -28,6 +28,11 @@ export interface RunnerOptions {
 }
 
 const FILTER = { streamPrefixes: [STREAM_ROOT] };
+const NO_RELEASE = (): void => undefined;
+
+function accountsOf(events: readonly RecordedEvent[]): string[] {
+  return [...new Set(events.flatMap((e) => parseStream(e.streamName)?.account ?? []))];
+}
 /**
  * events read and folded at a time while catching up (small pages: their events die young), and
  * saved at a time with their position
@@ -61,6 +66,8 @@ export class ProjectionRunner {
   /** a batch folded inside a write transaction, published once it commits */
   private folded: { readonly events: RecordedEvent[]; readonly changes: CommandChange[]; readonly from: Position; readonly saved: Position } | undefined;
   private detach: (() => void) | undefined;
+  /** per account, the last load for a command or a query: the next resolves after it */
+  private readonly uses = new Map<string, Promise<void>>();
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
   /** each stream's account (undefined: not a ledger stream), for folds that route no changes */
@@ -105,11 +112,17 @@ export class ProjectionRunner {
     if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
     const events = await this.catchUp();
     if (building) this.logger.info('the read-model tables are built', { events });
-    this.subscription = this.store.subscribeToAll({ fromPosition: this.checkpoint, filter: FILTER }, (events) => this.apply(events));
+    if (building) await this.models.built?.();
+    const follow = this.models.followed ? (events: readonly RecordedEvent[]) => this.follow(events) : (events: readonly RecordedEvent[]) => this.apply(events);
+    this.subscription = this.store.subscribeToAll({ fromPosition: this.checkpoint, filter: FILTER }, follow);
     this.subscription.done.catch((error) => this.waiters.fail(error));
     await this.subscription.caughtUp;
     // From here on, tables in the store's own database fold each write transaction inside it; the
     // subscription then finds its events folded already.
+    if (this.models.joinTransactions) {
+      this.detach = this.models.joinTransactions(this.concurrent);
+      return;
+    }
     this.detach = this.models.joinWrites?.({
       fold: (events) => this.foldInTransaction(events),
       committed: () => this.publishFolded(),
@@ -119,10 +132,12 @@ export class ProjectionRunner {
 
   /** Forgets the read models and folds the whole log again (the `rebuild` command). */
   async rebuild(onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
-    this.models.clear();
+    if (this.models.clearAsync) await this.models.clearAsync();
+    else this.models.clear();
     this.changes.clear();
     this.checkpoint = START;
     const events = await this.catchUp(onProgress);
+    await this.models.built?.();
     await this.models.close(this.checkpoint);
     return { events, accounts: this.models.accounts.ids().length };
   }
@@ -139,9 +154,12 @@ export class ProjectionRunner {
       const page = await this.store.readAll({ fromPosition: this.checkpoint, maxCount: READ_PAGE, filter: FILTER });
       const last = page.length < READ_PAGE;
       unsaved += page.length;
-      const save = last || unsaved >= SAVE_EVERY;
-      const batch = this.foldAndSave(page, save);
-      if (batch) this.publish(batch);
+      const save = last || unsaved >= SAVE_EVERY || this.models.saveAsync !== undefined;
+      if (this.models.saveAsync) await this.applyShared(page);
+      else {
+        const batch = this.foldAndSave(page, save);
+        if (batch) this.publish(batch);
+      }
       count += page.length;
       this.caughtUpEvents += page.length;
       onProgress?.(count);
@@ -230,10 +248,77 @@ export class ProjectionRunner {
   }
 
   /**
+   * Tables shared by processes (PostgreSQL): a catch-up's page, its accounts loaded first, saved
+   * asynchronously. A save that fails fails the catch-up.
+   */
+  private async applyShared(events: readonly RecordedEvent[]): Promise<void> {
+    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    if (fresh.length === 0) return;
+    const release = await this.models.use!(accountsOf(fresh));
+    try {
+      const changes: CommandChange[] = [];
+      for (const event of fresh) {
+        changes.push(...this.fold(event, true));
+        this.checkpoint = event.position;
+      }
+      await this.models.saveAsync!(this.changes, this.checkpoint);
+      this.changes.clear();
+      this.saved = this.checkpoint;
+      this.publish({ events: fresh, changes });
+    } finally {
+      release();
+    }
+  }
+
+  /** Shared tables: each write transaction folds its own events, with changed rows of its own. */
+  private readonly concurrent: ConcurrentFolder<RecordedEvent> = {
+    fold: (events): FoldedTransaction => {
+      const changes = new ChangedRows();
+      const out: CommandChange[] = [];
+      for (const event of events) out.push(...this.fold(event, true, changes));
+      return { changes, committed: () => this.appliedSubject.next({ events, changes: out }) };
+    },
+  };
+
+  /**
+   * Shared tables: the log's events came with their rows (folded by the transactions that wrote
+   * them, in this process or another); the tables bring the accounts cached here up to date, and
+   * the commands waiting on a position go on.
+   */
+  private async follow(events: readonly RecordedEvent[]): Promise<void> {
+    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    if (fresh.length === 0) return;
+    await this.models.followed!(fresh, this.concurrent);
+    this.checkpoint = fresh[fresh.length - 1]!.position;
+    this.waiters.release(this.checkpoint);
+  }
+
+  /** Holds `account`'s read models in memory while a device view is open (tables shared by processes); returns the release. */
+  keep(account: string): () => void {
+    return this.models.keep?.(account) ?? NO_RELEASE;
+  }
+
+  /**
+   * Loads `account`'s read models for a command or a query (tables shared by processes); returns
+   * the release. The loads run side by side but resolve in call order, so commands on one account
+   * start in the order they were given, as they do on the other stores.
+   */
+  async use(account: string): Promise<() => void> {
+    if (!this.models.use) return NO_RELEASE;
+    const loading = this.models.use([account]);
+    const before = this.uses.get(account);
+    const inOrder = before ? before.then(() => loading) : loading;
+    const settled = inOrder.then(() => undefined, () => undefined);
+    this.uses.set(account, settled);
+    void settled.then(() => this.uses.get(account) === settled && this.uses.delete(account));
+    return inOrder;
+  }
+
+  /**
    * Folds one event and notes the rows it changed. The view changes are built only for a batch a
    * view receives (`routed`); each stream's account is parsed once.
    */
-  private fold(event: RecordedEvent, routed: boolean): readonly CommandChange[] {
+  private fold(event: RecordedEvent, routed: boolean, noted: ChangedRows = this.changes): readonly CommandChange[] {
     if (this.streamAccounts.size > STREAMS_KEPT) this.streamAccounts.clear();
     if (!routed && !this.models.durable) {
       // in-process models keep no rows: only the events are counted
@@ -249,7 +334,7 @@ export class ProjectionRunner {
     if (routed) out = applyRecorded(this.projection, event);
     else foldRecorded(this.projection, event, this.streamAccounts);
     const model = this.models.accounts.get(account);
-    if (model) this.changes.note(model, event.data, devicesBefore);
+    if (model) noted.note(model, event.data, devicesBefore);
     return out;
   }
 

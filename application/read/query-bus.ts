@@ -25,10 +25,23 @@ function rethrowCursor(error: unknown): never {
 
 /** Reads the read models; a query sees every command that resolved before it (S10.5). */
 export class QueryBus {
-  constructor(private readonly read: () => SessionListReader) {}
+  constructor(
+    private readonly read: () => SessionListReader,
+    /** loads the account's read models first (tables shared by processes); returns the release */
+    private readonly use?: (account: string) => Promise<() => void>,
+  ) {}
 
   async execute<Q extends AnyQuery>(query: Q): Promise<ResultOf<Q>> {
     assertValid(query);
+    const release = await this.use?.(query.account);
+    try {
+      return this.answer(query);
+    } finally {
+      release?.();
+    }
+  }
+
+  private answer<Q extends AnyQuery>(query: Q): ResultOf<Q> {
     const read = this.read();
     const device = deviceOf(query);
     try {

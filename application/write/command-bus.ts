@@ -65,7 +65,13 @@ export class CommandBus {
       // only a caller-given id can be reused: a generated one costs no digest
       ...(options.commandId !== undefined && { commandBody: commandFingerprint(command) }),
     };
-    const running = handle(command, this.ctx, meta);
+    const running = this.ctx.use(meta.account).then(async (release) => {
+      try {
+        return await handle(command, this.ctx, meta);
+      } finally {
+        release();
+      }
+    });
     this.inFlight.add(running);
     try {
       return (await running) as CommandResult<T>;

@@ -16,6 +16,8 @@ import { Lanes } from './lanes.js';
 export interface ReadModels {
   readonly reader: SessionListReader;
   waitFor(position: Position | undefined): Promise<void>;
+  /** loads an account's read models before a command reads them (tables shared by processes); returns the release */
+  use?(account: string): Promise<() => void>;
 }
 
 /** A message as a step records it. */
@@ -46,6 +48,11 @@ export class HandlerContext {
   /** The read models; handlers read through the port, never the projection itself. */
   get read(): SessionListReader {
     return this.parts.readModels.reader;
+  }
+
+  /** Loads the account's read models for a command (see ReadModels.use); returns the release. */
+  use(account: string): Promise<() => void> {
+    return this.parts.readModels.use?.(account) ?? Promise.resolve(() => undefined);
   }
 
   /**

@@ -30,7 +30,7 @@ ${STORE_HELP}`,
     const ledger = await createLedger({ store: existingStore(values) });
     try {
       const device = values.device ?? 'default';
-      requireDevice(ledger, account, device);
+      await requireDevice(ledger, account, device);
       // A read-only look: open the view with the options the device has, so its mode stays as it is.
       const view = ledger.account(account, { device, ...ledger.reader.deviceMode(account, device)!.options });
       const { sessions: list } = await view.getLocalSessions({ limit });
@@ -62,7 +62,7 @@ ${STORE_HELP}`,
     const ledger = await createLedger({ store: existingStore(values) });
     try {
       const device = values.device ?? 'default';
-      requireDevice(ledger, account, device);
+      await requireDevice(ledger, account, device);
       const entries = parseSessionId(sessionId) ? await ledger.timeline({ account, sessionId, device }) : [];
       if (entries.length === 0) throw unknownSession(ledger, account, device, sessionId);
       const time = timesOf(entries.map((e) => e.metadata.at));

@@ -5,9 +5,14 @@
 import type { Ledger } from '../../index.js';
 import { parseSessionId } from '../../index.js';
 import { UsageError } from './options.js';
+import { projectionRunnerOf } from '../../application/api/ledger.js';
 
-/** The device view must exist: a mistyped account or device would otherwise look like an empty list. */
-export function requireDevice(ledger: Ledger, account: string, device: string): void {
+/**
+ * The device view must exist: a mistyped account or device would otherwise look like an empty list.
+ * The account's read models are loaded first (PostgreSQL loads them on use).
+ */
+export async function requireDevice(ledger: Ledger, account: string, device: string): Promise<void> {
+  (await projectionRunnerOf(ledger).use(account))();
   const read = ledger.reader;
   if (read.hasDevice(account, device)) return;
   const known = read.devicesOf(account);

@@ -30,6 +30,8 @@ export interface AccountChanges {
   readonly sessions: Set<string>;
   /** devices whose device row and every view row changed */
   readonly devices: Set<string>;
+  /** events of the account noted */
+  events: number;
 }
 
 /**
@@ -55,7 +57,8 @@ export class ChangedRows {
   note(account: AccountModel, data: unknown, devicesBefore: number): void {
     this.eventCount++;
     let changes = this.byAccount.get(account.id);
-    if (!changes) this.byAccount.set(account.id, (changes = { whole: false, sessions: new Set(), devices: new Set() }));
+    if (!changes) this.byAccount.set(account.id, (changes = { whole: false, sessions: new Set(), devices: new Set(), events: 0 }));
+    changes.events++;
     const { sessionId, device } = (data ?? {}) as { sessionId?: unknown; device?: unknown };
     if (typeof sessionId === 'string') changes.sessions.add(sessionId);
     else if (typeof device === 'string') changes.devices.add(device);
@@ -84,6 +87,22 @@ export interface TransactionFolder<E> {
   committed(): void;
   /** the transaction rolled back: what `fold` did in memory is void */
   rolledBack(): void;
+}
+
+/** One write transaction's fold, for tables that many processes write at once (PostgreSQL). */
+export interface FoldedTransaction {
+  /** the rows the transaction's events changed, to save before it commits */
+  readonly changes: ChangedRows;
+  /** the transaction committed: its batch goes to the commands and views waiting on it */
+  committed(): void;
+}
+
+/**
+ * What tables shared by many processes call in each write transaction, once the account's lock is
+ * held and its models are loaded as they are in the database: fold the transaction's events.
+ */
+export interface ConcurrentFolder<E> {
+  fold(events: readonly E[]): FoldedTransaction;
 }
 
 /**
@@ -115,4 +134,30 @@ export interface ReadModelStore<E = unknown> {
    * transaction inside it, so its rows and position commit with its events. Returns the detach.
    */
   joinWrites?(folder: TransactionFolder<E>): () => void;
+
+  // Tables in a database many processes write (PostgreSQL): loads are asynchronous there, so the
+  // accounts a command, a query or a batch reads are loaded first, and every write transaction
+  // folds and saves its own events (the port's synchronous members above stay for the others).
+
+  /**
+   * Loads `ids` as the database has them now (a cached account is read again only when another
+   * process moved it on), and keeps them in memory until the returned release.
+   */
+  use?(ids: readonly string[]): Promise<() => void>;
+  /** holds an account in memory without loading it (a device view, loaded by its commands) until the release */
+  keep?(id: string): () => void;
+  /** `save`, asynchronously (a catch-up's or a rebuild's batch) */
+  saveAsync?(changes: ChangedRows, position: StoredPosition): Promise<void>;
+  /** the build (open returned null, or a rebuild) folded the whole log: the tables are ready */
+  built?(): Promise<void>;
+  /** `clear`, asynchronously */
+  clearAsync?(): Promise<void>;
+  /** From now on `folder` folds each write transaction inside it, under its account's lock. Returns the detach. */
+  joinTransactions?(folder: ConcurrentFolder<E>): () => void;
+  /**
+   * The log follower read `events` (committed, each with its rows): accounts cached as they were
+   * before them are read again; events no write transaction folded (a writer without read models)
+   * are folded and saved, once, under their account's lock.
+   */
+  followed?(events: readonly E[], fold: ConcurrentFolder<E>): Promise<void>;
 }

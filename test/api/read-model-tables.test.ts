@@ -14,6 +14,7 @@ import { createLedger, openStore, readModelOptions } from '../../infrastructure/
 import { SqliteReadModels } from '../../infrastructure/readmodels/sqlite-read-models.js';
 import { p2p, team } from '../support/messages.js';
 import { openFixture } from '../support/ledger-fixture.js';
+import { allViews } from '../support/read-model-views.js';
 import { SESSION_LIST_CHECKPOINT } from '../../application/read/projection-runner.js';
 
 const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'];
@@ -33,21 +34,6 @@ async function workload(ledger: Ledger, clock: { now: number }, round = 0): Prom
     await phone.deleteLocalSession({ id: `p2p-u${(i + round + 1) % 5}` });
     await pc.updateLocalSession({ id: 'p2p-u9', localCustom: `star${round}` });
   }
-}
-
-function allViews(reader: SessionListReader): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const account of reader.accountIds().sort()) {
-    for (const device of reader.devicesOf(account).sort()) {
-      out[`${account}/${device}`] = {
-        list: reader.allSessions(account, device),
-        total: reader.totalUnread(account, device),
-        byType: reader.listByMessageType(account, device, { exclude: ['text'], limit: 100 }),
-        mode: reader.deviceMode(account, device),
-      };
-    }
-  }
-  return out;
 }
 
 async function replayed(store: EventStore): Promise<Record<string, unknown>> {

@@ -14,16 +14,16 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../../application/ports/event-store.js';
-import { checkDeleteExpectation, decideAppend, streamExists, validateAppend, checkedTarget } from '../shared/append-rules.js';
+import { checkDeleteExpectation, streamExists, validateAppend, checkedTarget } from '../shared/append-rules.js';
 import { decodeJson, encodeJson } from '../shared/json.js';
 import { logRange, streamRange } from '../shared/read-ranges.js';
-import { positionAt } from '../shared/records.js';
 import { describeEndpoint, isTransientFailure, translatePgError, type WriteOutcome } from './pg-errors.js';
 import { checkCheckpointName, checkCheckpointPosition, checkEvents, checkFilter, checkStreamName, filterError } from './pg-input.js';
 import { EVENT_COLUMNS, fromRow, logHead, prefixReadSql, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { CommitNotifier, channelOf } from './pg-notifier.js';
-import { lockStream, resultAt, revisionsOf, streamState } from './pg-stream-rows.js';
+import { lockStream, streamState } from './pg-stream-rows.js';
+import { appendInTransaction, type PgWriteHook } from './pg-append.js';
 import { MAX_EVENTS_PER_TRANSACTION, ensureSchema, positionSql, type PositionSql } from './pg-schema.js';
 import { PgSubscription, type PollPolicy } from './pg-subscription.js';
 import { LostWrite, commitAfter, inTransaction } from './pg-transaction.js';
@@ -54,6 +54,7 @@ export class PgEventStore implements EventStore {
   private readonly endpoint: string;
   private readonly poll: PollPolicy;
   private closed = false;
+  private writeHook: PgWriteHook | undefined;
   private closing: Promise<void> | undefined;
 
   static async connect(connectionString: string, options: PgStoreOptions = {}): Promise<PgEventStore> {
@@ -117,27 +118,7 @@ export class PgEventStore implements EventStore {
     }
     // encode now, so data that cannot be JSON rejects this append alone
     const encoded = events.map((event) => ({ id: event.id, type: event.type, data: encodeJson(event.data), metadata: encodeJson(event.metadata) }));
-    return this.transaction(`appending to ${stream}`, APPEND_RETRY, async (db) => {
-      const ids = encoded.map((event) => event.id);
-      // pipelined: the lookup runs once the lock is held, so it sees every write before ours
-      const [state, written] = await Promise.all([lockStream(db, stream), ids.length === 0 ? new Map<string, bigint>() : revisionsOf(db, stream, ids)]);
-      const decision = decideAppend(stream, ids, expected, state, (id) => written.get(id));
-      if (decision.kind === 'unchanged') return commitAfter(db, resultAt(db, stream, decision.lastRevision));
-      const { rows } = await commitAfter(db, db.query<{ position: string }>(prepared(
-        `WITH written AS (
-           INSERT INTO events (global_position, stream, revision, id, type, data, metadata)
-           SELECT ${this.positions.transactionBase} + e.ord - 1, $1, $2::bigint + e.ord - 1, e.id, e.type, e.data, e.metadata
-           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(id, type, data, metadata, ord)
-           RETURNING global_position
-         ), bumped AS (
-           UPDATE streams SET last_revision = $2::bigint + cardinality($3::text[]) - 1 WHERE name = $1
-         )
-         SELECT max(global_position)::text AS position FROM written`,
-        [stream, decision.firstRevision.toString(), ids, encoded.map((e) => e.type), encoded.map((e) => e.data), encoded.map((e) => e.metadata)],
-      )));
-      const last = decision.firstRevision + BigInt(ids.length) - 1n;
-      return { nextExpectedRevision: last, position: positionAt(BigInt(rows[0]!.position)) };
-    });
+    return this.transaction(`appending to ${stream}`, APPEND_RETRY, (db) => appendInTransaction(db, this.positions, stream, encoded, expected, this.writeHook));
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -242,6 +223,23 @@ export class PgEventStore implements EventStore {
       ),
       true,
     );
+  }
+
+  /** For read-model tables in this database: every append's transaction runs `hook` (undefined: none). */
+  hookWrites(hook: PgWriteHook | undefined): void {
+    this.writeHook = hook;
+  }
+
+  /** A write transaction of the read-model tables' own (`work` ends with commitAfter); repeating it is safe. */
+  writeTables<T>(operation: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.ensureOpen();
+    return this.transaction(operation, 'saving the rows again is safe', work);
+  }
+
+  /** A read of the read-model tables. */
+  readTables<T>(operation: string, work: (db: pg.Pool) => Promise<T>): Promise<T> {
+    this.ensureOpen();
+    return this.guard(operation, () => work(this.pool), true);
   }
 
   /** Ends the subscriptions, lets the calls in flight finish, then closes the connections. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PG_READ_MODEL_TABLES, PG_READ_MODEL_TABLE_NAMES } from '../../readmodels/pg-read-model-schema.js';
 
 /**
  * The PostgreSQL event store's tables, in the connection's schema (its search_path).
@@ -56,7 +57,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   prepare_position bigint NOT NULL,
   state text NOT NULL
 );
-`;
+${PG_READ_MODEL_TABLES}`;
 
 /** The SQL that maps transaction ids to positions, for a log with this origin. */
 export interface PositionSql {
@@ -71,7 +72,7 @@ export function positionSql(origin: bigint): PositionSql {
   return { transactionBase: map('pg_current_xact_id()'), horizon: map('pg_snapshot_xmin(pg_current_snapshot())') };
 }
 
-const TABLE_NAMES = ['events', 'streams', 'log_origin', 'checkpoints'];
+const TABLE_NAMES = ['events', 'streams', 'log_origin', 'checkpoints', ...PG_READ_MODEL_TABLE_NAMES];
 
 /**
  * Creates the tables if missing and returns the connection's schema and the log's origin; an

@@ -1,0 +1,138 @@
+import type pg from 'pg';
+import type { AccountModel } from '../../projections/session-list/model.js';
+import type { PgEventStore } from '../store/postgres/pg-event-store.js';
+import { AccountCache } from './account-cache.js';
+import { CountingLedger } from './account-row-writes.js';
+import { loadAccount, type RowsAt } from './pg-read-model-rows.js';
+
+type Db = pg.Pool | pg.PoolClient;
+const NOWHERE: RowsAt = { position: -1n, events: 0n };
+/** a model no rows hold: the next load reads the account again */
+const STALE: RowsAt = { position: -2n, events: -1n };
+
+/**
+ * What a process keeps of the PostgreSQL read models: a bounded cache of accounts, each model with
+ * the position its rows had (or its fold in this process reached), and the accounts in use (held
+ * by a command, a query, a batch, a write or a view, whatever the cache lets go). Reads are
+ * synchronous, loads are not: only accounts in use can be read.
+ */
+export class PgAccountMemory {
+  readonly accounts: AccountCache;
+  readonly counting = new CountingLedger();
+  /** where each model in memory is: the rows it was read from, moved on by the folds since */
+  private readonly positions = new WeakMap<AccountModel, RowsAt>();
+  private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
+
+  constructor(private readonly store: PgEventStore, cacheRows: number) {
+    this.accounts = new AccountCache({ load: (id) => this.inUse(id), ids: () => [...this.pinned.keys()] }, cacheRows);
+  }
+
+  /** the account's model in memory, cached or in use */
+  model(id: string): AccountModel | undefined {
+    return this.accounts.peek(id) ?? this.pinned.get(id)?.model;
+  }
+
+  /** the position the model in memory reflects; -1 when there is none */
+  positionOf(id: string): bigint {
+    return this.at(id).position;
+  }
+
+  at(id: string): RowsAt {
+    const model = this.model(id);
+    return (model && this.positions.get(model)) ?? NOWHERE;
+  }
+
+  /** A fold moved the account (in use) on by `events` events, to `position`; returns where it is now. */
+  folded(id: string, model: AccountModel, position: bigint, events: number): RowsAt {
+    const at = { position, events: (this.positions.get(model)?.events ?? 0n) + BigInt(events) };
+    this.positions.set(model, at);
+    const entry = this.pinned.get(id);
+    if (entry) entry.model = model;
+    return at;
+  }
+
+  /**
+   * What a write that rolled back folded is void: its account is read again from its rows by the
+   * next load (the commands holding it meanwhile read it as it is, until theirs).
+   */
+  forget(id: string, position: bigint): void {
+    const model = this.model(id);
+    if (!model || this.positions.get(model)?.position !== position) return;
+    this.positions.set(model, STALE);
+    this.accounts.delete(id);
+  }
+
+  clear(): void {
+    this.accounts.clear();
+    for (const entry of this.pinned.values()) entry.model = undefined;
+  }
+
+  /**
+   * Makes the account in memory the one its rows hold at `position` (undefined: it has none). One
+   * in memory at that position or later (folded here, its transaction committing) is kept.
+   */
+  async bringUp(db: Db | undefined, id: string, position: bigint | undefined): Promise<void> {
+    const entry = this.pinned.get(id)!;
+    const upToDate = () => {
+      const model = this.model(id);
+      return model !== undefined && (this.positions.get(model)?.position ?? -1n) >= (position ?? -1n);
+    };
+    if (upToDate()) {
+      entry.model = this.model(id);
+      return;
+    }
+    if (position === undefined) {
+      this.accounts.delete(id);
+      entry.model = undefined;
+      return;
+    }
+    const loaded = await this.load(db, id);
+    if (upToDate() || !loaded) {
+      entry.model = this.model(id);
+      return;
+    }
+    this.install(id, loaded.model, loaded.at);
+  }
+
+  load(db: Db | undefined, id: string): Promise<{ model: AccountModel; at: RowsAt } | undefined> {
+    return db ? loadAccount(db, id) : this.store.readTables('reading the read models', (pool) => loadAccount(pool, id));
+  }
+
+  /** `model`, read from the rows at `at`, is the account in memory from now on. */
+  install(id: string, model: AccountModel, at: RowsAt): void {
+    this.counting.loaded(model);
+    this.positions.set(model, at);
+    const entry = this.pinned.get(id);
+    if (entry) entry.model = model;
+    this.accounts.set(id, model);
+  }
+
+  pin(id: string): void {
+    const entry = this.pinned.get(id);
+    if (entry) entry.uses++;
+    else this.pinned.set(id, { uses: 1, model: this.accounts.peek(id) });
+  }
+
+  unpin(id: string): void {
+    const entry = this.pinned.get(id);
+    if (entry && --entry.uses === 0) this.pinned.delete(id);
+  }
+
+  /** Pins `ids` until the returned release (called once, however often). */
+  hold(ids: readonly string[]): () => void {
+    for (const id of ids) this.pin(id);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const id of ids) this.unpin(id);
+    };
+  }
+
+  /** The cache's loader: only accounts in use can be read (their loads are asynchronous). */
+  private inUse(id: string): AccountModel | undefined {
+    const entry = this.pinned.get(id);
+    if (!entry) throw new Error(`the read models of account ${JSON.stringify(id)} were read before they were loaded: on PostgreSQL, load them first with use()`);
+    return entry.model;
+  }
+}

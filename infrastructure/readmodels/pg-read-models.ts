@@ -1,0 +1,264 @@
+import type pg from 'pg';
+import { parseStream } from '../../domain/identity.js';
+import type { ChangedRows, ConcurrentFolder, FoldedTransaction, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import type { RecordedEvent } from '../../application/ports/event-store.js';
+import type { PgEventStore } from '../store/postgres/pg-event-store.js';
+import type { PgHookedWrite } from '../store/postgres/pg-append.js';
+import { logHead, prepared } from '../store/postgres/pg-log.js';
+import { positionAt } from '../store/shared/records.js';
+import { commitAfter } from '../store/postgres/pg-transaction.js';
+import { upcast } from '../upcasting/upcasters.js';
+import type { AccountCache } from './account-cache.js';
+import { PgAccountMemory } from './pg-account-memory.js';
+import { accountWrites } from './account-row-writes.js';
+import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
+import { accountPositions, emptyTables, readState, writeAccounts, writeState, type PositionedWrites, type RowsAt } from './pg-read-model-rows.js';
+import { DEFAULT_CACHE_ROWS } from './sqlite-read-models.js';
+
+const NAME = 'session-list';
+/** the checkpoint the in-process read models kept their whole-model snapshot in */
+const OLD_SNAPSHOT = 'session-list';
+/** accounts are locked under this prefix (pg_advisory_xact_lock takes one bigint) */
+const LOCK_PREFIX = 'session-ledger-rm:';
+
+export interface PgReadModelOptions {
+  /** rows of accounts a process keeps in memory (default 200,000) */
+  readonly cacheRows?: number;
+}
+
+
+/** A write transaction's part in the tables, under its account's advisory lock. */
+interface AccountWrite {
+  readonly ready: Promise<unknown>;
+  /** folds the events (upcast) and sends their rows */
+  apply(events: readonly RecordedEvent[]): Promise<unknown>;
+  committed(): void;
+  rolledBack(): void;
+}
+
+/**
+ * The session-list read models as tables in the PostgreSQL database of the events, shared by every
+ * ledger process on it, with a bounded cache of accounts in each. A write transaction takes its
+ * account's advisory lock before it writes (so the transaction ids, the log's order, follow the
+ * order in which the account's folds run), reads the account again if another process moved it
+ * on, folds its events and upserts their rows before COMMIT: rows and events commit together, and
+ * each event is folded once, by the process that wrote it. Reads are synchronous, so the accounts
+ * a command, a query or a batch reads are loaded first (`use`), checked against the position their
+ * rows keep: a read in one process sees every write another process acknowledged.
+ */
+export class PgReadModels implements ReadModelStore<RecordedEvent> {
+  readonly durable = true;
+  readonly accounts: AccountCache;
+  private readonly memory: PgAccountMemory;
+  /** the tables are being built (open found none, or a rebuild emptied them) */
+  private building = false;
+
+  constructor(private readonly store: PgEventStore, options: PgReadModelOptions = {}) {
+    this.memory = new PgAccountMemory(store, options.cacheRows ?? DEFAULT_CACHE_ROWS);
+    this.accounts = this.memory.accounts;
+  }
+
+  /**
+   * The log's head when the tables are built (nothing to fold: every event came with its rows);
+   * null when they must be built from the log (none yet, or of another format). Tables of a log
+   * with no events are built at once.
+   */
+  async open(): Promise<StoredPosition | null> {
+    const format = await this.store.readTables('reading the read-model tables', (db) => readState(db, NAME));
+    if (format === PG_READ_MODEL_FORMAT) return positionAt(await this.store.readTables('reading the log head', logHead));
+    const built = await this.store.writeTables('preparing the read-model tables', async (db) => {
+      // one process prepares them; the others find them ready
+      await db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${LOCK_PREFIX}build`]));
+      const [again, head] = await Promise.all([readState(db, NAME), logHead(db as unknown as pg.Pool)]);
+      if (again === PG_READ_MODEL_FORMAT) return commitAfter(db, Promise.resolve(head));
+      await Promise.all([emptyTables(db), db.query('DELETE FROM checkpoints WHERE name = $1', [OLD_SNAPSHOT])]);
+      return commitAfter(db, head < 0n ? writeState(db, NAME, PG_READ_MODEL_FORMAT).then(() => head) : Promise.resolve(undefined));
+    });
+    if (built !== undefined) return positionAt(built);
+    this.building = true;
+    return null;
+  }
+
+  begin(): void {}
+
+  save(): void {
+    throw new Error('the PostgreSQL read models are saved with saveAsync');
+  }
+
+  async saveAsync(changes: ChangedRows, position: StoredPosition): Promise<void> {
+    const batch: PositionedWrites[] = [];
+    const done: (() => void)[] = [];
+    for (const id of changes.accounts.keys()) {
+      const model = this.memory.model(id);
+      if (!model) continue;
+      const changed = changes.accounts.get(id)!;
+      const written = accountWrites(model, changed, this.memory.counting);
+      batch.push({ writes: written.writes, at: this.memory.folded(id, model, position.commit, changed.events) });
+      done.push(written.done);
+    }
+    await this.store.writeTables('saving the read models', (db) => commitAfter(db, writeAccounts(db, batch)));
+    for (const d of done) d();
+    this.accounts.release(changes.accounts.keys());
+  }
+
+  /** The build folded the whole log: the tables are ready for every process. */
+  async built(): Promise<void> {
+    if (!this.building) return;
+    await this.store.writeTables('marking the read-model tables built', (db) => commitAfter(db, writeState(db, NAME, PG_READ_MODEL_FORMAT)));
+    this.building = false;
+  }
+
+  clear(): void {
+    throw new Error('the PostgreSQL read models are emptied with clearAsync');
+  }
+
+  async clearAsync(): Promise<void> {
+    await this.store.writeTables('emptying the read-model tables', (db) => commitAfter(db, emptyTables(db)));
+    this.memory.clear();
+    this.building = true;
+  }
+
+  async close(): Promise<void> {}
+
+  async use(ids: readonly string[]): Promise<() => void> {
+    const unique = [...new Set(ids)];
+    const release = this.memory.hold(unique);
+    try {
+      const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, unique));
+      await Promise.all(unique.map((id) => this.memory.bringUp(undefined, id, positions.get(id)?.position)));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
+  keep(id: string): () => void {
+    return this.memory.hold([id]);
+  }
+
+  joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
+    this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
+    return () => this.store.hookWrites(undefined);
+  }
+
+  async followed(events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+    const byAccount = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const account = parseStream(event.streamName)?.account;
+      if (account !== undefined) byAccount.set(account, [...(byAccount.get(account) ?? []), event]);
+    }
+    if (byAccount.size === 0) return;
+    const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, [...byAccount.keys()]));
+    await Promise.all([...byAccount].map(async ([id, own]) => {
+      const rows = positions.get(id) ?? { position: -1n, events: 0n };
+      if (rows.position < own[own.length - 1]!.position.commit) return this.foldUnfolded(id, own, folder);
+      if (this.accounts.peek(id) && this.memory.positionOf(id) < rows.position) await this.catchUpCached(id, own, rows, folder);
+    }));
+  }
+
+  /**
+   * An account cached here that another process moved to `rows`. When this batch holds every event
+   * between the two (their count says so), they are folded into it here, in memory: the rows hold
+   * the same. Otherwise (an event folded elsewhere came before the copy here was read) it is read
+   * again from its rows, and the events are folded into the copy going away only for what they
+   * change in this process's views. Either way the views hear of them once the model is in place.
+   */
+  private async catchUpCached(id: string, events: readonly RecordedEvent[], rows: RowsAt, folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+    const release = this.memory.hold([id]);
+    try {
+      const here = this.memory.at(id);
+      const tail = events.filter((e) => e.position.commit > here.position && e.position.commit <= rows.position);
+      if (tail.length > 0 && here.events + BigInt(tail.length) === rows.events && tail[tail.length - 1]!.position.commit === rows.position) {
+        const model = this.memory.model(id)!;
+        const views = folder.fold(tail);
+        const at = this.memory.folded(id, model, rows.position, views.changes.accounts.get(id)?.events ?? 0);
+        if (at.events === rows.events) return views.committed();
+      }
+      const loaded = await this.memory.load(undefined, id);
+      const from = this.memory.at(id);
+      // a fold here ahead of the rows (its transaction committing) stays
+      if (!loaded || from.position > loaded.at.position || (from.position === loaded.at.position && from.events === loaded.at.events)) return;
+      const rest = events.filter((e) => e.position.commit > from.position && e.position.commit <= loaded.at.position);
+      const views = rest.length > 0 ? folder.fold(rest) : undefined;
+      this.memory.install(id, loaded.model, loaded.at);
+      views?.committed();
+    } finally {
+      release();
+    }
+  }
+
+  /** Events a writer without read models appended: folded and saved here, once, under the account's lock. */
+  private async foldUnfolded(id: string, events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
+    await this.store.writeTables('folding events written without read models', async (db) => {
+      const write = this.accountWrite(db, id, folder);
+      try {
+        await write.ready;
+        const from = this.memory.positionOf(id);
+        await commitAfter(db, write.apply(events.filter((e) => e.position.commit > from)));
+        write.committed();
+      } catch (error) {
+        write.rolledBack();
+        throw error;
+      }
+    });
+  }
+
+  private hooked(db: pg.PoolClient, stream: string, folder: ConcurrentFolder<RecordedEvent>): PgHookedWrite | undefined {
+    const account = parseStream(stream)?.account;
+    if (account === undefined) return undefined;
+    const write = this.accountWrite(db, account, folder);
+    return { ready: write.ready, appended: (events) => write.apply(events.map(upcast)), committed: () => write.committed(), rolledBack: () => write.rolledBack() };
+  }
+
+  /**
+   * Locks the account for the transaction and reads it again if its rows moved on; `apply` folds
+   * into it and sends its rows, with the position of the last event.
+   */
+  private accountWrite(db: pg.PoolClient, id: string, folder: ConcurrentFolder<RecordedEvent>): AccountWrite {
+    const release = this.memory.hold([id]);
+    // both statements go out now, ahead of the append's: the lock before the transaction writes
+    const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
+    const positions = accountPositions(db, [id]);
+    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)?.position));
+    let folded: { transaction: FoldedTransaction; position: bigint; done: () => void } | undefined;
+    let ended = false;
+    const end = () => {
+      if (ended) return false;
+      ended = true;
+      release();
+      return true;
+    };
+    return {
+      ready,
+      apply: (events) => {
+        if (events.length === 0) return Promise.resolve();
+        const transaction = folder.fold(events);
+        const model = this.memory.model(id);
+        const changed = transaction.changes.accounts.get(id);
+        if (!model || !changed) return Promise.resolve();
+        const position = events[events.length - 1]!.position.commit;
+        const at = this.memory.folded(id, model, position, changed.events);
+        const { writes, done } = accountWrites(model, changed, this.memory.counting);
+        folded = { transaction, position, done };
+        return writeAccounts(db, [{ writes, at }]);
+      },
+      committed: () => {
+        if (ended) return;
+        if (folded) {
+          folded.done();
+          // published while the account is still held: the views read it at once
+          folded.transaction.committed();
+          this.accounts.release([id]);
+        }
+        end();
+      },
+      rolledBack: () => {
+        // what the fold did in memory is void: the account is read again from its rows
+        if (folded) this.memory.forget(id, folded.position);
+        end();
+      },
+    };
+  }
+}
