@@ -1,4 +1,4 @@
-import type { AccountModel, CountingRecord, SessionModel } from '../../projections/session-list/model.js';
+import type { AccountModel, CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } from '../../projections/session-list/model.js';
 import type { AccountChanges } from '../../projections/session-list/read-model-store.js';
 import {
   accountRow, deviceRow, sessionRow, typeRows, viewRow,
@@ -24,6 +24,8 @@ export interface AccountWrites {
  * starts over with `loaded`. `stored` is called once the rows committed, so a failed save writes
  * them again with the next one.
  */
+const NOTHING_PENDING = Object.freeze({ drop: false, records: Object.freeze([]) as readonly CountingRecord[] });
+
 export class CountingLedger {
   private readonly records = new WeakSet<CountingRecord>();
   private readonly counts = new WeakMap<SessionModel, number>();
@@ -35,10 +37,18 @@ export class CountingLedger {
 
   /** The records of `session` to write: none, the new ones, or (a list that shrank) all of them after a drop. */
   pending(session: SessionModel): { drop: boolean; records: readonly CountingRecord[] } {
+    const { counting } = session;
     const storedCount = this.counts.get(session) ?? 0;
-    if (session.counting.length === storedCount) return { drop: false, records: [] };
-    if (session.counting.length < storedCount) return { drop: true, records: session.counting };
-    return { drop: false, records: session.counting.filter((record) => !this.records.has(record)) };
+    if (counting.length === storedCount) return NOTHING_PENDING;
+    if (counting.length < storedCount) return { drop: true, records: counting };
+    // The fold only adds records, mostly at the end: walk back until as many unstored ones are found as the list grew by.
+    const records: CountingRecord[] = [];
+    for (let i = counting.length - 1, missing = counting.length - storedCount; i >= 0 && missing > 0; i--) {
+      if (this.records.has(counting[i]!)) continue;
+      records.push(counting[i]!);
+      missing--;
+    }
+    return { drop: false, records: records.reverse() };
   }
 
   stored(session: SessionModel, records: readonly CountingRecord[]): void {
@@ -47,39 +57,59 @@ export class CountingLedger {
   }
 }
 
+/** What a table store does with each row a batch changed (see visitChangedRows). */
+export interface ChangedRowVisitor {
+  session(session: SessionModel): void;
+  device(device: DeviceModel): void;
+  view(device: DeviceModel, sessionId: string, view: DeviceSessionModel): void;
+}
+
 /**
- * The rows `changed` names in `account`: its account row; each changed session's row, type rows,
- * new counting rows and its view on every device; the device row of every device when a session or
- * the whole account changed, or of the devices named, with all their views. `done` marks the
- * counting rows stored, to be called once the write committed.
+ * The rows `changed` names in `account`, each once: each changed session (its own row, type rows
+ * and counting rows are the visitor's to write) and its view on every device; the device row of
+ * every device when a session or the whole account changed, or of the devices named, with all
+ * their views. The account row is always written, by the caller.
  */
-export function accountWrites(account: AccountModel, changed: AccountChanges, counting: CountingLedger): { writes: AccountWrites; done: () => void } {
-  const views = new Map<string, ViewRow>();
-  const addView = (row: ViewRow) => views.set(JSON.stringify([row.device, row.sessionId]), row);
-  const writes: AccountWrites = { account: accountRow(account), sessions: [], types: [], devices: [], views: [], dropCounting: [], counting: [] };
-  const stored: [SessionModel, readonly CountingRecord[]][] = [];
+export function visitChangedRows(account: AccountModel, changed: AccountChanges, visit: ChangedRowVisitor): void {
   const sessionIds = changed.whole ? account.sessions.keys() : changed.sessions;
   for (const sessionId of sessionIds) {
     const session = account.sessions.get(sessionId);
     if (!session) continue;
-    writes.sessions.push(sessionRow(session));
-    writes.types.push(...typeRows(session));
-    const { drop, records } = counting.pending(session);
-    if (drop) writes.dropCounting.push(sessionId);
-    for (const record of records) writes.counting.push({ sessionId, record });
-    if (records.length > 0 || drop) stored.push([session, records]);
+    visit.session(session);
     for (const device of account.devices.values()) {
       const view = device.views.get(sessionId);
-      if (view) addView(viewRow(device, sessionId, view));
+      if (view) visit.view(device, sessionId, view);
     }
   }
   const everyDevice = changed.whole || changed.sessions.size > 0;
   for (const device of account.devices.values()) {
     const named = changed.devices.has(device.id);
     if (!everyDevice && !named) continue;
-    writes.devices.push(deviceRow(device));
-    if (named && !changed.whole) for (const [sessionId, view] of device.views) addView(viewRow(device, sessionId, view));
+    visit.device(device);
+    if (!named || changed.whole) continue;
+    // the views of the changed sessions were visited above
+    for (const [sessionId, view] of device.views) if (!changed.sessions.has(sessionId)) visit.view(device, sessionId, view);
   }
-  writes.views.push(...views.values());
+}
+
+/**
+ * The rows `changed` names in `account`, as rows to upsert. `done` marks the counting rows stored,
+ * to be called once the write committed.
+ */
+export function accountWrites(account: AccountModel, changed: AccountChanges, counting: CountingLedger): { writes: AccountWrites; done: () => void } {
+  const writes: AccountWrites = { account: accountRow(account), sessions: [], types: [], devices: [], views: [], dropCounting: [], counting: [] };
+  const stored: [SessionModel, readonly CountingRecord[]][] = [];
+  visitChangedRows(account, changed, {
+    session: (session) => {
+      writes.sessions.push(sessionRow(session));
+      writes.types.push(...typeRows(session));
+      const { drop, records } = counting.pending(session);
+      if (drop) writes.dropCounting.push(session.id);
+      for (const record of records) writes.counting.push({ sessionId: session.id, record });
+      if (records.length > 0 || drop) stored.push([session, records]);
+    },
+    device: (device) => writes.devices.push(deviceRow(device)),
+    view: (device, sessionId, view) => writes.views.push(viewRow(device, sessionId, view)),
+  });
   return { writes, done: () => stored.forEach(([session, records]) => counting.stored(session, records)) };
 }

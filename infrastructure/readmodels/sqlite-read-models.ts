@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AccountModel, CountingRecord, DeviceModel, DeviceSessionModel, SessionModel } from '../../projections/session-list/model.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
-import type { ChangedRows, ReadModelStore, StoredPosition, TransactionFolder } from '../../projections/session-list/read-model-store.js';
+import type { AccountChanges, ChangedRows, ReadModelStore, StoredPosition, TransactionFolder } from '../../projections/session-list/read-model-store.js';
 import {
   accountFromRows, accountRow, deviceRow, sessionRow, viewRow,
   type AccountRows, type CountingRow, type DeviceRow, type SessionRow, type TypeRow, type ViewRow,
@@ -9,6 +9,7 @@ import {
 import type { SqliteEventStore } from '../store/sqlite/sqlite-store.js';
 import { upcast } from '../upcasting/upcasters.js';
 import { AccountCache } from './account-cache.js';
+import { CountingLedger, visitChangedRows } from './account-row-writes.js';
 import { READ_MODEL_FORMAT, ROW, createReadModelTables, emptyReadModelTables } from './sqlite-read-model-schema.js';
 
 const NAME = 'session-list';
@@ -34,15 +35,14 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
   readonly durable = true;
   readonly accounts: AccountCache;
   private readonly sql: ReturnType<typeof prepare>;
-  /** counting records known to be in rm_counting (records are only ever added) */
-  private readonly stored = new WeakSet<CountingRecord>();
-  private readonly storedCounts = new WeakMap<SessionModel, number>();
+  /** counting records known to be in the tables (records are only ever added) */
+  private readonly counting = new CountingLedger();
   /** the body last written for each row's model (account, device, view), to skip rows that did not change */
   private readonly written = new WeakMap<object, string>();
   /** per-type messages in the tables (a session's newest of a type is replaced, never changed) */
   private readonly writtenTypes = new WeakSet<object>();
   /** what the transaction under way writes, noted as written once it returns */
-  private readonly pending = { bodies: [] as unknown[], types: [] as object[], records: [] as CountingRecord[], counts: [] as SessionModel[] };
+  private readonly pending = { bodies: [] as unknown[], types: [] as object[], counting: [] as [SessionModel, readonly CountingRecord[]][] };
   private readonly write: (changes: ChangedRows, position: StoredPosition) => void;
   private readonly db: Database.Database;
 
@@ -54,7 +54,7 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     this.write = db.transaction((changes: ChangedRows, position: StoredPosition) => {
       for (const [id, changed] of changes.accounts) {
         const account = this.accounts.peek(id);
-        if (account) this.writeAccount(account, changed.whole, changed.sessions, changed.devices);
+        if (account) this.writeAccount(account, changed);
       }
       this.sql.state.run(NAME, position.commit, position.prepare, READ_MODEL_FORMAT);
     });
@@ -103,33 +103,23 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     return () => this.store.hookWrites(undefined);
   }
 
-  private writeAccount(account: AccountModel, whole: boolean, sessions: ReadonlySet<string>, devices: ReadonlySet<string>): void {
+  private writeAccount(account: AccountModel, changed: AccountChanges): void {
     const { id } = account;
     this.put(account, id, '', ROW.account, '', json(accountRow(account).maxUpdateTime));
-    const sessionIds = whole ? account.sessions.keys() : sessions;
-    for (const sessionId of sessionIds) {
-      const session = account.sessions.get(sessionId);
-      if (!session) continue;
-      // an event about a session nearly always changes its row: written without keeping its body
-      this.sql.put.run(id, sessionId, ROW.session, '', 0, json(sessionRow(session).facts));
-      for (const [type, message] of session.lastByType) {
-        if (this.writtenTypes.has(message)) continue;
-        this.sql.put.run(id, sessionId, ROW.type, type, 0, json(message));
-        this.pending.types.push(message);
-      }
-      this.writeCounting(id, session);
-      for (const device of account.devices.values()) {
-        const view = device.views.get(sessionId);
-        if (view) this.writeView(id, device, sessionId, view);
-      }
-    }
-    const everyDevice = whole || sessions.size > 0;
-    for (const device of account.devices.values()) {
-      const named = devices.has(device.id);
-      if (!everyDevice && !named) continue;
-      this.put(device, id, '', ROW.device, device.id, json(deviceRow(device).facts));
-      if (named && !whole) for (const [sessionId, view] of device.views) this.writeView(id, device, sessionId, view);
-    }
+    visitChangedRows(account, changed, {
+      session: (session) => {
+        // an event about a session nearly always changes its row: written without keeping its body
+        this.sql.put.run(id, session.id, ROW.session, '', 0, json(sessionRow(session).facts));
+        for (const [type, message] of session.lastByType) {
+          if (this.writtenTypes.has(message)) continue;
+          this.sql.put.run(id, session.id, ROW.type, type, 0, json(message));
+          this.pending.types.push(message);
+        }
+        this.writeCounting(id, session);
+      },
+      device: (device) => this.put(device, id, '', ROW.device, device.id, json(deviceRow(device).facts)),
+      view: (device, sessionId, view) => this.writeView(id, device, sessionId, view),
+    });
   }
 
   private writeView(account: string, device: DeviceModel, sessionId: string, view: DeviceSessionModel): void {
@@ -143,41 +133,26 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     this.pending.bodies.push(model, body);
   }
 
-  /**
-   * Adds the records not stored yet. The fold only adds records, mostly at the end, so the list is
-   * walked from its end until as many unstored ones are found as it grew by; a list that shrank is
-   * written again whole.
-   */
+  /** Adds the session's counting records not stored yet (all of them again after a drop, if its list shrank). */
   private writeCounting(account: string, session: SessionModel): void {
-    const { counting } = session;
-    const storedCount = this.storedCounts.get(session) ?? 0;
-    if (counting.length === storedCount) return;
-    const shrank = counting.length < storedCount;
-    if (shrank) this.sql.dropCounting.run(account, session.id, ROW.counting);
-    let missing = shrank ? counting.length : counting.length - storedCount;
-    for (let i = counting.length - 1; i >= 0 && missing > 0; i--) {
-      const record = counting[i]!;
-      if (!shrank && this.stored.has(record)) continue;
-      this.sql.counting.run(account, session.id, ROW.counting, record.key, record.seq, json(record));
-      this.pending.records.push(record);
-      missing--;
-    }
-    this.pending.counts.push(session);
+    const { drop, records } = this.counting.pending(session);
+    if (!drop && records.length === 0) return;
+    if (drop) this.sql.dropCounting.run(account, session.id, ROW.counting);
+    for (const record of records) this.sql.counting.run(account, session.id, ROW.counting, record.key, record.seq, json(record));
+    this.pending.counting.push([session, records]);
   }
 
   /** The transaction wrote the pending rows: they are what the tables hold now. */
   private settle(written: boolean): void {
-    const { bodies, types, records, counts } = this.pending;
+    const { bodies, types, counting } = this.pending;
     if (written) {
       for (let i = 0; i < bodies.length; i += 2) this.written.set(bodies[i] as object, bodies[i + 1] as string);
       for (const message of types) this.writtenTypes.add(message);
-      for (const record of records) this.stored.add(record);
-      for (const session of counts) this.storedCounts.set(session, session.counting.length);
+      for (const [session, records] of counting) this.counting.stored(session, records);
     }
     bodies.length = 0;
     types.length = 0;
-    records.length = 0;
-    counts.length = 0;
+    counting.length = 0;
   }
 
   private load(id: string): AccountModel | undefined {
@@ -185,11 +160,8 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     const account = rows.length > 0 && rows[0]![1] === BigInt(ROW.account) ? accountFromRows(ordered(id, rows)) : undefined;
     if (!account) return undefined;
     // what was read is what the tables hold
-    for (const session of account.sessions.values()) {
-      for (const record of session.counting) this.stored.add(record);
-      for (const message of session.lastByType.values()) this.writtenTypes.add(message);
-      this.storedCounts.set(session, session.counting.length);
-    }
+    this.counting.loaded(account);
+    for (const session of account.sessions.values()) for (const message of session.lastByType.values()) this.writtenTypes.add(message);
     return account;
   }
 }
