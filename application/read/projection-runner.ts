@@ -181,23 +181,33 @@ export class ProjectionRunner {
   }
 
   private foldAndSave(events: readonly RecordedEvent[], save = true): AppliedBatch | undefined {
-    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    const fresh = this.fresh(events);
     if (fresh.length === 0) {
       // a catch-up's last page may bring nothing new after pages not saved yet
       if (save && this.changes.events > 0) this.save();
       return undefined;
     }
-    const changes: CommandChange[] = [];
     this.models.begin();
     // with no view listening (a rebuild, the start's catch-up) the view changes are not built
-    const routed = this.appliedSubject.observed;
-    for (const event of fresh) {
+    const changes = this.foldAll(fresh, this.appliedSubject.observed);
+    if (save) this.save();
+    return { events: fresh, changes };
+  }
+
+  /** The events after the checkpoint: those at or before it were applied already. */
+  private fresh(events: readonly RecordedEvent[]): readonly RecordedEvent[] {
+    return events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+  }
+
+  /** Folds events in order, the checkpoint following them; their view changes are built when `routed`. */
+  private foldAll(events: readonly RecordedEvent[], routed: boolean): CommandChange[] {
+    const changes: CommandChange[] = [];
+    for (const event of events) {
       const folded = this.fold(event, routed);
       if (folded.length > 0) changes.push(...folded);
       this.checkpoint = event.position;
     }
-    if (save) this.save();
-    return { events: fresh, changes };
+    return changes;
   }
 
   private publish(batch: AppliedBatch): void {
@@ -252,15 +262,11 @@ export class ProjectionRunner {
    * asynchronously. A save that fails fails the catch-up.
    */
   private async applyShared(events: readonly RecordedEvent[]): Promise<void> {
-    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    const fresh = this.fresh(events);
     if (fresh.length === 0) return;
     const release = await this.models.use!(accountsOf(fresh));
     try {
-      const changes: CommandChange[] = [];
-      for (const event of fresh) {
-        changes.push(...this.fold(event, true));
-        this.checkpoint = event.position;
-      }
+      const changes = this.foldAll(fresh, true);
       await this.models.saveAsync!(this.changes, this.checkpoint);
       this.changes.clear();
       this.saved = this.checkpoint;
@@ -286,7 +292,7 @@ export class ProjectionRunner {
    * the commands waiting on a position go on.
    */
   private async follow(events: readonly RecordedEvent[]): Promise<void> {
-    const fresh = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    const fresh = this.fresh(events);
     if (fresh.length === 0) return;
     await this.models.followed!(fresh, this.concurrent);
     this.checkpoint = fresh[fresh.length - 1]!.position;
