@@ -1,12 +1,12 @@
 import { parseStream } from '../../domain/identity.js';
 import type { ViewChange } from '../../projections/session-list/fold.js';
+import type { SessionListProjection } from '../../projections/session-list/projection.js';
+import { START, StoreCorruptError, type EventFilter, type EventStore, type Position, type RecordedEvent } from '../ports/event-store.js';
 
 /** A view change with the command that caused it: a view groups a sync's changes by it (S3.1). */
 export interface CommandChange extends ViewChange {
   readonly commandId: string | undefined;
 }
-import type { SessionListProjection } from '../../projections/session-list/projection.js';
-import { START, StoreCorruptError, type EventFilter, type EventStore, type Position, type RecordedEvent } from '../ports/event-store.js';
 
 const PAGE = 1000;
 
