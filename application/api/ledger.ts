@@ -77,10 +77,10 @@ export class Ledger {
     this.queries = new QueryBus(() => {
       this.assertOpen();
       return runner.reader;
-    }, (account) => {
+    }, runner.use && ((account) => {
       this.assertOpen();
-      return runner.use(account);
-    });
+      return runner.use!(account);
+    }));
     this.router = new ViewChangeRouter(runner);
     RUNNERS.set(this, runner);
   }

@@ -80,6 +80,8 @@ export class ProjectionRunner {
       logger: this.logger, ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }),
     });
     this.projection = new SessionListProjection(this.models.accounts);
+    // only tables shared by processes load an account before a command or a query reads it
+    this.use = this.models.use ? (account) => this.load(account) : undefined;
   }
 
   /** Internal, for tests: the projection over the read-model store's accounts. */
@@ -305,13 +307,17 @@ export class ProjectionRunner {
   }
 
   /**
-   * Loads `account`'s read models for a command or a query (tables shared by processes); returns
-   * the release. The loads run side by side but resolve in call order, so commands on one account
-   * start in the order they were given, as they do on the other stores.
+   * Loads `account`'s read models for a command or a query, returning the release; undefined when
+   * the read models need no load (in process, sqlite), so those paths take no extra step.
    */
-  async use(account: string): Promise<() => void> {
-    if (!this.models.use) return NO_RELEASE;
-    const loading = this.models.use([account]);
+  readonly use: ((account: string) => Promise<() => void>) | undefined;
+
+  /**
+   * The loads run side by side but resolve in call order, so commands on one account start in the
+   * order they were given, as they do on the other stores.
+   */
+  private load(account: string): Promise<() => void> {
+    const loading = this.models.use!([account]);
     const before = this.uses.get(account);
     const inOrder = before ? before.then(() => loading) : loading;
     const settled = inOrder.then(() => undefined, () => undefined);

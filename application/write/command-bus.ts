@@ -65,13 +65,16 @@ export class CommandBus {
       // only a caller-given id can be reused: a generated one costs no digest
       ...(options.commandId !== undefined && { commandBody: commandFingerprint(command) }),
     };
-    const running = this.ctx.use(meta.account).then(async (release) => {
-      try {
-        return await handle(command, this.ctx, meta);
-      } finally {
-        release();
-      }
-    });
+    const loading = this.ctx.use(meta.account);
+    const running = loading
+      ? loading.then(async (release) => {
+        try {
+          return await handle(command, this.ctx, meta);
+        } finally {
+          release();
+        }
+      })
+      : handle(command, this.ctx, meta);
     this.inFlight.add(running);
     try {
       return (await running) as CommandResult<T>;

@@ -17,7 +17,7 @@ export interface ReadModels {
   readonly reader: SessionListReader;
   waitFor(position: Position | undefined): Promise<void>;
   /** loads an account's read models before a command reads them (tables shared by processes); returns the release */
-  use?(account: string): Promise<() => void>;
+  readonly use?: ((account: string) => Promise<() => void>) | undefined;
 }
 
 /** A message as a step records it. */
@@ -50,9 +50,9 @@ export class HandlerContext {
     return this.parts.readModels.reader;
   }
 
-  /** Loads the account's read models for a command (see ReadModels.use); returns the release. */
-  use(account: string): Promise<() => void> {
-    return this.parts.readModels.use?.(account) ?? Promise.resolve(() => undefined);
+  /** Loads the account's read models for a command (see ReadModels.use); returns the release, or undefined when no load is needed. */
+  use(account: string): Promise<() => void> | undefined {
+    return this.parts.readModels.use?.(account);
   }
 
   /**

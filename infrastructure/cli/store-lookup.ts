@@ -12,7 +12,8 @@ import { projectionRunnerOf } from '../../application/api/ledger.js';
  * The account's read models are loaded first (PostgreSQL loads them on use).
  */
 export async function requireDevice(ledger: Ledger, account: string, device: string): Promise<void> {
-  (await projectionRunnerOf(ledger).use(account))();
+  const { use } = projectionRunnerOf(ledger);
+  if (use) (await use(account))();
   const read = ledger.reader;
   if (read.hasDevice(account, device)) return;
   const known = read.devicesOf(account);
