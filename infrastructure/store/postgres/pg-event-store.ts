@@ -22,6 +22,8 @@ import { checkCheckpointName, checkCheckpointPosition, checkEvents, checkFilter,
 import { EVENT_COLUMNS, fromRow, logHead, prefixReadSql, prepared, readLogPage, sqlLimit, type EventRow } from './pg-log.js';
 import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { CommitNotifier, channelOf } from './pg-notifier.js';
+import { PgLeaseElector } from './pg-lease.js';
+import type { LeaseElector } from '../../../application/ports/lease.js';
 import { lockStream, streamState } from './pg-stream-rows.js';
 import { appendInTransaction, type PgWriteHook } from './pg-append.js';
 import { MAX_EVENTS_PER_TRANSACTION, ensureSchema, positionSql, type PositionSql } from './pg-schema.js';
@@ -78,7 +80,7 @@ export class PgEventStore implements EventStore {
       const client = await pool.connect();
       try {
         const { schema, origin } = await ensureSchema(client);
-        const store = new PgEventStore(pool, connectionString, channelOf(schema), positionSql(origin), { ...options, timeoutMs: timeout });
+        const store = new PgEventStore(pool, connectionString, schema, positionSql(origin), { ...options, timeoutMs: timeout });
         await store.notifier.listen().catch(async (error: unknown) => {
           await store.notifier.close();
           throw error;
@@ -94,17 +96,21 @@ export class PgEventStore implements EventStore {
   }
 
   private readonly notifier: CommitNotifier;
+  /** leases for the work one process does for all on this store (session advisory locks, scoped to its schema) */
+  readonly leases: LeaseElector;
 
   private constructor(
     private readonly pool: pg.Pool,
     connectionString: string,
-    channel: string,
+    schema: string,
     private readonly positions: PositionSql,
     options: PgStoreOptions,
   ) {
     this.endpoint = describeEndpoint(connectionString);
     this.poll = { ...DEFAULT_POLL, ...options.poll };
-    this.notifier = new CommitNotifier(connectionString, channel, () => this.wakeAll(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.notifier = new CommitNotifier(connectionString, channelOf(schema), () => this.wakeAll(), timeout);
+    this.leases = new PgLeaseElector(connectionString, schema, timeout);
   }
 
   async appendToStream(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {

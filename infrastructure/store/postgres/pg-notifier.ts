@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { endClient } from './pg-client-end.js';
 
 /**
  * Wake-ups across processes by LISTEN/NOTIFY, on one connection of its own. A NOTIFY takes a
@@ -84,13 +85,7 @@ export class CommitNotifier {
     clearTimeout(this.retry);
     const client = this.client;
     this.client = undefined;
-    if (!client) return;
-    // a partitioned server never answers the goodbye: then drop the socket
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.timeoutMs)));
-    const ended = client.end().then(() => false, () => false);
-    if (await Promise.race([ended, gaveUp])) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-    clearTimeout(timer);
+    if (client) await endClient(client, this.timeoutMs);
   }
 }
 
