@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Ledger } from '../application/api/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
+import type { LedgerParts } from '../application/api/ledger.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { RunnerOptions } from '../application/read/projection-runner.js';
 import { UpcastingEventStore } from './upcasting/upcasting-store.js';
@@ -33,6 +34,8 @@ interface ReadModelPlan {
   readonly tables?: (cacheRows: number | undefined) => RunnerOptions['readModels'];
   /** in process, with a snapshot the store can take at any size */
   readonly snapshots: boolean;
+  /** a store many processes share (PostgreSQL): its leases and locks */
+  readonly shared?: LedgerParts['shared'];
 }
 
 const PLANS = new WeakMap<EventStore, ReadModelPlan>();
@@ -60,6 +63,12 @@ export function readModelOptions(store: EventStore, options: Pick<CreateLedgerOp
   return {};
 }
 
+/** What ledgers sharing `store` (from `openStore`) with other processes need: PostgreSQL's leases and locks. */
+export function sharedParts(store: EventStore): Pick<LedgerParts, 'shared'> {
+  const shared = PLANS.get(store)?.shared;
+  return shared ? { shared } : {};
+}
+
 async function openAdapter(url: string): Promise<{ store: EventStore; plan: ReadModelPlan }> {
   if (url === 'memory') {
     const { MemoryEventStore } = await import('./store/memory/memory-store.js');
@@ -82,7 +91,7 @@ async function openAdapter(url: string): Promise<{ store: EventStore; plan: Read
     const [{ PgEventStore }, { PgReadModels }] = await Promise.all([import('./store/postgres/pg-event-store.js'), import('./readmodels/pg-read-models.js')]);
     const store = await PgEventStore.connect(url);
     const tables = (cacheRows: number | undefined) => new PgReadModels(store, cacheRows === undefined ? {} : { cacheRows });
-    return { store, plan: { tables, snapshots: false } };
+    return { store, plan: { tables, snapshots: false, shared: { leases: store.leases, locks: store.locks } } };
   }
   throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…', 'postgres://…'`);
 }
@@ -96,6 +105,7 @@ export async function createLedger(options: CreateLedgerOptions = {}): Promise<L
       store,
       clock: options.clock ?? Date.now,
       runner: readModelOptions(store, options),
+      ...sharedParts(store),
       ...(options.logger !== undefined && { logger: options.logger }),
     });
   } catch (error) {

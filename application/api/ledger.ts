@@ -10,6 +10,8 @@ import { checkViewArgs } from '../validation.js';
 import { checkAuditQuery, positionOf, positionText } from './ledger-queries.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventStore } from '../ports/event-store.js';
+import type { KeyLocks } from '../ports/key-locks.js';
+import type { LeaseElector } from '../ports/lease.js';
 import { SILENT_LOGGER, type Logger } from '../ports/logger.js';
 import { ProjectionRunner, type RunnerOptions } from '../read/projection-runner.js';
 import { QueryBus } from '../read/query-bus.js';
@@ -26,6 +28,11 @@ export interface LedgerParts {
   readonly logger?: Logger;
   /** how a command waits between attempts after a conflict (default: jittered, 2 ms doubling to 250 ms, 12 attempts) */
   readonly retry?: RetryPolicy;
+  /**
+   * A store that many processes share: peer delivery runs in the one holding its lease, and
+   * decisions that read across streams take turns with the other processes through `locks`.
+   */
+  readonly shared?: { readonly leases: LeaseElector; readonly locks: KeyLocks };
 }
 
 interface Wiring {
@@ -37,11 +44,17 @@ interface Wiring {
 }
 
 const RUNNERS = new WeakMap<Ledger, ProjectionRunner>();
+const PEERS = new WeakMap<Ledger, PeerDelivery>();
 const DEFAULT_WAIT_MS = 2000;
 
 /** Internal, for benches and tests (not exported by the package): the ledger's projection runner. */
 export function projectionRunnerOf(ledger: Ledger): ProjectionRunner {
   return RUNNERS.get(ledger)!;
+}
+
+/** Internal, for tests: the ledger's peer delivery (whether it holds the lease, on a shared store). */
+export function peerDeliveryOf(ledger: Ledger): PeerDelivery {
+  return PEERS.get(ledger)!;
 }
 
 /** The recent-sessions ledger: commands in, read models out, history for audit. */
@@ -71,7 +84,7 @@ export class Ledger {
     this.peers = peers;
     this.logger = logger;
     this.givenLogger = parts.logger;
-    const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock });
+    const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock, locks: parts.shared?.locks });
     this.commands = new CommandBus(ctx);
     // reads are refused once close() was called, as commands are (LedgerClosedError)
     this.queries = new QueryBus(() => {
@@ -83,6 +96,7 @@ export class Ledger {
     }));
     this.router = new ViewChangeRouter(runner);
     RUNNERS.set(this, runner);
+    PEERS.set(this, peers);
   }
 
   /** Opens on a store: the read models resume from their checkpoint and catch up first. */
@@ -91,7 +105,7 @@ export class Ledger {
     const runner = new ProjectionRunner(parts.store, { ...parts.runner, logger });
     await runner.start();
     const handler = new CommandHandler(parts.store, parts.retry);
-    const peers = new PeerDelivery({ store: parts.store, handler, readModels: runner, logger });
+    const peers = new PeerDelivery({ store: parts.store, handler, readModels: runner, logger, leases: parts.shared?.leases });
     try {
       await peers.start(runner.position);
     } catch (error) {

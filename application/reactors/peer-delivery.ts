@@ -12,11 +12,25 @@ import {
   type EventStore, type Position, type RecordedEvent, type Subscription,
 } from '../ports/event-store.js';
 import { PositionWaiters } from '../read/position-waiters.js';
+import type { LeaseElector } from '../ports/lease.js';
+import { DeadLetters, type DeadLetter } from './dead-letters.js';
+import { LeasedWork } from './leased-work.js';
 
 export const PEER_DELIVERY_CHECKPOINT = 'peer-delivery';
+/** the lease whose holder runs the reactor, when processes share the store */
+export const PEER_DELIVERY_LEASE = 'peer-delivery';
 const CHECKPOINT_EVERY = 1000;
 const MAX_BACKOFF_MS = 2000;
 const FAILURES_KEPT = 1000;
+
+export interface PeerDeliveryParts {
+  readonly store: EventStore;
+  readonly handler: CommandHandler;
+  readonly readModels: ReadModels;
+  readonly logger: Logger;
+  /** leases of a store that many processes share: one of them runs the reactor */
+  readonly leases?: LeaseElector | undefined;
+}
 
 /**
  * The ledger is the server for every account: a p2p message one account sends is also an incoming
@@ -24,52 +38,91 @@ const FAILURES_KEPT = 1000;
  * this reactor follows committed MessageSent events from its own checkpoint and records each in the
  * peer's stream, retrying through outages. Re-delivery is harmless (message event ids are
  * deterministic and the peer's aggregate drops duplicates), so after a crash it simply resumes.
+ *
+ * On a store that many processes share (`leases`), the reactor runs in one process at a time, the
+ * holder of the lease PEER_DELIVERY_LEASE, and each send records its copy itself before it resolves
+ * (S2.5, whichever process holds the lease); the reactor is then only the recovery for a sender
+ * that died between its append and the copy. Each message is so recorded at most twice, the
+ * second time a no-op (the sender's, then the reactor's, in either order), plus one more no-op
+ * for each takeover that re-reads it from the last checkpoint: never once per process.
  */
 export class PeerDelivery {
   private handled: Position = START;
   private subscription: Subscription | undefined;
   private sinceCheckpoint = 0;
+  /** the ledger is closing: nothing waits out an outage any more */
   private stopping = false;
+  /** the reactor is stopping here (the lease was lost): its deliveries stop waiting out an outage */
+  private detaching = false;
   private readonly waiters = new PositionWaiters();
-  /** by message (sender and key): a message delivered later, however, leaves the list */
-  private readonly deadLetters = new Map<string, DeadLetter>();
+  private readonly deadLetters = new DeadLetters();
   private readonly failed = new Map<string, PeerDeliveryError>();
   private readonly store: EventStore;
   private readonly handler: CommandHandler;
   private readonly readModels: ReadModels;
   private readonly logger: Logger;
+  private readonly leases: LeaseElector | undefined;
+  private leased: LeasedWork | undefined;
 
-  constructor(parts: { store: EventStore; handler: CommandHandler; readModels: ReadModels; logger: Logger }) {
+  constructor(parts: PeerDeliveryParts) {
     this.store = parts.store;
     this.handler = parts.handler;
     this.readModels = parts.readModels;
     this.logger = parts.logger;
+    this.leases = parts.leases;
   }
 
   /**
    * `logRead`: a position every event up to which is already in the log (the read models' after
    * their start). Once the catch-up has passed it, the checkpoint moves there even if no message
    * was sent in between, so the next start does not scan the whole log again for MessageSent.
+   * With leases, this only starts the campaign: the holder follows the log.
    */
   async start(logRead: Position = START): Promise<void> {
+    if (!this.leases) return this.follow(logRead);
+    this.leased = new LeasedWork(this.leases, PEER_DELIVERY_LEASE, { start: () => this.follow(logRead), stop: () => this.unfollow() }, this.logger);
+  }
+
+  /** With leases: whether this process runs the reactor now, how often it took the lease, and its first catch-up. */
+  get lease(): { readonly held: boolean; readonly takenTimes: number; readonly caughtUp: Promise<void> } | undefined {
+    return this.leased && { held: this.leased.held, takenTimes: this.leased.takenTimes, caughtUp: this.leased.firstStart };
+  }
+
+  private async follow(logRead: Position): Promise<void> {
+    this.detaching = false;
     const saved = await this.store.readCheckpoint(PEER_DELIVERY_CHECKPOINT);
     if (saved) {
       this.handled = saved.position;
-      await this.retryDeadLetters((saved.state as { deadLetters?: DeadLetter[] } | null)?.deadLetters ?? []);
+      await this.retryDeadLetters(DeadLetters.of(saved.state));
     }
-    this.subscription = this.store.subscribeToAll(
+    const subscription = this.store.subscribeToAll(
       { fromPosition: this.handled, filter: { streamPrefixes: [STREAM_ROOT], eventTypePrefixes: ['MessageSent'] } },
       (events) => this.deliverAll(events),
     );
-    this.subscription.done.catch((error) => {
-      if (!this.stopping) this.logger.error('peer delivery stopped', { error: errorText(error) });
-      this.waiters.fail(error);
+    this.subscription = subscription;
+    subscription.done.catch((error) => {
+      if (this.stopping || this.detaching || this.subscription !== subscription) return;
+      this.logger.error('peer delivery stopped', { error: errorText(error) });
+      if (this.leased) this.leased.workFailed();
+      else this.waiters.fail(error);
     });
-    await this.subscription.caughtUp;
+    await subscription.caughtUp;
     if (comparePositions(logRead, this.handled) > 0) {
       this.handled = logRead;
       await this.saveCheckpoint();
     }
+  }
+
+  /** The lease was lost or given up: the subscription ends and the checkpoint is saved. */
+  private async unfollow(): Promise<void> {
+    this.detaching = true;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (!subscription) return;
+    await subscription.close();
+    // The batch in progress finishes (its waiters resolve); only what was never handled is left.
+    await subscription.done.catch(() => undefined);
+    await this.saveCheckpoint();
   }
 
   /** Messages an earlier run could not deliver: they are tried again before anything else. */
@@ -77,13 +130,13 @@ export class PeerDelivery {
     for (const letter of letters) {
       const [event] = await this.store.readStream(letter.stream, { fromRevision: BigInt(letter.revision), maxCount: 1 });
       if (!event) continue;
-      await this.deliverOrPark(event);
+      await this.deliverOrPark(event, this.handled);
     }
   }
 
   private async deliverAll(events: readonly RecordedEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.type === 'MessageSent') await this.deliverOrPark(event);
+      if (event.type === 'MessageSent') await this.deliverOrPark(event, this.handled);
       this.handled = event.position;
       this.sinceCheckpoint++;
     }
@@ -95,16 +148,16 @@ export class PeerDelivery {
    * A delivery that fails for good (not an outage) is parked as a dead letter, kept in the
    * checkpoint and tried again at the next start; its send rejects, and the others go on.
    */
-  private async deliverOrPark(event: RecordedEvent): Promise<void> {
+  private async deliverOrPark(event: RecordedEvent, before: Position): Promise<void> {
     try {
       await this.deliver(event);
     } catch (error) {
-      if (this.stopping) throw error; // closing: the subscription ends here, the next start resumes
+      if (this.stopping || this.detaching) throw error; // closing: the subscription ends here, the next start resumes
       const failure = error instanceof PeerDeliveryError ? error : new PeerDeliveryError(String(error), error);
       const { message } = event.data as MessageSentEvent['data'];
-      this.deadLetters.set(messageKey(message), { stream: event.streamName, revision: event.revision.toString() });
-      this.failed.set(positionKey(event.position), failure);
-      // Only a send still waiting reads its failure, right away: keep the recent ones.
+      this.deadLetters.park(messageKey(message), { stream: event.streamName, revision: event.revision.toString() }, before);
+      // Only a send still waiting (in this process, without leases) reads its failure, right away: keep the recent ones.
+      if (!this.leases) this.failed.set(positionKey(event.position), failure);
       if (this.failed.size > FAILURES_KEPT) this.failed.delete(this.failed.keys().next().value!);
       this.logger.error(failure.message, { stream: event.streamName, revision: event.revision.toString() });
     }
@@ -116,7 +169,7 @@ export class PeerDelivery {
     const { message, device, delivery } = event.data as MessageSentEvent['data'];
     if (!owner || !hasPeerCopy(owner.account, message)) return;
     const { account, commandId, correlationId, at } = event.metadata as unknown as CommandMeta;
-    await this.record(message, delivery, { account, device, commandId, commandType: 'SendMessage', correlationId, causationId: commandId, at });
+    await this.record(message, delivery, { account, device, commandId, commandType: 'SendMessage', correlationId, causationId: commandId, at }, true);
   }
 
   /**
@@ -128,10 +181,19 @@ export class PeerDelivery {
   }
 
   /**
+   * S2.5, for a send that appended its message at `position`: resolves once the copy is in the
+   * peer's list. Without leases the reactor here records it; with them the sender records it now.
+   */
+  async sent(position: Position, message: Message, delivery: Delivery, meta: CommandMeta): Promise<void> {
+    if (this.leases) return this.record(message, delivery, meta);
+    return this.waitFor(position);
+  }
+
+  /**
    * Records the message in the peer's list, for the command `meta` describes (the sender is its
    * account). S2.5: online when the sender recorded it online, roaming when it came in a sync batch.
    */
-  private async record(message: Message, senderDelivery: Delivery, meta: CommandMeta): Promise<void> {
+  private async record(message: Message, senderDelivery: Delivery, meta: CommandMeta, byReactor = false): Promise<void> {
     const { account: sender, device } = meta;
     const peer = SessionRef.fromMessage(message.to, message);
     const delivery: Delivery = senderDelivery === 'online' ? 'online' : 'roaming';
@@ -148,11 +210,11 @@ export class PeerDelivery {
         // may not be in the read models yet (on stores that project from a subscription): wait for
         // the peer stream's last event, which is at or after that append.
         await this.readModels.waitFor(position ?? (await this.lastPosition(peer.stream)));
-        this.deadLetters.delete(messageKey(message));
+        this.deadLetters.delivered(messageKey(message));
         return;
       } catch (error) {
         // Waiting helps only while the store is unreachable, and only until the ledger closes.
-        if (this.stopping || !(error instanceof StoreUnavailableError)) {
+        if (this.stopping || (byReactor && this.detaching) || !(error instanceof StoreUnavailableError)) {
           throw new PeerDeliveryError(`message ${message.idClient} from ${sender} is committed but not yet in ${peer.account}'s list; it is delivered when it is sent again or a ledger opens on this store again`, error);
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
@@ -178,7 +240,8 @@ export class PeerDelivery {
   private async saveCheckpoint(): Promise<void> {
     this.sinceCheckpoint = 0;
     if (comparePositions(this.handled, START) === 0) return;
-    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position: this.handled, state: { deadLetters: [...this.deadLetters.values()] } }).catch((error) => {
+    const position = this.deadLetters.holdBack(this.handled);
+    await this.store.writeCheckpoint(PEER_DELIVERY_CHECKPOINT, { position, state: this.deadLetters.state() }).catch((error) => {
       this.logger.warn('could not save the peer-delivery checkpoint; it will resume from the previous one', { error: errorText(error) });
     });
   }
@@ -190,22 +253,10 @@ export class PeerDelivery {
 
   async close(): Promise<void> {
     this.stopping = true;
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    if (subscription) {
-      await subscription.close();
-      // The batch in progress finishes (its waiters resolve); only what was never handled is left.
-      await subscription.done.catch(() => undefined);
-    }
-    await this.saveCheckpoint();
+    if (this.leased) await this.leased.close();
+    else await this.unfollow();
     this.waiters.fail(new PeerDeliveryError('the ledger closed before the message reached the peer\'s list; it is delivered when a ledger opens on this store again'));
   }
-}
-
-interface DeadLetter {
-  readonly stream: string;
-  /** bigint as a string, for JSON */
-  readonly revision: string;
 }
 
 function positionKey(p: Position): string {

@@ -7,6 +7,7 @@ import { sessionDecider, type SessionCommand } from '../../domain/session-decide
 import type { SessionRef } from '../../domain/session-ref.js';
 import type { SessionListReader } from '../../projections/session-list/reader.js';
 import type { Clock } from '../ports/clock.js';
+import type { KeyLocks } from '../ports/key-locks.js';
 import type { Position } from '../ports/event-store.js';
 import type { CommandHandler, StepResult } from './command-handler.js';
 import type { CommandMeta } from './command-meta.js';
@@ -25,7 +26,8 @@ type RecordedMessage = { readonly message: Message; readonly delivery: Delivery 
 
 /** What the write side needs from peer delivery (the reactor that copies sent p2p messages). */
 export interface PeerCopies {
-  waitFor(position: Position): Promise<void>;
+  /** S2.5: resolves once the message a send appended (its one MessageSent, at `position`) is in the peer's list */
+  sent(position: Position, message: Message, delivery: Delivery, meta: CommandMeta): Promise<void>;
   deliverAgain(message: Message, delivery: Delivery, meta: CommandMeta): Promise<void>;
 }
 
@@ -34,6 +36,8 @@ export interface HandlerContextParts {
   readonly readModels: ReadModels;
   readonly peers: PeerCopies;
   readonly clock: Clock;
+  /** turns taken with the other processes on the store (none: this process is its only writer) */
+  readonly locks?: KeyLocks | undefined;
 }
 
 /** What every command handler may use: the one command handler, and the read models it waits on. */
@@ -56,11 +60,26 @@ export class HandlerContext {
   }
 
   /**
-   * Runs `work` alone among works of the same key: decisions that read the read models across
-   * streams (the account's top updateTime) must not interleave.
+   * Runs `work` alone among works on `account` that share one of `lanes`: decisions that read the
+   * read models across streams (the account's top updateTime, a device's login) must not
+   * interleave. In process they queue in lanes (taken in sorted order); across processes the
+   * store's locks hold them while `work` runs, and the account is read again first, so it decides
+   * from whatever another process recorded under the same lock.
    */
-  exclusive<T>(key: readonly string[], work: () => Promise<T>): Promise<T> {
-    return this.lanes.run(JSON.stringify(key), work);
+  exclusive<T>(account: string, lanes: readonly (readonly string[])[], work: () => Promise<T>): Promise<T> {
+    const keys = [...new Set(lanes.map((lane) => JSON.stringify([account, ...lane])))].sort();
+    const locks = this.parts.locks;
+    const decide = locks ? () => locks.hold(keys, () => this.withAccount(account, work)) : work;
+    return keys.reduceRight<() => Promise<T>>((inner, key) => () => this.lanes.run(key, inner), decide)();
+  }
+
+  private async withAccount<T>(account: string, work: () => Promise<T>): Promise<T> {
+    const release = await this.use(account);
+    try {
+      return await work();
+    } finally {
+      release?.();
+    }
   }
 
   /** Decides and appends a session command, and resolves once the read models include its events. */
@@ -87,7 +106,9 @@ export class HandlerContext {
     const own = recorded.filter(({ message }) => hasPeerCopy(meta.account, message));
     if (own.length === 0) return;
     // the reactor follows MessageSent events only: it can report on a step whose one event is one
-    if (step.position && step.events.length === 1 && step.events[0]!.type === 'MessageSent') return this.parts.peers.waitFor(step.position);
+    if (step.position && step.events.length === 1 && step.events[0]!.type === 'MessageSent' && own.length === 1) {
+      return this.parts.peers.sent(step.position, own[0]!.message, own[0]!.delivery, meta);
+    }
     for (const { message, delivery } of own) await this.parts.peers.deliverAgain(message, delivery, meta);
   }
 

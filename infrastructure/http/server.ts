@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ledger } from '../../application/api/ledger.js';
-import { openStore, readModelOptions } from '../create-ledger.js';
+import { openStore, readModelOptions, sharedParts } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
 import { commandRoutes } from './command-routes.js';
 import { demoRoutes } from './demo-routes.js';
@@ -57,7 +57,7 @@ export async function openServiceLedger(storeUrl: string, clock: () => number = 
   const opened = await openStore(storeUrl);
   const store = new ObservedEventStore(opened);
   try {
-    return { ledger: await Ledger.open({ store, clock, runner: readModelOptions(opened), ...(logger && { logger }) }), store };
+    return { ledger: await Ledger.open({ store, clock, runner: readModelOptions(opened), ...sharedParts(opened), ...(logger && { logger }) }), store };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { sessionDecider } from '../../domain/session-decider.js';
 import { SessionRef } from '../../domain/session-ref.js';
 import { CommandHandler } from '../../application/write/command-handler.js';
-import { Ledger } from '../../application/api/ledger.js';
+import { Ledger, peerDeliveryOf } from '../../application/api/ledger.js';
 import { PeerDeliveryError } from '../../application/reactors/peer-delivery.js';
 import { SendMessage } from '../../application/write/commands/index.js';
 import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
@@ -10,6 +10,11 @@ import { openStore } from '../../infrastructure/create-ledger.js';
 import { p2p, messageIds } from '../support/messages.js';
 import { openFixture } from '../support/ledger-fixture.js';
 import { once, refusingStore } from '../support/refusing-store.js';
+
+/** The reactor's first catch-up, on a shared store (PostgreSQL) once this ledger holds its lease. */
+async function reactorCaughtUp(ledger: Ledger): Promise<void> {
+  await peerDeliveryOf(ledger).lease?.caughtUp;
+}
 
 describe('peer delivery: a p2p message reaches the peer\'s list exactly once', () => {
   for (const kind of ['sqlite', 'postgres'] as const) it(`S2.1 a crash between the sender\'s append and the peer\'s copy loses nothing: the next ledger delivers it [${kind}]`, async () => {
@@ -29,6 +34,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       });
       await store.close();
       const ledger = await fx.reopen();
+      await reactorCaughtUp(ledger);
       const bob = await ledger.account('bob').getLocalSession({ sessionId: 'p2p-alice' });
       expect(bob).to.deep.include({ unread: 2 });
       expect(bob!.lastMsg).to.deep.include({ idClient: 'crashed' });
@@ -57,6 +63,7 @@ describe('peer delivery: a p2p message reaches the peer\'s list exactly once', (
       expect(second).to.equal('ok');
       await faulty.close();
       const ledger = await fx.reopen();
+      await reactorCaughtUp(ledger);
       expect(messageIds(await ledger.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['refused-too', 'refused']);
     } finally {
       await fx.close();

@@ -24,6 +24,7 @@ import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js'
 import { CommitNotifier, channelOf } from './pg-notifier.js';
 import { PgLeaseElector } from './pg-lease.js';
 import type { LeaseElector } from '../../../application/ports/lease.js';
+import { PgKeyLocks } from './pg-key-locks.js';
 import { lockStream, streamState } from './pg-stream-rows.js';
 import { appendInTransaction, type PgWriteHook } from './pg-append.js';
 import { MAX_EVENTS_PER_TRANSACTION, ensureSchema, positionSql, type PositionSql } from './pg-schema.js';
@@ -98,6 +99,8 @@ export class PgEventStore implements EventStore {
   private readonly notifier: CommitNotifier;
   /** leases for the work one process does for all on this store (session advisory locks, scoped to its schema) */
   readonly leases: LeaseElector;
+  /** turns that processes on this store take together (deciding under an account's lock) */
+  readonly locks: PgKeyLocks;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -111,6 +114,7 @@ export class PgEventStore implements EventStore {
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.notifier = new CommitNotifier(connectionString, channelOf(schema), () => this.wakeAll(), timeout);
     this.leases = new PgLeaseElector(connectionString, schema, timeout);
+    this.locks = new PgKeyLocks(connectionString, schema, this.endpoint, timeout);
   }
 
   async appendToStream(stream: string, events: readonly EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
@@ -259,7 +263,7 @@ export class PgEventStore implements EventStore {
     this.closed = true;
     for (const subscription of [...this.subscriptions]) subscription.fail(new StoreClosedError());
     await Promise.allSettled([...this.inFlight]);
-    await this.notifier.close();
+    await Promise.all([this.notifier.close(), this.locks.close()]);
     await this.pool.end();
   }
 

@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { filter, firstValueFrom } from 'rxjs';
+import { Ledger, peerDeliveryOf } from '../../application/api/ledger.js';
+import { PEER_DELIVERY_CHECKPOINT } from '../../application/reactors/peer-delivery.js';
+import { DEAD_LETTERS_KEPT, DeadLetters } from '../../application/reactors/dead-letters.js';
+import { CommandHandler } from '../../application/write/command-handler.js';
+import { sessionDecider } from '../../domain/session-decider.js';
+import { SessionRef } from '../../domain/session-ref.js';
+import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
+import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
+import { messageIds, p2p } from '../support/messages.js';
+import { freshPostgresUrl, withClient } from '../support/postgres.js';
+import { refusingStore } from '../support/refusing-store.js';
+
+/** Which of `ledgers` runs the reactor: it holds the lease once its first catch-up is done. */
+async function holder(ledgers: readonly Ledger[]): Promise<Ledger> {
+  const index = await Promise.race(ledgers.map((l, i) => peerDeliveryOf(l).lease!.caughtUp.then(() => i)));
+  return ledgers[index]!;
+}
+
+/** Resolves once a session waits in the server for an advisory lock (read from pg_locks, no timer). */
+async function someoneWaits(url: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    const rows = await withClient(url, async (c) => (await c.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows);
+    if (rows.length > 0) return;
+  }
+  throw new Error('no ledger ever waited for the lease');
+}
+
+describe('peer delivery on PostgreSQL: one process runs the reactor, under a lease [postgres]', function () {
+  this.timeout(60_000);
+  let url: string;
+  let ledgers: Ledger[] = [];
+  const clock = { now: 7_000_000 };
+  const open = async () => {
+    const ledger = await createLedger({ store: url, clock: () => clock.now });
+    ledgers.push(ledger);
+    return ledger;
+  };
+  beforeEach(async () => {
+    url = await freshPostgresUrl();
+  });
+  afterEach(async () => {
+    await Promise.all(ledgers.map((l) => l.close()));
+    ledgers = [];
+  });
+
+  it('S2.5 of three ledgers one holds the lease; a send in each of the others resolves with the copy in the peer\'s list, recorded once', async () => {
+    const three = await Promise.all([open(), open(), open()]);
+    const leader = await holder(three);
+    expect(three.map((l) => peerDeliveryOf(l).lease!.held)).to.deep.equal(three.map((l) => l === leader));
+    for (const [i, ledger] of three.entries()) {
+      await ledger.account('alice').sendMessage(p2p('alice', 'bob', ++clock.now, { idClient: `from-${i}` }));
+      // read in another process right away (S2.5, read-your-writes across processes)
+      const other = three[(i + 1) % 3]!;
+      expect((await other.account('bob').getLocalSession({ sessionId: 'p2p-alice' }))!.lastMsg).to.deep.include({ idClient: `from-${i}` });
+    }
+    expect(messageIds(await leader.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['from-0', 'from-1', 'from-2']);
+  });
+
+  it('S2.1 the holder\'s session ends (a crash): another ledger takes the lease over and delivers a send whose copy was never recorded', async () => {
+    const [first, second] = await Promise.all([open(), open()]);
+    const leader = await holder([first!, second!]);
+    const other = leader === first ? second! : first!;
+    await someoneWaits(url);
+    // the server ends the lease holder's session, as when its process is killed
+    await withClient(url, (c) => c.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)",
+      [`session-ledger-lease:${new URL(url).searchParams.get('options')!.split('=')[1]}:peer-delivery`],
+    ));
+    await peerDeliveryOf(other).lease!.caughtUp;
+    expect(peerDeliveryOf(other).lease!.held).to.equal(true);
+    const heard = firstValueFrom(other.account('bob').updates$.pipe(filter((s) => s.lastMsg?.idClient === 'orphan')));
+    // what a sender that died right after its append leaves: MessageSent, no peer copy
+    const store = await openStore(url);
+    const ref = SessionRef.of('alice', 'p2p', 'bob');
+    await new CommandHandler(store).handle({
+      stream: ref.stream, decider: sessionDecider(ref),
+      command: { type: 'RecordMessages', device: 'phone', messages: [{ message: p2p('alice', 'bob', ++clock.now, { idClient: 'orphan' }), delivery: 'online' }] },
+      meta: { commandId: 'c-orphan', commandType: 'SendMessage', correlationId: 'c-orphan', causationId: 'c-orphan', account: 'alice', device: 'phone', at: clock.now },
+    });
+    await store.close();
+    // the new holder delivers it: bob's view there hears of it
+    expect((await heard).id).to.equal('p2p-alice');
+    expect(messageIds(await other.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['orphan']);
+  });
+});
+
+describe('peer delivery: the dead letters the checkpoint keeps are bounded', function () {
+  this.timeout(60_000);
+
+  it('DeadLetters lists at most its bound; one past it holds the checkpoint back to just before it', () => {
+    const letters = new DeadLetters(2);
+    const at = (n: number) => ({ commit: BigInt(n), prepare: BigInt(n) });
+    letters.park('a', { stream: 's', revision: '0' }, at(1));
+    letters.park('b', { stream: 's', revision: '1' }, at(2));
+    expect(letters.holdBack(at(9))).to.deep.equal(at(9));
+    letters.park('c', { stream: 's', revision: '2' }, at(3));
+    letters.park('d', { stream: 's', revision: '3' }, at(4));
+    expect(letters.state().deadLetters).to.have.length(2);
+    expect(letters.holdBack(at(9))).to.deep.equal(at(3));
+  });
+
+  it(`S2.1 ${DEAD_LETTERS_KEPT + 5} peer copies refused for good: the checkpoint lists ${DEAD_LETTERS_KEPT}, and the next ledger delivers every one`, async () => {
+    const memory = new MemoryEventStore();
+    let refusing = true;
+    const flaky = refusingStore(memory, 'ledger/bob/', () => refusing, { keepOpen: true });
+    const first = await Ledger.open({ store: flaky, clock: () => 1000 });
+    const total = DEAD_LETTERS_KEPT + 5;
+    const outcomes = [];
+    for (let chunk = 0; chunk < total; chunk += 100) {
+      outcomes.push(...await Promise.all(Array.from({ length: Math.min(100, total - chunk) }, (_, i) =>
+        first.account('alice').sendMessage(p2p('alice', 'bob', 1 + chunk + i, { idClient: `dl-${chunk + i}` })).then(() => 'ok', (e: Error) => e.name))));
+    }
+    expect(outcomes.filter((o) => o === 'PeerDeliveryError')).to.have.length(total);
+    await first.close();
+    const saved = await memory.readCheckpoint(PEER_DELIVERY_CHECKPOINT);
+    expect(DeadLetters.of(saved!.state)).to.have.length(DEAD_LETTERS_KEPT);
+    expect(JSON.stringify(saved!.state).length).to.be.below(1024 * 1024);
+    refusing = false;
+    const second = await Ledger.open({ store: flaky, clock: () => 2000 });
+    try {
+      expect(await second.history({ account: 'bob', sessionId: 'p2p-alice' })).to.have.length(total);
+    } finally {
+      await second.close();
+    }
+  });
+});
