@@ -3,12 +3,10 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js';
 import { START, type EventStore } from '../../application/ports/event-store.js';
-import { applyRecorded } from '../../application/read/event-log.js';
-import { SessionListProjection } from '../../projections/session-list/projection.js';
 import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
 import { p2p, team } from '../support/messages.js';
 import { freshPostgresUrl, withClient } from '../support/postgres.js';
-import { loadEveryAccount } from '../support/pg-read-models.js';
+import { fromTables, replayed } from '../support/pg-read-models.js';
 import { allViews } from '../support/read-model-views.js';
 import { BASE_TIME, historyArb, play } from '../properties/history-runner.js';
 import { cli } from '../cli/run-cli.js';
@@ -18,22 +16,6 @@ import { cli } from '../cli/run-cli.js';
  * each command's rows commit with its events, and no process folds the log at open.
  */
 
-/** The read models of every account in the tables, as a ledger opened now loads them. */
-async function fromTables(ledger: Ledger, url: string): Promise<Record<string, unknown>> {
-  await loadEveryAccount(ledger, url);
-  return allViews(ledger.reader);
-}
-
-async function replayed(url: string): Promise<Record<string, unknown>> {
-  const store = await openStore(url);
-  try {
-    const projection = new SessionListProjection();
-    for (const e of await store.readAll({ fromPosition: START })) applyRecorded(projection, e);
-    return allViews(projection.reader);
-  } finally {
-    await store.close();
-  }
-}
 
 describe('read models in PostgreSQL tables [postgres]', () => {
   let url: string;

@@ -1,0 +1,188 @@
+import { expect } from 'chai';
+import { peerDeliveryOf } from '../../application/api/ledger.js';
+import { START, type RecordedEvent } from '../../application/ports/event-store.js';
+import type { MessageReceivedEvent } from '../../domain/events.js';
+import { parseStream } from '../../domain/identity.js';
+import type { Session } from '../../projections/session-list/model.js';
+import { createLedger, openStore } from '../../infrastructure/create-ledger.js';
+import { fromTables, replayed } from '../support/pg-read-models.js';
+import { freshPostgresUrl, withClient } from '../support/postgres.js';
+import { Child } from './children.js';
+import { percentile, seeded, workload, type Step } from './workload.js';
+
+const SEED = Number(process.env['MULTI_SEED'] ?? 20261201);
+const COMMANDS = 360;
+const IN_FLIGHT = 6;
+const PROBE_EVERY = 45;
+const LATENCY_MESSAGES = 300;
+
+/** The processes holding the peer-delivery lease of the schema in `url`, as the server sees them (pg_locks). */
+async function leaseHolders(url: string): Promise<number> {
+  const scope = new URL(url).searchParams.get('options')!.split('=')[1]!;
+  return withClient(url, async (c) => Number((await c.query(
+    "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)",
+    [`session-ledger-lease:${scope}:peer-delivery`],
+  )).rows[0].n));
+}
+
+/** How often each message (by idClient) is recorded in each account's streams. */
+function recordedCounts(events: readonly RecordedEvent[]): Map<string, Map<string, number>> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const e of events) {
+    if (e.type !== 'MessageReceived' && e.type !== 'MessageSent') continue;
+    const account = parseStream(e.streamName)!.account;
+    const id = (e.data as MessageReceivedEvent['data']).message.idClient;
+    const byAccount = counts.get(id) ?? new Map<string, number>();
+    byAccount.set(account, (byAccount.get(account) ?? 0) + 1);
+    counts.set(id, byAccount);
+  }
+  return counts;
+}
+
+/**
+ * Issue 9 item 6: three ledger OS processes on one PostgreSQL schema run a seeded workload through
+ * the public API; the lease holder and a command process are killed with SIGKILL mid-run and
+ * restarted. Reads in one process right after another's acknowledged write see it; the lease is
+ * taken over; at the end the tables equal an in-memory rebuild from position 0, and every
+ * acknowledged message is recorded exactly once per account that holds it.
+ */
+describe('three ledger processes on one PostgreSQL database, two of them killed (issue 9) [postgres]', function () {
+  this.timeout(120_000);
+  let children: Child[] = [];
+  afterEach(async () => {
+    await Promise.all(children.map((c) => (c.alive ? c.kill() : undefined)));
+  });
+
+  it('S10.4 S2.5 read-your-writes across processes, lease takeover, rows = rebuild, every acknowledged message once; update latency', async () => {
+    const url = await freshPostgresUrl();
+    const slots = ['p0', 'p1', 'p2'].map((name) => new Child(name, url));
+    children = [...slots];
+    await Promise.all(slots.map((c) => c.ready));
+    const start = async (index: number) => {
+      const child = new Child(`${slots[index]!.name}'`, url);
+      children.push(child);
+      await child.ready;
+      slots[index] = child;
+    };
+    /** the slot whose child says it holds the lease; `among`: the children that may take it */
+    const holder = async (among: readonly Child[]) => slots.indexOf(among[await Promise.race(among.map((c, i) => c.lease.then(() => i)))]!);
+    const statuses = async () => Promise.all(slots.map(async (c) => (await c.request<{ held: boolean }>({ op: 'status' })).value.held));
+    const figures = { commands: 0, acknowledged: 0, lostToKills: 0, kills: 0, takeovers: 0, probes: 0, mismatches: 0 };
+
+    let leader = await holder(slots);
+    expect(await statuses()).to.deep.equal(slots.map((_, i) => i === leader));
+    expect(await leaseHolders(url)).to.equal(1);
+
+    const next = workload(seeded(SEED));
+    const acknowledged = new Map<string, readonly string[]>();
+    const pickChild = seeded(SEED + 1);
+    let issued = 0;
+    let probes = 0;
+
+    /** A write acknowledged by one process is seen by a read in another right away. */
+    const probe = async () => {
+      const live = slots.filter((c) => c.alive);
+      if (live.length < 2) return;
+      const [writer, reader] = [live[probes % live.length]!, live[(probes + 1) % live.length]!];
+      const idClient = `probe-${++probes}`;
+      const message = { scene: 'p2p' as const, from: 'src', to: 'probe', idClient, type: 'text', text: idClient, time: 2_000_000 + probes };
+      await writer.request({ op: 'receive', account: 'probe', device: 'd0', message });
+      acknowledged.set(idClient, ['probe']);
+      const seen = (await reader.request<Session | null>({ op: 'read', account: 'probe', device: 'd0', sessionId: 'p2p-src' })).value;
+      figures.probes++;
+      if (seen?.lastMsg?.idClient !== idClient) figures.mismatches++;
+    };
+
+    const kill = async (index: number, asLeader: boolean) => {
+      const survivors = slots.filter((_, i) => i !== index);
+      await slots[index]!.kill();
+      figures.kills++;
+      await start(index);
+      if (!asLeader) return;
+      // one of the survivors, waiting in the server since it opened, takes the lease over
+      leader = await holder(survivors);
+      figures.takeovers++;
+      expect(leader).to.not.equal(index);
+    };
+
+    let firstKill: Promise<void> = Promise.resolve();
+    const worker = async () => {
+      while (issued < COMMANDS) {
+        const i = issued++;
+        if (i === Math.floor(COMMANDS / 3)) await (firstKill = kill(leader, true));
+        // the second waits for the first's takeover, so it knows which process is the leader now
+        if (i === Math.floor((2 * COMMANDS) / 3)) await firstKill.then(() => kill((leader + 1) % 3, false));
+        if (i % PROBE_EVERY === 0) await probe();
+        const step: Step = next();
+        // to a live process (a killed one's slot is empty until its restart is ready)
+        const live = slots.filter((c) => c.alive);
+        const child = live[Math.floor(pickChild() * live.length)]!;
+        figures.commands++;
+        try {
+          await child.request(step.body);
+          figures.acknowledged++;
+          for (const [id, holders] of step.holders) acknowledged.set(id, holders);
+        } catch (error) {
+          if (!(error instanceof Error) || error.name !== 'ChildGone') throw error;
+          figures.lostToKills++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    expect(await statuses()).to.deep.equal(slots.map((_, i) => i === leader));
+    expect(await leaseHolders(url)).to.equal(1);
+
+    // cross-process update latency: a view's updates$ in one process hears of a message another recorded
+    const [writer, watcher] = [slots[(leader + 1) % 3]!, slots[(leader + 2) % 3]!];
+    const heard = new Map<string, (at: number) => void>();
+    watcher.onHeard = (id, at) => heard.get(id)?.(at);
+    await watcher.request({ op: 'watch', account: 'lat', device: 'd0' });
+    const latencies: number[] = [];
+    for (let k = 0; k < LATENCY_MESSAGES; k++) {
+      const idClient = `lat-${k}`;
+      const heardAt = new Promise<number>((resolve) => heard.set(idClient, resolve));
+      const message = { scene: 'p2p' as const, from: 'src', to: 'lat', idClient, type: 'text', text: idClient, time: 3_000_000 + k };
+      const { at } = await writer.request({ op: 'receive', account: 'lat', device: 'd0', message });
+      acknowledged.set(idClient, ['lat']);
+      latencies.push((await heardAt) - at);
+    }
+
+    await Promise.all(slots.map((c) => c.close()));
+    // the last ledger standing holds the lease: a send whose sender died before its copy is delivered now
+    const checker = await createLedger({ store: url });
+    try {
+      await peerDeliveryOf(checker).lease!.caughtUp;
+      const rows = await fromTables(checker, url);
+      const rebuilt = await replayed(url);
+      const keys = new Set([...Object.keys(rows), ...Object.keys(rebuilt)]);
+      const differing = [...keys].filter((k) => JSON.stringify(rows[k]) !== JSON.stringify(rebuilt[k]));
+      figures.mismatches += differing.length;
+      expect(differing, 'views whose rows differ from the rebuild').to.deep.equal([]);
+      expect(rows).to.deep.equal(rebuilt);
+
+      const store = await openStore(url);
+      const events = await store.readAll({ fromPosition: START }).finally(() => store.close());
+      const counts = recordedCounts(events);
+      const wrong: string[] = [];
+      for (const [id, holders] of acknowledged) {
+        for (const account of holders) if (counts.get(id)?.get(account) !== 1) wrong.push(`${id}@${account}: ${counts.get(id)?.get(account) ?? 0}`);
+      }
+      // never twice anywhere, acknowledged or not; every send that was recorded reached its peer
+      for (const [id, byAccount] of counts) for (const [account, n] of byAccount) if (n !== 1) wrong.push(`${id}@${account}: ${n}`);
+      for (const e of events) {
+        if (e.type !== 'MessageSent') continue;
+        const { message } = e.data as MessageReceivedEvent['data'];
+        if (counts.get(message.idClient)?.get(message.to) !== 1) wrong.push(`${message.idClient} never reached ${message.to}`);
+      }
+      expect(wrong, 'messages not recorded exactly once').to.deep.equal([]);
+      expect(figures.kills).to.equal(2);
+      expect(figures.takeovers).to.equal(1);
+      expect(figures.probes).to.be.greaterThan(4);
+      expect(figures.mismatches).to.equal(0);
+      console.log(`      multi-process (seed ${SEED}): ${JSON.stringify({ ...figures, messagesChecked: acknowledged.size, events: events.length })}`);
+      console.log(`      cross-process updates$ latency over ${latencies.length} messages (ack in A -> update in B): p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
+    } finally {
+      await checker.close();
+    }
+  });
+});
