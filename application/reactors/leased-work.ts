@@ -9,17 +9,25 @@ export interface Work {
 
 /**
  * Campaigns for the lease `name` and runs `work` while it is held. On a lost lease (its
- * connection ended) the work stops and the campaign starts again; a work that fails to start
- * gives the lease up and campaigns again, so another process may take it.
+ * connection ended) the work stops and the campaign starts again; a work that fails to start or
+ * stops on its own gives the lease up and campaigns again after a pause, so another process may
+ * take it meanwhile.
  */
 export class LeasedWork {
   private lease: Lease | undefined;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
   private holding = false;
+  /** the work started under the lease held now */
+  private runningNow = false;
   private heldTimes = 0;
   private readonly started: Promise<void>;
   private markStarted!: () => void;
+  /** starts that failed in a row: the next campaign waits longer (100 ms doubling to 5 s) */
+  private failures = 0;
+  private retry: NodeJS.Timeout | undefined;
+  /** waiting for the work's next start under the lease */
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly elector: LeaseElector, private readonly name: string, private readonly work: Work, private readonly logger: Logger) {
     this.started = new Promise((resolve) => (this.markStarted = resolve));
@@ -41,6 +49,12 @@ export class LeasedWork {
     return this.started;
   }
 
+  /** resolves once the work runs under the lease: now if it does, else at its next start */
+  whenHeld(): Promise<void> {
+    if (this.holding && this.runningNow) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
   private campaign(): void {
     if (this.closed) return;
     const lease = this.elector.campaign(this.name);
@@ -53,7 +67,12 @@ export class LeasedWork {
     this.holding = true;
     this.heldTimes++;
     this.running = this.work.start().then(
-      () => this.markStarted(),
+      () => {
+        this.failures = 0;
+        this.runningNow = true;
+        this.markStarted();
+        for (const resolve of this.waiting.splice(0)) resolve();
+      },
       async (error: unknown) => {
         if (this.closed) return;
         this.logger.error(`${this.name}: could not start; giving the lease up`, { error: errorText(error) });
@@ -77,19 +96,27 @@ export class LeasedWork {
 
   private async stopAndCampaign(lease: Lease, release: boolean): Promise<void> {
     this.holding = false;
+    this.runningNow = false;
     await this.work.stop().catch(() => undefined);
     if (release) await lease.release();
-    if (this.lease === lease) this.campaign();
+    if (this.lease !== lease) return;
+    if (!release) return this.campaign();
+    // a work that failed (the store unreachable, say) is not restarted in a tight loop
+    this.failures++;
+    this.retry = setTimeout(() => this.campaign(), Math.min(100 * 2 ** this.failures, 5000));
+    this.retry.unref();
   }
 
   /** Stops campaigning; the work, if running, stops, and the lease is given up. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retry);
     await this.running.catch(() => undefined);
     const lease = this.lease;
     this.lease = undefined;
     if (this.holding) await this.work.stop();
     this.holding = false;
+    this.runningNow = false;
     await lease?.release();
   }
 }

@@ -83,9 +83,13 @@ export class PeerDelivery {
     this.leased = new LeasedWork(this.leases, PEER_DELIVERY_LEASE, { start: () => this.follow(logRead), stop: () => this.unfollow() }, this.logger);
   }
 
-  /** With leases: whether this process runs the reactor now, how often it took the lease, and its first catch-up. */
-  get lease(): { readonly held: boolean; readonly takenTimes: number; readonly caughtUp: Promise<void> } | undefined {
-    return this.leased && { held: this.leased.held, takenTimes: this.leased.takenTimes, caughtUp: this.leased.firstStart };
+  /**
+   * With leases: whether this process runs the reactor now, how often it took the lease, its first
+   * catch-up, and `whenHeld()`: its catch-up under the lease held now, or the next time it holds it.
+   */
+  get lease(): { readonly held: boolean; readonly takenTimes: number; readonly caughtUp: Promise<void>; whenHeld(): Promise<void> } | undefined {
+    const leased = this.leased;
+    return leased && { held: leased.held, takenTimes: leased.takenTimes, caughtUp: leased.firstStart, whenHeld: () => leased.whenHeld() };
   }
 
   private async follow(logRead: Position): Promise<void> {

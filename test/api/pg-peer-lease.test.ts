@@ -27,6 +27,14 @@ async function someoneWaits(url: string): Promise<void> {
   throw new Error('no ledger ever waited for the lease');
 }
 
+/** Ends the session holding the peer-delivery lease of the schema in `url`, as a SIGKILL of its process would. */
+async function endHolderSession(url: string): Promise<void> {
+  await withClient(url, (c) => c.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)",
+    [`session-ledger-lease:${new URL(url).searchParams.get('options')!.split('=')[1]}:peer-delivery`],
+  ));
+}
+
 describe('peer delivery on PostgreSQL: one process runs the reactor, under a lease [postgres]', function () {
   this.timeout(60_000);
   let url: string;
@@ -58,18 +66,21 @@ describe('peer delivery on PostgreSQL: one process runs the reactor, under a lea
     expect(messageIds(await leader.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['from-0', 'from-1', 'from-2']);
   });
 
-  it('S2.1 the holder\'s session ends (a crash): another ledger takes the lease over and delivers a send whose copy was never recorded', async () => {
+  it('S2.1 the holder\'s session ends (a crash): another ledger takes the lease over, the first campaigns again and takes it back, and the holder delivers a send whose copy was never recorded', async () => {
     const [first, second] = await Promise.all([open(), open()]);
     const leader = await holder([first!, second!]);
     const other = leader === first ? second! : first!;
     await someoneWaits(url);
     // the server ends the lease holder's session, as when its process is killed
-    await withClient(url, (c) => c.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)",
-      [`session-ledger-lease:${new URL(url).searchParams.get('options')!.split('=')[1]}:peer-delivery`],
-    ));
+    await endHolderSession(url);
     await peerDeliveryOf(other).lease!.caughtUp;
     expect(peerDeliveryOf(other).lease!.held).to.equal(true);
+    // the one that lost it stopped its reactor and campaigns again: it takes the lease back next
+    expect(peerDeliveryOf(leader).lease!.held).to.equal(false);
+    await someoneWaits(url);
+    await endHolderSession(url);
+    await peerDeliveryOf(leader).lease!.whenHeld();
+    expect(peerDeliveryOf(leader).lease!).to.deep.include({ held: true, takenTimes: 2 });
     const heard = firstValueFrom(other.account('bob').updates$.pipe(filter((s) => s.lastMsg?.idClient === 'orphan')));
     // what a sender that died right after its append leaves: MessageSent, no peer copy
     const store = await openStore(url);
@@ -80,7 +91,7 @@ describe('peer delivery on PostgreSQL: one process runs the reactor, under a lea
       meta: { commandId: 'c-orphan', commandType: 'SendMessage', correlationId: 'c-orphan', causationId: 'c-orphan', account: 'alice', device: 'phone', at: clock.now },
     });
     await store.close();
-    // the new holder delivers it: bob's view there hears of it
+    // the holder delivers it: bob's view in the other process hears of it
     expect((await heard).id).to.equal('p2p-alice');
     expect(messageIds(await other.history({ account: 'bob', sessionId: 'p2p-alice' }))).to.deep.equal(['orphan']);
   });
