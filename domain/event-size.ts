@@ -37,23 +37,28 @@ export function jsonStringBytes(text: string): number {
 }
 
 /**
- * `items` in consecutive parts, in order, each taking at most `budget` bytes as a JSON array of
- * strings (an item larger than the budget alone is a part of its own). Nothing: no part.
+ * `items` in consecutive runs, in order, each of total size (`sizeOf`, plus `overhead` per run) at
+ * most `budget`; an item larger than the budget alone is a run of its own. Nothing: no run.
  */
-export function partsBySize(items: readonly string[], budget = LIST_EVENT_BYTES): string[][] {
-  const parts: string[][] = [];
-  let part: string[] = [];
-  let bytes = 2;
-  for (const item of items) {
-    const size = jsonStringBytes(item) + 1;
-    if (part.length > 0 && bytes + size > budget) {
-      parts.push(part);
-      part = [];
-      bytes = 2;
+export function runsWithin<T>(items: readonly T[], sizeOf: (item: T, index: number) => number, budget: number, overhead = 0): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let bytes = overhead;
+  items.forEach((item, index) => {
+    const size = sizeOf(item, index);
+    if (run.length > 0 && bytes + size > budget) {
+      runs.push(run);
+      run = [];
+      bytes = overhead;
     }
-    part.push(item);
+    run.push(item);
     bytes += size;
-  }
-  if (part.length > 0) parts.push(part);
-  return parts;
+  });
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** `items` in consecutive parts, each taking at most `budget` bytes as a JSON array of strings. */
+export function partsBySize(items: readonly string[], budget = LIST_EVENT_BYTES): string[][] {
+  return runsWithin(items, (item) => jsonStringBytes(item) + 1, budget, 2);
 }

@@ -1,4 +1,4 @@
-import { MAX_APPEND_BYTES } from '../../domain/event-size.js';
+import { MAX_APPEND_BYTES, runsWithin } from '../../domain/event-size.js';
 import { ValidationError } from '../errors.js';
 import type { EventToAppend } from '../ports/event-store.js';
 
@@ -26,26 +26,13 @@ export function appendsFor(commandType: string, events: readonly EventToAppend[]
   const sizes = events.map((e) => eventBytes(e, metadataBytes));
   const total = sizes.reduce((sum, size) => sum + size, 0);
   if (total <= budget) return [[...events]];
-  const appends: EventToAppend[][] = [];
-  let run: EventToAppend[] = [];
-  let bytes = 0;
-  events.forEach((event, i) => {
-    const size = sizes[i]! + SPLIT_MARK_BYTES;
-    if (size > budget) {
-      const field = fieldOf(event.type);
-      throw new ValidationError(commandType, [{
-        field, value: undefined,
-        constraints: { maxEventSize: `${field} would be recorded as a ${event.type} of ${sizes[i]} bytes; an event may take at most ${budget - SPLIT_MARK_BYTES} bytes (EventStoreDB's default maximum append size, ${budget}, on every store): make it smaller` },
-      }]);
-    }
-    if (run.length > 0 && bytes + size > budget) {
-      appends.push(run);
-      run = [];
-      bytes = 0;
-    }
-    run.push(event);
-    bytes += size;
+  sizes.forEach((size, i) => {
+    if (size + SPLIT_MARK_BYTES <= budget) return;
+    const field = fieldOf(events[i]!.type);
+    throw new ValidationError(commandType, [{
+      field, value: undefined,
+      constraints: { maxEventSize: `${field} would be recorded as a ${events[i]!.type} of ${size} bytes; an event may take at most ${budget - SPLIT_MARK_BYTES} bytes (EventStoreDB's default maximum append size, ${budget}, on every store): make it smaller` },
+    }]);
   });
-  if (run.length > 0) appends.push(run);
-  return appends;
+  return runsWithin(events, (_, i) => sizes[i]! + SPLIT_MARK_BYTES, budget);
 }

@@ -5,6 +5,7 @@ import { RegisterDevice, SyncMessages } from '../../application/write/commands/i
 import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
 import { p2p } from '../support/messages.js';
 import { rejection } from '../support/rejection.js';
+import { ValidationError } from '../../application/errors.js';
 
 const SESSION = 'ledger/alice/session/p2p/bob';
 
@@ -26,6 +27,22 @@ function cutting(inner: EventStore, stream: string, failing: Set<number>): { sto
 
 const offline = Array.from({ length: 3_000 }, (_, i) => p2p('bob', 'alice', 1_000 + i, { idClient: `${'k'.repeat(400)}-${i}`, text: 'x'.repeat(600) }));
 const sync = () => new SyncMessages({ account: 'alice', device: 'laptop', offline });
+
+describe('issue 9: an event that cannot fit one append', () => {
+  it('issue 9 S10.1 a message whose ids alone outgrow an append is refused with a ValidationError naming message, and its session records nothing', async () => {
+    const memory = new MemoryEventStore();
+    const ledger = await Ledger.open({ store: memory, clock: () => 5_000 });
+    try {
+      const error = await rejection(ledger.account('alice').receiveMessage(p2p('bob', 'alice', 1, { idClient: 'i'.repeat(1_100_000) })));
+      expect(error).to.be.instanceOf(ValidationError);
+      expect((error as ValidationError).errors.map((e) => e.field)).to.deep.equal(['message']);
+      expect((error as Error).message).to.match(/MessageReceived of 11\d{5} bytes; an event may take at most 1048544 bytes/);
+      expect(await memory.readStream(SESSION)).to.deep.equal([]);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
 
 // Issue 9: a step too big for one append is written in several; a crash between two of them must
 // neither lose the rest nor double anything when the command is dispatched again (S10.2).

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,24 +7,7 @@ import { StoreCorruptError } from '../../application/ports/event-store.js';
 import { SqliteEventStore } from '../../infrastructure/store/sqlite/sqlite-store.js';
 import { cleanMarkPath, markClosedCleanly } from '../../infrastructure/store/sqlite/sqlite-integrity.js';
 import { rejection } from '../support/rejection.js';
-
-const anEvent = (n: number) => ({ id: randomUUID(), type: 'Thing', data: { n, text: `event number ${n} `.repeat(8) }, metadata: { n } });
-
-async function storeWith(path: string, count: number): Promise<void> {
-  const store = SqliteEventStore.open(path);
-  for (let i = 0; i < count; i += 100) await Promise.all(Array.from({ length: 100 }, (_, k) => store.appendToStream(`s-${(i + k) % 5}`, [anEvent(i + k)])));
-  await store.close();
-}
-
-function damagePages(path: string): void {
-  const pages = statSync(path).size / 4096;
-  const fd = openSync(path, 'r+');
-  try {
-    for (let page = Math.floor(pages / 3); page < Math.floor(pages / 3) + 3; page++) writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, page * 4096);
-  } finally {
-    closeSync(fd);
-  }
-}
+import { damagePages, storeWith } from '../support/damaged-sqlite.js';
 
 // Issue 9: quick_check at every open cost 678 ms at 1,000,000 events and grew with the file. It now
 // runs only when the file is not exactly as the store's last clean close left it.
