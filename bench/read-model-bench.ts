@@ -85,7 +85,7 @@ async function store(name: string, events: number, write: (path: string) => void
   const path = join(CACHE, `${name}-${events}-b${BUILD}.sqlite`);
   if (existsSync(path)) return { path };
   const partial = `${path}.partial`;
-  for (const suffix of ['', '-wal', '-shm']) rmSync(partial + suffix, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-clean']) rmSync(partial + suffix, { force: true });
   write(partial);
   const t = performance.now();
   const ledger = await createLedger({ store: `sqlite:${partial}`, clock: () => T0 });
@@ -95,6 +95,7 @@ async function store(name: string, events: number, write: (path: string) => void
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   renameSync(partial, path);
+  rmSync(cleanMarkPath(partial), { force: true }); // it named the file before the checkpoint above
   return { path, buildMs };
 }
 
