@@ -11,6 +11,8 @@ const LOCK_CONNECTIONS = 8;
  * other. Keys are taken in sorted order (no two processes wait on each other in a cycle) and
  * freed with pg_advisory_unlock_all; a connection that could not free them is dropped, which ends
  * its session and frees them in the server. Locks are database-wide, so the key names the schema.
+ * Not fenced: a holder whose lock connection is cut mid-work (a partition) finishes its work
+ * while the server may already have given the lock to another process.
  */
 export class PgKeyLocks implements KeyLocks {
   private readonly pool: pg.Pool;
