@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import { STREAM_ROOT } from '../../domain/identity.js';
 import { InProcessReadModels } from './in-process-read-models.js';
 import { InTransactionFold } from './in-transaction-fold.js';
+import { Projector, holdingLease, type ProjectorTables } from './projector.js';
 import { RunnerFold, type AppliedBatch } from './runner-fold.js';
 import { SharedTables } from './shared-tables.js';
 import { LedgerClosedError } from '../errors.js';
@@ -20,6 +21,11 @@ export interface RunnerOptions {
   readonly readModels?: ReadModelStore<RecordedEvent>;
   /** in-process read models only: write a snapshot with the checkpoint every this many events (and on close); default never */
   readonly snapshotEvery?: number;
+  /**
+   * tables that a projector fills (the `readModels` store, for an event store that does not write
+   * them): one process at a time, the holder of its lease, follows the log into them
+   */
+  readonly projector?: ProjectorTables;
   readonly logger?: Logger;
 }
 
@@ -46,6 +52,8 @@ export class ProjectionRunner {
   private readonly logger: Logger;
   private subscription: Subscription | undefined;
   private detach: (() => void) | undefined;
+  private readonly tables: ProjectorTables | undefined;
+  private projector: Projector | undefined;
   /** events read from the log by catch-ups (start, rebuild), for tests and benches */
   private caughtUpEvents = 0;
   readonly applied$: Observable<AppliedBatch>;
@@ -55,6 +63,7 @@ export class ProjectionRunner {
     this.models = options.readModels ?? new InProcessReadModels(store, {
       logger: this.logger, ...(options.snapshotEvery !== undefined && { snapshotEvery: options.snapshotEvery }),
     });
+    this.tables = options.projector;
     this.core = new RunnerFold(this.models, this.logger);
     this.shared = new SharedTables(this.core);
     this.applied$ = this.core.applied$;
@@ -85,9 +94,20 @@ export class ProjectionRunner {
     return this.caughtUpEvents;
   }
 
+  /** this process runs the projector of tables a projector fills (it holds the lease) */
+  get projecting(): boolean {
+    return this.projector?.holdsLease ?? false;
+  }
+
   async start(): Promise<void> {
     const saved = await this.models.open();
     this.core.checkpoint = this.core.saved = saved ?? START;
+    if (this.tables) {
+      // no catch-up here: the projector's process folds the log; the others follow its checkpoint
+      this.projector = new Projector({ store: this.store, tables: this.tables, core: this.core, shared: this.shared, filter: FILTER, logger: this.logger });
+      this.projector.start();
+      return;
+    }
     const building = saved === null && this.models.durable;
     if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
     const events = await this.catchUp();
@@ -107,7 +127,12 @@ export class ProjectionRunner {
   }
 
   /** Forgets the read models and folds the whole log again (the `rebuild` command). */
-  async rebuild(onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
+  rebuild(onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
+    // tables a projector fills are rebuilt holding its lease, so that no projector writes meanwhile
+    return this.tables ? holdingLease(this.tables, () => this.rebuildAll(onProgress)) : this.rebuildAll(onProgress);
+  }
+
+  private async rebuildAll(onProgress?: (events: number) => void): Promise<{ events: number; accounts: number }> {
     if (this.models.clearAsync) await this.models.clearAsync();
     else this.models.clear();
     this.core.changes.clear();
@@ -178,7 +203,12 @@ export class ProjectionRunner {
 
   /** Resolves once the read models include every event up to `position` (S10.5). */
   waitFor(position: Position | undefined): Promise<void> {
-    return this.core.waiters.wait(position, this.core.checkpoint);
+    const waiters = this.core.waiters;
+    if (!this.projector) return waiters.wait(position, this.core.checkpoint);
+    // a projector's batch counts once committed (`saved`), so every process reads what it waited for
+    const waiting = waiters.wait(position, this.core.saved);
+    if (waiters.pending > 0) this.projector.waiting();
+    return waiting;
   }
 
   /** Saves what the read-model store keeps for a close (the in-process snapshot, if any) now. */
@@ -187,6 +217,7 @@ export class ProjectionRunner {
   }
 
   async close(): Promise<void> {
+    await this.projector?.close();
     this.detach?.();
     this.detach = undefined;
     await this.subscription?.close();
