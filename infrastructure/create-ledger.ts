@@ -118,7 +118,7 @@ export async function createLedger(options: CreateLedgerOptions = {}): Promise<L
 }
 
 /** `readModels` names a database for an EventStoreDB store's read models; the other stores keep theirs themselves. */
-function checkReadModelsFor(store: string, readModels: unknown): void {
+export function checkReadModelsFor(store: string, readModels: unknown): void {
   checkReadModelsUrl(readModels);
   if (store.startsWith('esdb://') || store.startsWith('esdb+discover://')) return;
   throw new TypeError(`readModels ${JSON.stringify(readModels)} is for an EventStoreDB store ('esdb://…'); store ${JSON.stringify(store)} keeps its read models itself (sqlite and PostgreSQL in their own tables, memory in process): leave readModels out`);

@@ -2,7 +2,7 @@ import type { RunnerFold } from './runner-fold.js';
 import type { SharedTables } from './shared-tables.js';
 import type { Lease } from '../ports/lease.js';
 import { errorText, type Logger } from '../ports/logger.js';
-import { comparePositions, type EventFilter, type EventStore, type Position, type Subscription } from '../ports/event-store.js';
+import { comparePositions, type EventFilter, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
 
 /**
  * Read-model tables that a projector fills for an event store that does not write them
@@ -54,6 +54,12 @@ export class Projector {
   private unwatch: (() => void) | undefined;
   private reading: Promise<void> | undefined;
   private readAgain = false;
+  /** the batch being saved, if any */
+  private batch: Promise<void> | undefined;
+  /** a stopped projector's last batch settling, after which its accounts are forgotten */
+  private settled: Promise<void> = Promise.resolve();
+  /** counts the starts and stops of following: a subscription's batches count while its number is current */
+  private following = 0;
 
   constructor(private readonly parts: ProjectorParts) {}
 
@@ -93,13 +99,19 @@ export class Projector {
     if (this.lease !== lease || this.closed) return;
     const { core, tables, store, shared, filter } = this.parts;
     try {
+      await this.settled;
       const at = await tables.resume();
       if (this.lease !== lease || this.closed) return;
       core.checkpoint = core.saved = at;
       core.changes.clear();
       this.leading = true;
       core.waiters.release(at);
-      const subscription = (this.subscription = store.subscribeToAll({ fromPosition: at, filter }, (events) => shared.apply(events)));
+      const following = ++this.following;
+      // a batch delivered after the projector stopped is not folded (the next leader folds it)
+      const handle = async (events: readonly RecordedEvent[]) => {
+        if (following === this.following) await (this.batch = shared.apply(events));
+      };
+      const subscription = (this.subscription = store.subscribeToAll({ fromPosition: at, filter }, handle));
       subscription.done.catch((error: unknown) => this.failed(lease, subscription, error));
     } catch (error) {
       this.failed(lease, undefined, error);
@@ -124,13 +136,23 @@ export class Projector {
     this.campaign();
   }
 
+  /**
+   * Stops following the log. The batch under way (if any) settles first: once it has, the accounts
+   * it folded (saved or not: another projector may lead now) are forgotten, to be read again from
+   * their rows; a new lead waits for that.
+   */
   private stopFollowing(): void {
     this.leading = false;
+    this.following++;
     clearTimeout(this.retry);
-    void this.subscription?.close();
+    const { subscription, batch } = this;
     this.subscription = undefined;
-    this.parts.core.changes.clear();
-    this.parts.tables.forget();
+    this.batch = undefined;
+    this.settled = (async () => {
+      await Promise.all([batch?.catch(() => undefined), subscription?.close().catch(() => undefined)]);
+      this.parts.core.changes.clear();
+      this.parts.tables.forget();
+    })();
   }
 
   /** Another process's projector may have moved the checkpoint: read it, and let the commands up to it go on. */
@@ -159,9 +181,8 @@ export class Projector {
     this.unwatch?.();
     clearInterval(this.poll);
     clearTimeout(this.retry);
-    this.leading = false;
-    await this.subscription?.close();
-    this.subscription = undefined;
+    this.stopFollowing();
+    await this.settled;
     await this.reading;
     await this.lease?.release();
   }

@@ -9,6 +9,7 @@ import { p2p, team } from '../support/messages.js';
 import { freshPostgresUrl, withClient } from '../support/postgres.js';
 import { allViews, inMemoryRebuild, loadedViews, projectedTables } from '../support/projected-read-models.js';
 import { SharedCommitStore } from '../support/shared-commit-store.js';
+import { cli } from '../cli/run-cli.js';
 
 /** A few accounts, devices, sends (each with a peer copy) and a sync of several messages in one append. */
 async function workload(ledger: Ledger, clock: { now: number }, tag: string): Promise<void> {
@@ -154,6 +155,20 @@ describe('issue 9.3 EventStoreDB with read models in PostgreSQL: one projector, 
     } finally {
       await store.close();
     }
+  });
+
+  it('9.3 session-ledger rebuild --read-models builds the tables again from the log', async () => {
+    const a = await ledger();
+    await workload(a, clock, 'cli');
+    await a.close();
+    const before = await projectedTables(readModels);
+    const r = await cli(['rebuild', '--store', server.url, '--read-models', readModels]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(new RegExp(`rebuilt the read models of ${before.accounts.size} accounts from ${await ledgerEvents(server.url)} events`));
+    expect(await projectedTables(readModels)).to.deep.equal(before);
+    const refused = await cli(['rebuild', '--store', 'postgres://127.0.0.1:1/x', '--read-models', readModels]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.contain('is for an EventStoreDB store');
   });
 });
 
