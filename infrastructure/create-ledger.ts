@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Ledger } from '../application/api/ledger.js';
 import type { Clock } from '../application/ports/clock.js';
-import { START, type EventStore } from '../application/ports/event-store.js';
+import type { EventStore } from '../application/ports/event-store.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { RunnerOptions } from '../application/read/projection-runner.js';
 import { UpcastingEventStore } from './upcasting/upcasting-store.js';
@@ -111,7 +111,7 @@ export async function createLedger(options: CreateLedgerOptions = {}): Promise<L
       ...(options.logger !== undefined && { logger: options.logger }),
     });
   } catch (error) {
-    await runner?.readModels?.close(START).catch(() => undefined);
+    await runner?.readModels?.release?.().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }

@@ -224,6 +224,7 @@ export class ProjectionRunner {
     this.subscription = undefined;
     if (this.core.changes.events > 0) this.core.save();
     await this.models.close(this.core.checkpoint).catch(() => undefined);
+    await this.models.release?.().catch(() => undefined);
     this.core.complete();
     this.core.waiters.fail(new LedgerClosedError());
   }

@@ -25,8 +25,9 @@ export interface ProjectorTables {
 
 /** how often a process with commands waiting reads the checkpoint, should a wake-up be lost */
 const POLL_MS = 50;
-/** the pause before a projector whose batch failed starts again from the checkpoint */
+/** the pause before a projector whose batch failed starts again from the checkpoint, doubling to the most while it keeps failing */
 const RETRY_MS = 200;
+const MAX_RETRY_MS = 5000;
 
 export interface ProjectorParts {
   readonly store: EventStore;
@@ -60,6 +61,8 @@ export class Projector {
   private settled: Promise<void> = Promise.resolve();
   /** counts the starts and stops of following: a subscription's batches count while its number is current */
   private following = 0;
+  /** batches (or starts) that failed in a row */
+  private failures = 0;
 
   constructor(private readonly parts: ProjectorParts) {}
 
@@ -109,7 +112,9 @@ export class Projector {
       const following = ++this.following;
       // a batch delivered after the projector stopped is not folded (the next leader folds it)
       const handle = async (events: readonly RecordedEvent[]) => {
-        if (following === this.following) await (this.batch = shared.apply(events));
+        if (following !== this.following) return;
+        await (this.batch = shared.apply(events));
+        this.failures = 0;
       };
       const subscription = (this.subscription = store.subscribeToAll({ fromPosition: at, filter }, handle));
       subscription.done.catch((error: unknown) => this.failed(lease, subscription, error));
@@ -126,7 +131,8 @@ export class Projector {
     if (this.closed || this.lease !== lease || (subscription && this.subscription !== subscription)) return;
     this.parts.logger.warn('the read-model projector stopped; it starts again from its checkpoint', { error: errorText(error) });
     this.stopFollowing();
-    this.retry = setTimeout(() => void this.lead(lease), RETRY_MS);
+    const pause = Math.min(RETRY_MS * 2 ** this.failures++, MAX_RETRY_MS);
+    this.retry = setTimeout(() => void this.lead(lease), pause);
   }
 
   /** The lease's connection ended: another process may lead now; this one campaigns again. */

@@ -95,7 +95,8 @@ export class PgProjectedReadModels extends PgTableModels implements ProjectorTab
     return resetCheckpoint(db);
   }
 
-  override async close(): Promise<void> {
+  /** Closes the database's connections. */
+  async release(): Promise<void> {
     await this.db.close();
   }
 }

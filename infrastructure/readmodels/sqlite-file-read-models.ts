@@ -4,8 +4,8 @@ import { SqliteReadModels, type SqliteReadModelOptions } from './sqlite-read-mod
 /**
  * The sqlite read-model tables in a file of their own, for an event store elsewhere (EventStoreDB):
  * the file is a ledger file (one process holds it) whose log stays empty; the runner folds the
- * store's log into its tables, each batch saved with its position in one transaction. Closing the
- * read models closes the file.
+ * store's log into its tables, each batch saved with its position in one transaction. The ledger's
+ * close closes the file.
  */
 export class SqliteFileReadModels extends SqliteReadModels {
   static open(path: string, options: SqliteReadModelOptions = {}): SqliteFileReadModels {
@@ -16,8 +16,8 @@ export class SqliteFileReadModels extends SqliteReadModels {
     super(file, options);
   }
 
-  override async close(): Promise<void> {
-    await super.close();
+  /** Closes the file. */
+  async release(): Promise<void> {
     await this.file.close();
   }
 }
