@@ -109,6 +109,7 @@ export class Projector {
       core.changes.clear();
       this.leading = true;
       core.waiters.release(at);
+      this.parts.logger.info('this process projects the read models now (it holds the lease)', { from: `${at.commit}/${at.prepare}` });
       const following = ++this.following;
       // a batch delivered after the projector stopped is not folded (the next leader folds it)
       const handle = async (events: readonly RecordedEvent[]) => {
