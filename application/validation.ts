@@ -132,7 +132,10 @@ function flatten(errors: readonly ClassValidatorError[], prefix: string, parentI
     // class-validator names an unknown nested value `undefined`: the problem is the value itself.
     const field = e.property === undefined || e.property === null ? prefix : parentIsArray ? pathOf(prefix, String(e.property)) : pathOf(prefix, e.property);
     if (!field) continue;
-    if (e.constraints) {
+    if (e.constraints && e.value === undefined && !parentIsArray) {
+      // a required field left out (or null, S10.1): what is wrong is that it is missing, not its type
+      merge(out, { field, value: undefined, constraints: { isDefined: `${field} is missing` } });
+    } else if (e.constraints) {
       const constraints: Record<string, string> = {};
       const property = String(e.property);
       for (const [name, text] of Object.entries(e.constraints)) constraints[name] = text.startsWith(property) ? field + text.slice(property.length) : `${field}: ${text}`;

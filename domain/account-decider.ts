@@ -1,6 +1,7 @@
 import type { Decider } from './decider.js';
 import type { AccountEvent, DeviceOptions } from './events.js';
 import { DEFAULT_DEVICE_OPTIONS, markScopeOf, unreadModeOf } from './events.js';
+import { LIST_EVENT_BYTES, jsonStringBytes, partsBySize } from './event-size.js';
 
 /**
  * The account stream: which device views exist, with the options that give their unread mode,
@@ -68,7 +69,14 @@ export function decideAccount(command: AccountCommand, state: AccountState): rea
     case 'ResetAllUnread': {
       // An empty list changes nothing (S4.4), and records nothing.
       const { device, sessionIds, alsoMarked } = command;
-      return sessionIds.length + alsoMarked.length === 0 ? [] : [{ type: 'AllSessionUnreadReset', data: { device, sessionIds, alsoMarked } }];
+      if (sessionIds.length + alsoMarked.length === 0) return [];
+      const bytes = [...sessionIds, ...alsoMarked].reduce((sum, id) => sum + jsonStringBytes(id) + 1, 0);
+      if (bytes <= LIST_EVENT_BYTES) return [{ type: 'AllSessionUnreadReset', data: { device, sessionIds, alsoMarked } }];
+      // issue 9: a choice too long for one event, in several: those with unread first, then the others
+      return [
+        ...partsBySize(sessionIds).map((part): AccountEvent => ({ type: 'AllSessionUnreadReset', data: { device, sessionIds: part, alsoMarked: [] } })),
+        ...partsBySize(alsoMarked).map((part): AccountEvent => ({ type: 'AllSessionUnreadReset', data: { device, sessionIds: [], alsoMarked: part } })),
+      ];
     }
     default: {
       const never: never = command;

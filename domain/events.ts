@@ -152,6 +152,11 @@ export type OfflineBatchSyncedEvent = Ev<'OfflineBatchSynced', {
   readonly sessionId: string;
   readonly device: string;
   readonly keys: readonly string[];
+  /**
+   * Issue 9: a batch whose keys would outgrow one event (LIST_EVENT_BYTES) goes on in the events
+   * right after it, numbered from 1: their keys join the batch instead of starting a new one.
+   */
+  readonly part?: number;
 }>;
 
 export type SessionEvent =
@@ -174,7 +179,10 @@ export type DeviceSyncStartedEvent = Ev<'DeviceSyncStarted', {
   readonly device: string;
 }>;
 
-/** S4.4: the sessions a resetAllSessionUnread chose, so a retry resets the same ones. */
+/**
+ * S4.4: the sessions a resetAllSessionUnread chose, so a retry resets the same ones. A choice too
+ * long for one event (issue 9) is recorded in several, one after another: the choice is their union.
+ */
 export type AllSessionUnreadResetEvent = Ev<'AllSessionUnreadReset', {
   readonly device: string;
   /** the sessions that had unread (what the call resolves) */
@@ -207,6 +215,11 @@ export interface EventMetadata {
   readonly idempotencyKey?: string;
   /** a digest of the command's data, when the caller gave its commandId: the same id with another body is refused (S10.2) */
   readonly commandBody?: string;
+  /**
+   * Issue 9: a step whose events outgrow one append (MAX_APPEND_BYTES) is written in several:
+   * this event's append and how many the step has. The step counts as recorded once its last is.
+   */
+  readonly split?: readonly [part: number, of: number];
 }
 
 /** An event of type `T` of the union. */

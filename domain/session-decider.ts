@@ -4,6 +4,7 @@ import type { DeletionPoint, Login, MarkScope, SessionEvent } from './events.js'
 import { isCounting, isOutgoing, messageKey, type Delivery, type Message } from './message.js';
 import { SessionRef } from './session-ref.js';
 import { evolve, holds, initialSessionState, isVisibleOn, markKey, type SessionState } from './session-state.js';
+import { partsBySize } from './event-size.js';
 
 /** What a session stream can be asked to do. */
 export type SessionCommand =
@@ -114,7 +115,11 @@ export function decide(command: SessionCommand, state: SessionState): Decision {
           .filter((m) => isCounting(state.account, m) && m.time >= floor && inSession(state, m))
           .map(messageKey),
       )];
-      return keys.length === 0 ? [] : [{ type: 'OfflineBatchSynced', data: { sessionId, device: command.device, keys } }];
+      // issue 9: a long batch in several events, each inside one append
+      return partsBySize(keys).map((part, i): SessionEvent => {
+        const data = { sessionId, device: command.device, keys: part };
+        return { type: 'OfflineBatchSynced', data: i === 0 ? data : { ...data, part: i } };
+      });
     }
     default: {
       const never: never = command;

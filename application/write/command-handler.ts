@@ -5,7 +5,8 @@ import type { CommandMeta } from './command-meta.js';
 import { ConcurrencyError, CommandRejectedError, IdempotencyConflictError } from '../errors.js';
 import { Lanes } from './lanes.js';
 import { nameBasedIds } from './ids.js';
-import { WrongExpectedVersionError, type EventStore, type EventToAppend, type Position } from '../ports/event-store.js';
+import { appendsFor } from './append-split.js';
+import { WrongExpectedVersionError, type AppendResult, type EventStore, type EventToAppend, type Position } from '../ports/event-store.js';
 
 type Event = { readonly type: string; readonly data: unknown };
 
@@ -140,8 +141,11 @@ export class CommandHandler {
       const metadata = { ...meta, schemaVersion: SCHEMA_VERSION, idempotencyKey: key } satisfies EventMetadata;
       // each event its own metadata object; the first takes the one just built
       const toAppend: EventToAppend[] = decision.map((e, i) => ({ id: eventId(key, i), type: e.type, data: e.data, metadata: i === 0 ? metadata : { ...metadata } }));
+      const appends = appendsFor(meta.commandType, toAppend, Buffer.byteLength(JSON.stringify(metadata)));
       try {
-        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: entry.revision ?? 'no_stream' });
+        const result = appends.length === 1
+          ? await this.store.appendToStream(stream, toAppend, { expectedRevision: entry.revision ?? 'no_stream' })
+          : await this.appendSplit(stream, appends, key, entry.revision);
         let state = entry.state as S;
         for (const e of decision) state = decider.evolve(state, e);
         remember(entry.applied, key, decision);
@@ -156,6 +160,24 @@ export class CommandHandler {
       }
     }
     throw new ConcurrencyError(stream, this.maxAttempts);
+  }
+
+  /**
+   * Issue 9: a step too big for one append, in several chained by revision. Each event is marked
+   * with its append and their number, and its id derives from the revision the step started at,
+   * so a retry after a crash between two appends writes new ids, never the ones written before.
+   */
+  private async appendSplit(stream: string, appends: readonly EventToAppend[][], key: string, revision: bigint | undefined): Promise<AppendResult> {
+    const seed = uuidv5(`${key}\n@${revision ?? 'no_stream'}`);
+    let expected: bigint | 'no_stream' = revision ?? 'no_stream';
+    let index = 0;
+    let result: AppendResult | undefined;
+    for (const [part, events] of appends.entries()) {
+      const marked = events.map((e) => ({ ...e, id: eventId(seed, index++), metadata: { ...(e.metadata as object), split: [part, appends.length] } }));
+      result = await this.store.appendToStream(stream, marked, { expectedRevision: expected });
+      expected = result.nextExpectedRevision;
+    }
+    return result!;
   }
 
   /** S10.2: a commandId seen before with another body is another command reusing it. */
@@ -186,13 +208,20 @@ export class CommandHandler {
     let state = decider.initialState();
     const applied = new Map<string, readonly Event[]>();
     const bodies = new Map<string, string>();
+    /** steps split over several appends (issue 9) whose last append is not in the stream: not recorded yet */
+    const unfinished = new Set<string>();
     for (const e of events) {
       const event = { type: e.type, data: e.data } as E;
       state = decider.evolve(state, event);
-      const { idempotencyKey: key, commandBody: body } = e.metadata;
+      const { idempotencyKey: key, commandBody: body, split } = e.metadata;
       remember(applied, key, [event]);
       if (typeof key === 'string' && typeof body === 'string') bodies.set(key, body);
+      if (typeof key === 'string' && Array.isArray(split)) {
+        if (split[0] === split[1] - 1) unfinished.delete(key);
+        else unfinished.add(key);
+      }
     }
+    for (const key of unfinished) applied.delete(key);
     const entry: Cached = { state, revision: events.length ? events[events.length - 1]!.revision : undefined, applied, bodies };
     this.keep(stream, entry);
     return { entry, cached: false };

@@ -100,7 +100,7 @@ export async function emptyStore(url: string): Promise<void> {
   if (path === undefined) throw new UsageError(`--fresh empties a sqlite store only; ${url} is kept as it is (start a new server, or leave out --fresh)`);
   if (!existsSync(path)) return;
   await (await openStore(url)).close();
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-clean']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 /** The size of a sqlite store on disk with its write-ahead log, or 0. */

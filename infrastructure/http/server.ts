@@ -75,6 +75,21 @@ function clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/**
+ * Whether every name and value of a query string decodes as percent-encoded UTF-8: the router
+ * refuses a bad path, but the query parser keeps bad escapes as they are (`%ED%A0%80` would name a
+ * device of that literal text).
+ */
+function wellEncoded(query: string): boolean {
+  if (!query.includes('%')) return true;
+  try {
+    for (const part of query.split('&')) decodeURIComponent(part.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The HTTP service over a ledger (README, "The HTTP service"); it keeps nothing that must survive it. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? jsonLogger();
@@ -108,6 +123,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const limiter = options.rateLimit === false ? undefined : new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   app.addHook('onRequest', async (req, reply) => {
     beginRequest(req, reply);
+    const query = req.url.indexOf('?');
+    if (query >= 0 && !wellEncoded(req.url.slice(query + 1))) throw new HttpError(400, 'bad_url', 'the query string is not valid percent-encoded UTF-8');
     const token = limiter && (() => { try { return bearerOf(req, true); } catch { return undefined; } })();
     const wait = token ? limiter!.take(token) : 0;
     if (token) reply.headers({ 'ratelimit-limit': String(limiter!.burst), 'ratelimit-remaining': String(limiter!.remaining(token)) });

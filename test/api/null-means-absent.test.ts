@@ -52,6 +52,22 @@ onEachStore('S10.1 null for an optional field means absent', ({ fx }) => {
     expect((missing as ValidationError).errors.map((e) => e.field)).to.deep.equal(['message']);
     expect(ledger.position()).to.equal(before);
   });
+
+  it('S10.1 a required field left out or null is named missing, not given the checks of its type', async () => {
+    const { ledger } = fx();
+    const view = ledger.account('alice');
+    for (const options of [{ exclude: null }, {}]) {
+      const error = await rejection(view.getLocalSessionsByMsgType(options as never)) as ValidationError;
+      expect(error, JSON.stringify(options)).to.be.instanceOf(ValidationError);
+      expect(error.errors.map((e) => [e.field, e.constraints])).to.deep.equal([['exclude', { isDefined: 'exclude is missing' }]]);
+      expect(error.message).to.contain('exclude is missing');
+    }
+    const error = await rejection(view.receiveMessage({ ...p2p('bob', 'alice', 10), from: null } as never)) as ValidationError;
+    expect(error.errors.map((e) => [e.field, e.constraints])).to.deep.equal([['message.from', { isDefined: 'message.from is missing' }]]);
+    // a value of the wrong type still gets its type's checks
+    const wrong = await rejection(view.getLocalSessionsByMsgType({ exclude: 5 } as never)) as ValidationError;
+    expect(Object.keys(wrong.errors[0]!.constraints)).to.include('isArray');
+  });
 });
 
 // Review (issue 8): two optional fields still refused null.

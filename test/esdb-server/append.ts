@@ -1,7 +1,10 @@
 /**
  * Streams/Append and Streams/BatchAppend. The client appends through BatchAppend (the server
  * features advertise it) and falls back to Append for calls with their own credentials; both
- * check the expected revision and the maximum append size as EventStoreDB does.
+ * check the expected revision and the size limits as EventStoreDB does: an event's size is its
+ * data and custom metadata bytes plus twice its type's length (.NET's Event.SizeOnDisk); an append
+ * whose sizes add up to more than MaxAppendSize (default 1 MiB, 1,048,576: exactly that much is
+ * taken) is refused, as is an event over MaxAppendEventSize (KurrentDB 24.10 on; no limit by default).
  */
 import type * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +14,7 @@ import {
   type AppendReq, type AppendResp, type BatchAppendReq, type BatchAppendResp, type Code, type RpcStatus, type StreamsPb, type Uuid,
 } from './protocol.js';
 import type { RpcContext } from './rpc-context.js';
-import { invalidArgument, maximumAppendSizeExceeded, requiredMetadataMissing, streamDeleted, type ServiceError } from './rpc-errors.js';
+import { invalidArgument, maximumAppendEventSizeExceeded, maximumAppendSizeExceeded, requiredMetadataMissing, streamDeleted, type ServiceError } from './rpc-errors.js';
 
 // ---- Streams/Append ----------------------------------------------------------------------------
 
@@ -34,8 +37,16 @@ export function append(context: RpcContext, call: grpc.ServerReadableStream<Appe
     if (!options || !request.hasProposedMessage()) return fail(invalidArgument('AppendReq: options must come first'));
     const proposed = toProposedEvent(request.getProposedMessage()!);
     if (typeof proposed === 'string') return fail(requiredMetadataMissing());
-    size += proposed.data.length + proposed.customMetadata.length;
-    if (size > context.maxAppendSize) return fail(maximumAppendSizeExceeded(context.maxAppendSize));
+    const eventSize = sizeOnDisk(proposed);
+    if (eventSize > context.maxAppendEventSize) {
+      context.refused.appends++;
+      return fail(maximumAppendEventSizeExceeded(proposed.id, eventSize, context.maxAppendEventSize));
+    }
+    size += eventSize;
+    if (size > context.maxAppendSize) {
+      context.refused.appends++;
+      return fail(maximumAppendSizeExceeded(context.maxAppendSize));
+    }
     events.push(proposed);
   });
   call.on('end', () => {
@@ -143,11 +154,18 @@ export function batchAppend(context: RpcContext, call: grpc.ServerDuplexStream<B
         drop();
         return respond(errorResponse(correlation, batch.name, badRequest(proposed)));
       }
-      batch.size += proposed.data.length + proposed.customMetadata.length;
+      const eventSize = sizeOnDisk(proposed);
+      if (eventSize > context.maxAppendEventSize) {
+        drop();
+        context.refused.appends++;
+        return respond(errorResponse(correlation, batch.name, maximumAppendEventSizeStatus()));
+      }
+      batch.size += eventSize;
       batch.events.push(proposed);
     }
     if (batch.size > context.maxAppendSize) {
       drop();
+      context.refused.appends++;
       return respond(errorResponse(correlation, batch.name, maximumAppendSizeStatus(context.maxAppendSize)));
     }
     if (!request.getIsFinal()) return;
@@ -210,6 +228,11 @@ function batchResponse(batch: PendingBatch, expected: Expected, outcome: WriteOu
 
 // ---- what both share ---------------------------------------------------------------------------
 
+/** EventStoreDB's Event.SizeOnDisk: data and metadata bytes, and the type at two bytes a UTF-16 unit */
+export function sizeOnDisk(event: Pick<ProposedEvent, 'type' | 'data' | 'customMetadata'>): number {
+  return event.data.length + event.customMetadata.length + event.type.length * 2;
+}
+
 function toProposedEvent(message: StreamsPb.AppendReq.ProposedMessage | StreamsPb.BatchAppendReq.ProposedMessage): ProposedEvent | string {
   const metadata = message.getMetadataMap();
   const type = metadata.get('type');
@@ -249,6 +272,11 @@ function maximumAppendSizeStatus(maxAppendSize: number): RpcStatus {
   const details = new sharedPb.MaximumAppendSizeExceeded();
   details.setMaxappendsize(maxAppendSize);
   return rpcStatus(RpcCode.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', packDetails(details, DetailTypes.maximumAppendSizeExceeded));
+}
+
+/** the status KurrentDB answers in a BatchAppend; client 6.x knows no class for it and reports its message */
+function maximumAppendEventSizeStatus(): RpcStatus {
+  return rpcStatus(RpcCode.INVALID_ARGUMENT, 'MaximumAppendEventSizeExceeded', packDetails(new sharedPb.BadRequest(), 'event_store.client.MaximumAppendEventSizeExceeded'));
 }
 
 function badRequest(message: string): RpcStatus {

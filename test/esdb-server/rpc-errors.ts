@@ -43,6 +43,17 @@ export function maximumAppendSizeExceeded(maxAppendSize: number): ServiceError {
   };
 }
 
+/** KurrentDB's wording and metadata for an event over MaxAppendEventSize (the client 6.x knows no class for it) */
+export function maximumAppendEventSizeExceeded(eventId: string, size: number, maxAppendEventSize: number): ServiceError {
+  return {
+    code: grpc.status.INVALID_ARGUMENT,
+    details: `Event with Id: ${eventId}, Size: ${size}, exceeds Maximum Append Event Size of ${maxAppendEventSize}.`,
+    metadata: metadataOf({
+      exception: 'maximum-append-event-size-exceeded', 'event-id': eventId, 'proposed-event-size': String(size), 'maximum-append-event-size': String(maxAppendEventSize),
+    }),
+  };
+}
+
 export function requiredMetadataMissing(): ServiceError {
   return {
     code: grpc.status.INVALID_ARGUMENT,

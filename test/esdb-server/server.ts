@@ -32,6 +32,8 @@ export interface TestServerOptions {
   readonly data?: EsdbData;
   /** EventStoreDB's default maximum append size is 1 MiB */
   readonly maxAppendSize?: number;
+  /** KurrentDB's MaxAppendEventSize; default none (its default, int.MaxValue) */
+  readonly maxAppendEventSize?: number;
 }
 
 export interface TestServer {
@@ -44,6 +46,8 @@ export interface TestServer {
   readonly calls: Readonly<Record<RpcName, number>>;
   /** how many recorded events reads and subscriptions have sent to clients so far */
   readonly eventsSent: number;
+  /** how many appends it refused for their size (maximum append size or event size exceeded) */
+  readonly refusedAppends: number;
   /** drops every connection at once, like a crashed node; the data stays */
   stop(): Promise<void>;
   /** listens again on the same port */
@@ -55,7 +59,8 @@ export interface TestServer {
 export type RpcName = 'getSupportedMethods' | 'gossip' | 'read' | 'append' | 'batchAppend' | 'delete' | 'tombstone';
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const server = new EsdbTestServer(options.data ?? new EsdbData(), options.port ?? 0, options.maxAppendSize ?? 1024 * 1024);
+  const limits = { maxAppendSize: options.maxAppendSize ?? 1024 * 1024, maxAppendEventSize: options.maxAppendEventSize ?? Infinity };
+  const server = new EsdbTestServer(options.data ?? new EsdbData(), options.port ?? 0, limits);
   await server.start();
   return server;
 }
@@ -72,14 +77,18 @@ class EsdbTestServer implements TestServer {
   constructor(
     readonly data: EsdbData,
     private boundPort: number,
-    maxAppendSize: number,
+    limits: { readonly maxAppendSize: number; readonly maxAppendEventSize: number },
   ) {
     // stopHandlers abort every running subscription and pending batch when the server stops
-    this.context = { data, maxAppendSize, stopHandlers: new Set(), sent: { events: 0 } };
+    this.context = { data, ...limits, stopHandlers: new Set(), sent: { events: 0 }, refused: { appends: 0 } };
   }
 
   get eventsSent(): number {
     return this.context.sent.events;
+  }
+
+  get refusedAppends(): number {
+    return this.context.refused.appends;
   }
 
   get port(): number {

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreCorruptError } from '../../application/ports/event-store.js';
@@ -10,15 +9,7 @@ import { SqliteEventStore } from '../../infrastructure/store/sqlite/sqlite-store
 import { toHttpError } from '../../infrastructure/http/errors.js';
 import { p2p } from '../support/messages.js';
 import { rejection } from '../support/rejection.js';
-
-const anEvent = (n: number) => ({ id: randomUUID(), type: 'Thing', data: { n, text: `event number ${n} `.repeat(8) }, metadata: { n } });
-
-/** A closed store file with `count` events over a few streams (several pages of the events table). */
-async function storeWith(path: string, count: number): Promise<void> {
-  const store = SqliteEventStore.open(path);
-  for (let i = 0; i < count; i += 100) await Promise.all(Array.from({ length: 100 }, (_, k) => store.appendToStream(`s-${(i + k) % 5}`, [anEvent(i + k)])));
-  await store.close();
-}
+import { damagePages, storeWith } from '../support/damaged-sqlite.js';
 
 // Regression (issue 8): a damaged sqlite file opened without any check, and a row whose JSON no
 // longer parsed failed deep in a replay with a bare SyntaxError naming nothing.
@@ -30,14 +21,7 @@ describe('S10 a damaged sqlite store fails clearly', () => {
   it('S10 a file with damaged pages is refused at open with StoreCorruptError naming the file', async () => {
     const path = join(dir, 'ledger.sqlite');
     await storeWith(path, 2_000);
-    const pages = statSync(path).size / 4096;
-    // garbage over pages in the middle of the file (the events table's b-tree)
-    const fd = openSync(path, 'r+');
-    try {
-      for (let page = Math.floor(pages / 3); page < Math.floor(pages / 3) + 3; page++) writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, page * 4096);
-    } finally {
-      closeSync(fd);
-    }
+    damagePages(path);
     const error = await rejection(Promise.resolve().then(() => SqliteEventStore.open(path)));
     expect(error).to.be.instanceOf(StoreCorruptError);
     expect((error as StoreCorruptError).store).to.equal(`the SQLite store ${path}`);

@@ -62,6 +62,19 @@ describe('HTTP API against hostile input (API.md, HTTP service)', () => {
     }
   });
 
+  it('a query string that is not valid percent-encoded UTF-8 is 400 bad_url too, as the same bytes in the path are', async () => {
+    for (const path of ['/v1/accounts/alice/unread?device=%ED%A0%80', '/v1/accounts/alice/sessions?limit=1&device=%E0%A4%A', '/v1/accounts/alice/unread?%FF=x']) {
+      const res = await f.call('GET', path, { as: 'alice' });
+      expect(res.status, path).to.equal(400);
+      expect(res.body.error.code, path).to.equal('bad_url');
+      expect(res.body.error.message, path).to.contain('query string');
+    }
+    // well-formed escapes, a plus for a space and an empty value stay fine
+    for (const path of ['/v1/accounts/alice/unread?device=%E6%89%8B%E6%9C%BA', '/v1/accounts/alice/unread?device=my+phone', '/v1/accounts/alice/unread?device=web&']) {
+      expect((await f.call('GET', path, { as: 'alice' })).status, path).to.equal(200);
+    }
+  });
+
   it('headers over node\'s limit get 431 in the JSON error shape', async () => {
     const res = await rawGet(`${f.url}/v1/accounts/alice/unread`, { authorization: `Bearer ${f.token('alice')}`, 'x-padding': 'a'.repeat(20_000) });
     expect(res.status).to.equal(431);

@@ -15,9 +15,10 @@ export const resetAllSessionUnread = defineCommand([ResetAllSessionUnread], asyn
     const had = new Set(unread);
     const alsoMarked = ctx.read.allSessions(c.account, meta.device).map((s) => s.id).filter((id) => !had.has(id));
     const { events } = await ctx.account(c.account, { type: 'ResetAllUnread', device: meta.device, sessionIds: unread, alsoMarked }, meta);
+    // a choice recorded in several events (issue 9) is their union; a retry after a crash between them may list some twice
     const chosen = events.flatMap((e) => (e.type === 'AllSessionUnreadReset' ? [e.data] : []));
-    const ids = chosen.flatMap((e) => [...e.sessionIds, ...(e.alsoMarked ?? [])]);
+    const ids = [...new Set(chosen.flatMap((e) => [...e.sessionIds, ...(e.alsoMarked ?? [])]))];
     const refs = ids.map((id) => SessionRef.fromId(c.account, id)).filter((ref): ref is SessionRef => ref !== null);
     await Promise.all(refs.map((ref) => ctx.session(ref, { type: 'ResetUnread', device: meta.device, scope, login, all: true }, meta)));
-    return chosen.flatMap((e) => e.sessionIds);
+    return [...new Set(chosen.flatMap((e) => e.sessionIds))];
   }));

@@ -59,13 +59,22 @@ export function translateError(error: unknown, context: { endpoint: string; oper
     return new WrongExpectedVersionError(context.stream, context.expected ?? 'any', actualRevision(error.actualVersion));
   }
   if (error instanceof EsdbStreamDeletedError) return new StreamDeletedError(context.stream ?? error.streamName ?? '');
-  if (error instanceof MaxAppendSizeExceededError) {
-    return new RangeError(
-      `${context.operation} exceeds the server's maximum append size of ${error.maxAppendSize} bytes: split the events into smaller appends`,
-    );
+  if (error instanceof MaxAppendSizeExceededError) return appendTooLarge(context.operation, error.maxAppendSize);
+  // KurrentDB's MaxAppendEventSize: client 6.x has no class for it and passes on the server's words
+  if (error instanceof UnknownError && /Maximum ?Append ?Event ?Size/i.test(error.message)) {
+    return new RangeError(`${context.operation} was refused: maximum append event size exceeded (${describe(error)}): the server's MaxAppendEventSize is set lower than the event`);
   }
   if (isTransportFailure(error)) return unavailable(context, describe(error), error);
   return error;
+}
+
+/**
+ * An append over EventStoreDB's MaxAppendSize (default 1 MiB), refused by the server or before it
+ * is sent; `size` is the append's as the server counts it, when known.
+ */
+export function appendTooLarge(operation: string, maxAppendSize: number, size?: number): RangeError {
+  const took = size === undefined ? '' : ` (its events take ${size} bytes as EventStoreDB counts them: data, metadata and twice the type)`;
+  return new RangeError(`${operation}: maximum append size exceeded${took}; it exceeds the server's maximum append size of ${maxAppendSize} bytes: split the events into smaller appends`);
 }
 
 export function unavailable(context: { endpoint: string; operation: string }, detail: string, cause?: unknown): StoreUnavailableError {

@@ -16,7 +16,18 @@ export function checkpointStream(name: string): string {
 
 /** Data and metadata travel as JSON events; bigints keep the in-process adapters' `{ $bigint }` form. */
 export function toEventData(event: EventToAppend): JSONEventData {
-  return jsonEvent({ id: event.id, type: event.type, data: toJsonValue(event.data), metadata: toJsonValue(event.metadata) }) as JSONEventData;
+  return sizedEventData(event).event;
+}
+
+/**
+ * The event to send and its size as EventStoreDB counts it against its limits (Event.SizeOnDisk):
+ * the bytes of its data and metadata as the client sends them, plus two bytes per UTF-16 unit of its type.
+ */
+export function sizedEventData(event: EventToAppend): { readonly event: JSONEventData; readonly size: number } {
+  const data = encodeJson(event.data);
+  const metadata = encodeJson(event.metadata);
+  const sent = jsonEvent({ id: event.id, type: event.type, data: JSON.parse(data) as JSONType, metadata: JSON.parse(metadata) as JSONType }) as JSONEventData;
+  return { event: sent, size: Buffer.byteLength(data) + Buffer.byteLength(metadata) + event.type.length * 2 };
 }
 
 export function toJsonValue(value: unknown): JSONType {

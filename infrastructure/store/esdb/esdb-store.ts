@@ -9,9 +9,9 @@ import {
   type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StoredCheckpoint, type SubscribeOptions, type Subscription,
 } from '../../../application/ports/event-store.js';
 import { leaseClient, type ClientLease } from './esdb-connection.js';
-import { translateError, withDeadline } from './esdb-errors.js';
+import { appendTooLarge, translateError, withDeadline } from './esdb-errors.js';
 import { EsdbCheckpoints } from './esdb-checkpoints.js';
-import { isLedgerEvent, toEventData, toRecordedEvent } from './esdb-events.js';
+import { isLedgerEvent, sizedEventData, toRecordedEvent } from './esdb-events.js';
 import { serverFilter, toClientExpected } from './esdb-requests.js';
 import { countLimit } from '../shared/read-ranges.js';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription.js';
@@ -29,7 +29,15 @@ export interface EsdbStoreOptions {
   readonly operationTimeoutMs?: number;
   /** pauses between resubscription attempts after the connection dropped; default 50 ms doubling to 2 s */
   readonly reconnect?: ReconnectPolicy;
+  /**
+   * The server's MaxAppendSize (default 1,048,576, EventStoreDB's default): a larger append is
+   * refused here, before it is sent, with the error the server's refusal gives.
+   */
+  readonly maxAppendSize?: number;
 }
+
+/** EventStoreDB's default MaxAppendSize */
+export const ESDB_MAX_APPEND_SIZE = 1_048_576;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RECONNECT: ReconnectPolicy = { minDelayMs: 50, maxDelayMs: 2_000 };
@@ -52,6 +60,7 @@ export class EsdbEventStore implements EventStore {
     private readonly lease: ClientLease,
     private readonly timeoutMs: number,
     private readonly reconnect: ReconnectPolicy,
+    private readonly maxAppendSize: number,
   ) {
     this.checkpoints = new EsdbCheckpoints({
       endpoint: lease.endpoint,
@@ -68,7 +77,7 @@ export class EsdbEventStore implements EventStore {
   static async connect(connectionString: string, options: EsdbStoreOptions = {}): Promise<EsdbEventStore> {
     const lease = leaseClient(connectionString);
     const timeoutMs = options.operationTimeoutMs ?? lease.defaultDeadline ?? DEFAULT_TIMEOUT_MS;
-    const store = new EsdbEventStore(lease, timeoutMs, options.reconnect ?? DEFAULT_RECONNECT);
+    const store = new EsdbEventStore(lease, timeoutMs, options.reconnect ?? DEFAULT_RECONNECT, options.maxAppendSize ?? ESDB_MAX_APPEND_SIZE);
     try {
       await store.readPage('connecting', () => store.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }));
     } catch (error) {
@@ -126,7 +135,11 @@ export class EsdbEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     validateAppend(stream, events, expected);
     const context = { endpoint: this.lease.endpoint, operation: `appending to ${stream}`, stream, expected };
-    const data = events.map(toEventData);
+    const sized = events.map(sizedEventData);
+    const size = sized.reduce((sum, e) => sum + e.size, 0);
+    // the server would refuse it; sent, a message over its gRPC limit would also cut the connection other calls share
+    if (size > this.maxAppendSize) throw appendTooLarge(context.operation, this.maxAppendSize, size);
+    const data = sized.map((e) => e.event);
     try {
       const result = await withDeadline(this.timeoutMs, context, () =>
         this.client.appendToStream(stream, data, { expectedRevision: toClientExpected(expected), deadline: this.timeoutMs }),

@@ -12,7 +12,7 @@ import { logRange, streamRange, type LogRange } from '../shared/read-ranges.js';
 import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { decoded, justWritten, positionAt, type StoredEvent } from '../shared/records.js';
 import { openLedgerDatabase } from './sqlite-schema.js';
-import { checkIntegrity, explainDamage, storeName } from './sqlite-integrity.js';
+import { checkIntegrity, explainDamage, explainDamageOf, markClosedCleanly, storeName, takeCleanMark } from './sqlite-integrity.js';
 import { decodeCheckpointState, decodeStored, undecodable } from '../shared/decode-guard.js';
 
 /** an event to write, its data and metadata encoded, with the values they were encoded from */
@@ -71,8 +71,13 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Opens the file after `PRAGMA quick_check`: a damaged one fails with StoreCorruptError naming it. */
+  /**
+   * Opens the file after `PRAGMA quick_check`, unless the file is exactly as the store's last clean
+   * close left it (see takeCleanMark): a damaged one fails with StoreCorruptError naming it.
+   */
   static open(path: string): SqliteEventStore {
+    const onDisk = path !== ':memory:' && path !== '';
+    const closedCleanly = onDisk && takeCleanMark(path);
     let db: Database.Database;
     try {
       db = openLedgerDatabase(path);
@@ -80,15 +85,15 @@ export class SqliteEventStore implements EventStore {
       throw explainDamage(error, path);
     }
     try {
-      checkIntegrity(db, path);
+      if (!closedCleanly) checkIntegrity(db, path);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteEventStore(db, storeName(path));
+    return new SqliteEventStore(db, storeName(path), onDisk ? path : undefined);
   }
 
-  private constructor(private readonly db: Database.Database, private readonly name: string) {
+  private constructor(private readonly db: Database.Database, private readonly name: string, private readonly path: string | undefined) {
     this.feed = new LiveFeed({
       readAfter: (after, filter, limit) => this.readLog({ forwards: true, bound: after, limit }, filter),
       head: () => this.sql('SELECT coalesce(max(position), -1) FROM events').pluck().get() as bigint,
@@ -145,21 +150,21 @@ export class SqliteEventStore implements EventStore {
     if (state.tombstoned) throw new StreamDeletedError(stream);
     const range = streamRange(options, state);
     const order = range.forwards ? 'ASC' : 'DESC';
-    const rows = this.rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
-      .all(stream, range.low, range.high, sqlLimit(range.limit)) as EventRow[];
+    const rows = this.guarded(() => this.rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision BETWEEN ? AND ? ORDER BY revision ${order} LIMIT ?`)
+      .all(stream, range.low, range.high, sqlLimit(range.limit)) as EventRow[]);
     return rows.map((row) => this.fromRow(row));
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
-    return this.readLog(logRange(options), options.filter);
+    return this.guarded(() => this.readLog(logRange(options), options.filter));
   }
 
   async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
     this.ensureOpen();
     checkStreamPrefix(prefix);
     const bound = prefixUpperBound(prefix);
-    const rows = this.sql(prefixReadSql(bound !== undefined)).all(...(bound === undefined ? [prefix] : [prefix, bound])) as StoredEvent[];
+    const rows = this.guarded(() => this.sql(prefixReadSql(bound !== undefined)).all(...(bound === undefined ? [prefix] : [prefix, bound])) as StoredEvent[]);
     return rows.map((row) => decodeStored(row, this.name));
   }
 
@@ -215,6 +220,7 @@ export class SqliteEventStore implements EventStore {
     this.commits.flush();
     this.feed.close();
     this.db.close();
+    if (this.path !== undefined) markClosedCleanly(this.path);
   }
 
   private appendNow(stream: string, events: readonly EncodedEvent[], expected: ExpectedRevision): AppendResult {
@@ -327,6 +333,15 @@ export class SqliteEventStore implements EventStore {
   private rows(source: string): Database.Statement {
     const statement = this.sql(source);
     return statement.raw(true);
+  }
+
+  /** Runs a read: a page sqlite finds damaged fails it with StoreCorruptError naming the store, never a bare SqliteError. */
+  private guarded<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      throw explainDamageOf(error, this.name);
+    }
   }
 
   private ensureOpen(): void {
