@@ -6,7 +6,8 @@ import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { openReadModels } from '../../infrastructure/readmodels/separate-read-models.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { p2p, team } from '../support/messages.js';
-import { freshPostgresUrl, withClient } from '../support/postgres.js';
+import { randomBytes } from 'node:crypto';
+import { freshPostgresUrl, postgresUrl, withClient } from '../support/postgres.js';
 import { allViews, inMemoryRebuild, loadedViews, projectedTables } from '../support/projected-read-models.js';
 import { SharedCommitStore } from '../support/shared-commit-store.js';
 import { cli } from '../cli/run-cli.js';
@@ -169,6 +170,32 @@ describe('issue 9.3 EventStoreDB with read models in PostgreSQL: one projector, 
     const refused = await cli(['rebuild', '--store', 'postgres://127.0.0.1:1/x', '--read-models', readModels]);
     expect(refused.code).to.equal(1);
     expect(refused.stderr).to.contain('is for an EventStoreDB store');
+  });
+});
+
+describe('issue 9.3 the read-model database: its own pool, its schema and tables created if missing [esdb+postgres]', function () {
+  this.timeout(60_000);
+
+  it('9.3 a search_path naming a schema that does not exist: the schema, the tables and the checkpoint are created, and the ledger reads its writes', async () => {
+    const server = await startTestServer();
+    const schema = `rm_${randomBytes(5).toString('hex')}`;
+    const url = new URL(await postgresUrl());
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const clock = { now: 1_000_000 };
+    const ledger = await createLedger({ store: server.url, readModels: url.toString(), clock: () => clock.now });
+    try {
+      await ledger.account('erin').receiveMessage(p2p('u1', 'erin', ++clock.now));
+      expect(await ledger.account('erin').getTotalUnread()).to.equal(1);
+      const tables = await withClient(url.toString(), async (c) => (await c.query<{ name: string }>(
+        'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema],
+      )).rows.map((r) => r.name));
+      expect(tables).to.include.members(['rm_accounts', 'rm_projector', 'rm_sessions', 'rm_state', 'rm_views']);
+      expect((await projectedTables(url.toString())).accounts.get('erin')).to.equal(2);
+    } finally {
+      await ledger.close();
+      await server.close();
+      await withClient(url.toString(), (c) => c.query(`DROP SCHEMA ${schema} CASCADE`));
+    }
   });
 });
 
