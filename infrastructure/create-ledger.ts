@@ -7,6 +7,7 @@ import type { LedgerParts } from '../application/api/ledger.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { RunnerOptions } from '../application/read/projection-runner.js';
 import { UpcastingEventStore } from './upcasting/upcasting-store.js';
+import { checkReadModelsUrl, openReadModels } from './readmodels/separate-read-models.js';
 
 export interface CreateLedgerOptions {
   /**
@@ -15,6 +16,14 @@ export interface CreateLedgerOptions {
    * ('postgres://…', 'postgresql://…').
    */
   readonly store?: string;
+  /**
+   * EventStoreDB stores only: where the read models live instead of in each process.
+   * 'postgres://…' (or 'postgresql://…'): tables in that database (its search_path's schema),
+   * shared by every ledger process on the store; one of them at a time, the holder of an advisory
+   * lock there, projects the log into them, and another takes over when it dies.
+   * 'sqlite:<path>': tables in a file of their own, for one process.
+   */
+  readonly readModels?: string;
   /** the ledger clock in ms; default Date.now */
   readonly clock?: Clock;
   /** read models kept in process (no store takes them so today): write a read-model snapshot every this many events (default 20000) */
@@ -99,17 +108,28 @@ async function openAdapter(url: string): Promise<{ store: EventStore; plan: Read
 /** The composition root: a ledger on the chosen store, its read models caught up. */
 export async function createLedger(options: CreateLedgerOptions = {}): Promise<Ledger> {
   const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
+  if (options.readModels !== undefined) checkReadModelsFor(url, options.readModels);
   const store = await openStore(url);
+  let runner: RunnerOptions | undefined;
   try {
+    runner = options.readModels === undefined ? readModelOptions(store, options) : await openReadModels(options.readModels, options.readModelCache);
     return await Ledger.open({
       store,
       clock: options.clock ?? Date.now,
-      runner: readModelOptions(store, options),
+      runner,
       ...sharedParts(store),
       ...(options.logger !== undefined && { logger: options.logger }),
     });
   } catch (error) {
+    await runner?.readModels?.release?.().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** `readModels` names a database for an EventStoreDB store's read models; the other stores keep theirs themselves. */
+export function checkReadModelsFor(store: string, readModels: unknown): void {
+  checkReadModelsUrl(readModels);
+  if (store.startsWith('esdb://') || store.startsWith('esdb+discover://')) return;
+  throw new TypeError(`readModels ${JSON.stringify(readModels)} is for an EventStoreDB store ('esdb://…'); store ${JSON.stringify(store)} keeps its read models itself (sqlite and PostgreSQL in their own tables, memory in process): leave readModels out`);
 }

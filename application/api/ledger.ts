@@ -138,6 +138,15 @@ export class Ledger {
     return view;
   }
 
+  /**
+   * True while this process runs the read-model projector: it holds the lease of read models that
+   * one process projects for all (an EventStoreDB store with `readModels: 'postgres://…'`). False
+   * otherwise, and on the other stores, where no projector runs.
+   */
+  get projecting(): boolean {
+    return this.runner.projecting;
+  }
+
   /** The read models, through their port (what the CLI and tools read). */
   get reader(): SessionListReader {
     return this.runner.reader;

@@ -46,7 +46,8 @@ export function foldRecorded(projection: SessionListProjection, event: RecordedE
   }
   if (account === undefined) return [];
   try {
-    return projection.apply({ type: event.type, data: event.data, account, seq: Number(event.position.commit) });
+    // the prepare position: the events of one EventStoreDB append share their commit position (the other stores number both alike)
+    return projection.apply({ type: event.type, data: event.data, account, seq: Number(event.position.prepare) });
   } catch (error) {
     // A recorded event whose data no longer has its type's shape (a damaged page that still parses
     // as JSON, a manual edit): named, rather than a bare TypeError from deep inside the fold.

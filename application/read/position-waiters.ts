@@ -5,6 +5,11 @@ export class PositionWaiters {
   private readonly waiting: { position: Position; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private failure: unknown;
 
+  /** how many wait */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
   /** Resolves at once when `reached` already covers `position`; rejects once the follower failed. */
   wait(position: Position | undefined, reached: Position): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);

@@ -7,5 +7,9 @@ import { ProjectionRunner, type RunnerOptions } from './projection-runner.js';
  */
 export async function rebuildReadModels(store: EventStore, onProgress?: (events: number) => void, options: RunnerOptions = {}): Promise<{ events: number; accounts: number }> {
   const runner = new ProjectionRunner(store, options);
-  return runner.rebuild(onProgress);
+  try {
+    return await runner.rebuild(onProgress);
+  } finally {
+    await runner.readModels.release?.();
+  }
 }

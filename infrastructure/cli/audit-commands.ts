@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { parseSessionId, type TimelineEntry } from '../../index.js';
-import { createLedger, openStore, readModelOptions } from '../create-ledger.js';
+import { checkReadModelsFor, createLedger, openStore, readModelOptions } from '../create-ledger.js';
+import { openReadModels } from '../readmodels/separate-read-models.js';
 import { STORE_HELP, type CliCommand } from './command.js';
 import { existingStore, integer, noMore, UsageError } from './options.js';
 import { requireDevice, unknownSession } from './store-lookup.js';
@@ -112,17 +113,25 @@ Replays every event of the store into fresh read models and reports how many
 accounts and events it folded. On sqlite it empties the read-model tables in the
 store's file and builds them again (a ledger then opens without replaying); on
 PostgreSQL it writes a new snapshot; on EventStoreDB it only checks that the log
-folds (those read models are folded at every open).
+folds (those read models are folded at every open), unless --read-models names
+the database that holds them.
 
+  --read-models <url>  an EventStoreDB store's read models ('postgres://...' or
+                       'sqlite:<path>', as createLedger's readModels): emptied
+                       and built again there, holding the projector's lease
 ${STORE_HELP}`,
   async run(args) {
-    const { values } = parseArgs({ args, options: { store: { type: 'string' } } });
-    const store = await openStore(existingStore(values));
+    const { values } = parseArgs({ args, options: { store: { type: 'string' }, 'read-models': { type: 'string' } } });
+    const url = existingStore(values);
+    const separate = values['read-models'];
+    if (separate !== undefined) checkReadModelsFor(url, separate);
+    const store = await openStore(url);
     try {
       const started = performance.now();
       // a counter redrawn in place on a terminal; nothing in a log, where each redraw would pile up
       const tty = process.stderr.isTTY;
-      const { events, accounts } = await rebuildReadModels(store, (n) => tty && process.stderr.write(`\rreplayed ${n} events`), readModelOptions(store));
+      const options = separate === undefined ? readModelOptions(store) : await openReadModels(separate, undefined);
+      const { events, accounts } = await rebuildReadModels(store, (n) => tty && process.stderr.write(`\rreplayed ${n} events`), options);
       if (tty) process.stderr.write('\n');
       console.log(`rebuilt the read models of ${accounts} accounts from ${events} events in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     } finally {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AccountModel } from '../../projections/session-list/model.js';
-import type { PgEventStore } from '../store/postgres/pg-event-store.js';
+import type { PgTables } from './pg-table-models.js';
 import { AccountCache } from './account-cache.js';
 import { CountingLedger } from './account-row-writes.js';
 import { loadAccount, type RowsAt } from './pg-read-model-rows.js';
@@ -23,7 +23,7 @@ export class PgAccountMemory {
   private readonly positions = new WeakMap<AccountModel, RowsAt>();
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
 
-  constructor(private readonly store: PgEventStore, cacheRows: number) {
+  constructor(private readonly store: Pick<PgTables, 'readTables'>, cacheRows: number) {
     this.accounts = new AccountCache({ load: (id) => this.inUse(id), ids: () => [...this.pinned.keys()] }, cacheRows);
   }
 
@@ -68,20 +68,22 @@ export class PgAccountMemory {
   }
 
   /**
-   * Makes the account in memory the one its rows hold at `position` (undefined: it has none). One
-   * in memory at that position or later (folded here, its transaction committing) is kept.
+   * Makes the account in memory the one its rows hold at `rows` (undefined: it has none). One in
+   * memory there or later (folded here, its transaction committing) is kept. Where is the position
+   * of the last event folded and then how many were: events of one EventStoreDB append may share
+   * their commit position, and a projector's batch may end between them.
    */
-  async bringUp(db: Db | undefined, id: string, position: bigint | undefined): Promise<void> {
+  async bringUp(db: Db | undefined, id: string, rows: RowsAt | undefined): Promise<void> {
     const entry = this.pinned.get(id)!;
     const upToDate = () => {
       const model = this.model(id);
-      return model !== undefined && (this.positions.get(model)?.position ?? -1n) >= (position ?? -1n);
+      return model !== undefined && !isBefore(this.positions.get(model) ?? NOWHERE, rows ?? NOWHERE);
     };
     if (upToDate()) {
       entry.model = this.model(id);
       return;
     }
-    if (position === undefined) {
+    if (rows === undefined) {
       this.accounts.delete(id);
       entry.model = undefined;
       return;
@@ -135,4 +137,9 @@ export class PgAccountMemory {
     if (!entry) throw new Error(`the read models of account ${JSON.stringify(id)} were read before they were loaded: on PostgreSQL, load them first with use()`);
     return entry.model;
   }
+}
+
+/** `a` comes before `b`: an earlier position, or the same one with fewer events folded. */
+function isBefore(a: RowsAt, b: RowsAt): boolean {
+  return a.position < b.position || (a.position === b.position && a.events < b.events);
 }

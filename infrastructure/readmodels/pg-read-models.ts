@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { parseStream } from '../../domain/identity.js';
-import type { ChangedRows, ConcurrentFolder, FoldedTransaction, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import type { ConcurrentFolder, FoldedTransaction, StoredPosition } from '../../projections/session-list/read-model-store.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
 import type { PgHookedWrite } from '../store/postgres/pg-append.js';
@@ -8,24 +8,15 @@ import { logHead, prepared } from '../store/postgres/pg-log.js';
 import { positionAt } from '../store/shared/records.js';
 import { commitAfter } from '../store/postgres/pg-transaction.js';
 import { upcast } from '../upcasting/upcasters.js';
-import type { AccountCache } from './account-cache.js';
-import { PgAccountMemory } from './pg-account-memory.js';
 import { accountWrites } from './account-row-writes.js';
 import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
-import { accountPositions, emptyTables, readState, writeAccounts, writeState, type PositionedWrites, type RowsAt } from './pg-read-model-rows.js';
-import { DEFAULT_CACHE_ROWS } from './sqlite-read-models.js';
+import { accountPositions, emptyTables, readState, writeAccounts, writeState, type RowsAt } from './pg-read-model-rows.js';
+import { PgTableModels, READ_MODEL_NAME, type PgReadModelOptions } from './pg-table-models.js';
 
-const NAME = 'session-list';
 /** the checkpoint the in-process read models kept their whole-model snapshot in */
 const OLD_SNAPSHOT = 'session-list';
 /** accounts are locked under this prefix (pg_advisory_xact_lock takes one bigint) */
 const LOCK_PREFIX = 'session-ledger-rm:';
-
-export interface PgReadModelOptions {
-  /** rows of accounts a process keeps in memory (default 200,000) */
-  readonly cacheRows?: number;
-}
-
 
 /** A write transaction's part in the tables, under its account's advisory lock. */
 interface AccountWrite {
@@ -46,16 +37,9 @@ interface AccountWrite {
  * a command, a query or a batch reads are loaded first (`use`), checked against the position their
  * rows keep: a read in one process sees every write another process acknowledged.
  */
-export class PgReadModels implements ReadModelStore<RecordedEvent> {
-  readonly durable = true;
-  readonly accounts: AccountCache;
-  private readonly memory: PgAccountMemory;
-  /** the tables are being built (open found none, or a rebuild emptied them) */
-  private building = false;
-
+export class PgReadModels extends PgTableModels {
   constructor(private readonly store: PgEventStore, options: PgReadModelOptions = {}) {
-    this.memory = new PgAccountMemory(store, options.cacheRows ?? DEFAULT_CACHE_ROWS);
-    this.accounts = this.memory.accounts;
+    super(store, options);
   }
 
   /**
@@ -64,78 +48,19 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
    * with no events are built at once.
    */
   async open(): Promise<StoredPosition | null> {
-    const format = await this.store.readTables('reading the read-model tables', (db) => readState(db, NAME));
+    const format = await this.store.readTables('reading the read-model tables', (db) => readState(db, READ_MODEL_NAME));
     if (format === PG_READ_MODEL_FORMAT) return positionAt(await this.store.readTables('reading the log head', logHead));
     const built = await this.store.writeTables('preparing the read-model tables', async (db) => {
       // one process prepares them; the others find them ready
       await db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${LOCK_PREFIX}build`]));
-      const [again, head] = await Promise.all([readState(db, NAME), logHead(db as unknown as pg.Pool)]);
+      const [again, head] = await Promise.all([readState(db, READ_MODEL_NAME), logHead(db as unknown as pg.Pool)]);
       if (again === PG_READ_MODEL_FORMAT) return commitAfter(db, Promise.resolve(head));
       await Promise.all([emptyTables(db), db.query('DELETE FROM checkpoints WHERE name = $1', [OLD_SNAPSHOT])]);
-      return commitAfter(db, head < 0n ? writeState(db, NAME, PG_READ_MODEL_FORMAT).then(() => head) : Promise.resolve(undefined));
+      return commitAfter(db, head < 0n ? writeState(db, READ_MODEL_NAME, PG_READ_MODEL_FORMAT).then(() => head) : Promise.resolve(undefined));
     });
     if (built !== undefined) return positionAt(built);
     this.building = true;
     return null;
-  }
-
-  begin(): void {}
-
-  save(): void {
-    throw new Error('the PostgreSQL read models are saved with saveAsync');
-  }
-
-  async saveAsync(changes: ChangedRows, position: StoredPosition): Promise<void> {
-    const batch: PositionedWrites[] = [];
-    const done: (() => void)[] = [];
-    for (const id of changes.accounts.keys()) {
-      const model = this.memory.model(id);
-      if (!model) continue;
-      const changed = changes.accounts.get(id)!;
-      const written = accountWrites(model, changed, this.memory.counting);
-      batch.push({ writes: written.writes, at: this.memory.folded(id, model, position.commit, changed.events) });
-      done.push(written.done);
-    }
-    await this.store.writeTables('saving the read models', (db) => commitAfter(db, writeAccounts(db, batch)));
-    for (const d of done) d();
-    this.accounts.release(changes.accounts.keys());
-  }
-
-  /** The build folded the whole log: the tables are ready for every process. */
-  async built(): Promise<void> {
-    if (!this.building) return;
-    await this.store.writeTables('marking the read-model tables built', (db) => commitAfter(db, writeState(db, NAME, PG_READ_MODEL_FORMAT)));
-    this.building = false;
-  }
-
-  clear(): void {
-    throw new Error('the PostgreSQL read models are emptied with clearAsync');
-  }
-
-  async clearAsync(): Promise<void> {
-    await this.store.writeTables('emptying the read-model tables', (db) => commitAfter(db, emptyTables(db)));
-    this.memory.clear();
-    this.building = true;
-  }
-
-  async close(): Promise<void> {}
-
-  async use(ids: readonly string[]): Promise<() => void> {
-    const unique = [...new Set(ids)];
-    const release = this.memory.hold(unique);
-    try {
-      const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, unique));
-      await Promise.all(unique.map((id) => this.memory.bringUp(undefined, id, positions.get(id)?.position)));
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return release;
-  }
-
-  /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
-  keep(id: string): () => void {
-    return this.memory.hold([id]);
   }
 
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
@@ -221,7 +146,7 @@ export class PgReadModels implements ReadModelStore<RecordedEvent> {
     // both statements go out now, ahead of the append's: the lock before the transaction writes
     const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
     const positions = accountPositions(db, [id]);
-    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)?.position));
+    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)));
     let folded: { transaction: FoldedTransaction; position: bigint; done: () => void } | undefined;
     let ended = false;
     const end = () => {

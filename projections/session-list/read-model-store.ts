@@ -129,6 +129,8 @@ export interface ReadModelStore<E = unknown> {
   clear(): void;
   /** Saves what is left to save (the in-process adapter: its optional snapshot) and lets go. */
   close(position: StoredPosition): Promise<void>;
+  /** Closes what the store opened of its own (a database that holds only read models); called once, when its ledger closes. */
+  release?(): Promise<void>;
   /**
    * Only for tables in the event store's own database: from now on `folder` folds each write
    * transaction inside it, so its rows and position commit with its events. Returns the detach.

@@ -50,7 +50,7 @@ async function rebuild(store: EventStore): Promise<SessionListProjection> {
   return projection;
 }
 
-for (const kind of ['sqlite', 'postgres'] as const) describe(`durability and rebuilds [${kind}]`, () => {
+for (const kind of ['sqlite', 'postgres', 'esdb+postgres', 'esdb+sqlite'] as const) describe(`durability and rebuilds [${kind}]`, () => {
   let fx: Fixture;
   beforeEach(async () => {
     fx = await openFixture(kind);
@@ -64,7 +64,7 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`durability and reb
     const before = allViews(fx.ledger.reader);
     const history = await fx.ledger.history({ account: 'alice', sessionId: 'p2p-u1' });
     const ledger = await fx.reopen();
-    await loadEveryAccount(ledger, fx.storeUrl);
+    await loadEveryAccount(ledger, fx.readModelsUrl ?? fx.storeUrl);
     // S4.2: closing the ledger ended every current session (recorded); nothing else changed.
     const noCurrent = (views: Record<string, unknown>) => Object.fromEntries(Object.entries(views).map(([k, v]) => [k, { ...(v as object), current: null }]));
     expect(Object.values(allViews(ledger.reader)).map((v) => (v as { current?: unknown }).current ?? null)).to.deep.equal(Object.keys(before).map(() => null));
@@ -82,11 +82,11 @@ for (const kind of ['sqlite', 'postgres'] as const) describe(`durability and reb
     await workload(fx.ledger, fx.clock);
     const ledger = await fx.reopen(); // saved its read models on close
     await ledger.account('alice', { device: 'b' }).receiveMessage(p2p('late', 'alice', ++fx.clock.now));
-    await loadEveryAccount(ledger, fx.storeUrl);
+    await loadEveryAccount(ledger, fx.readModelsUrl ?? fx.storeUrl);
     const expected = allViews(ledger.reader);
     await projectionRunnerOf(ledger).persist();
     const again = await fx.reopen();
-    await loadEveryAccount(again, fx.storeUrl);
+    await loadEveryAccount(again, fx.readModelsUrl ?? fx.storeUrl);
     expect(allViews(again.reader)).to.deep.equal(expected);
   });
 });

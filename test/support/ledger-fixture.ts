@@ -9,13 +9,15 @@ import { NamespacedEventStore } from './namespaced-store.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { freshPostgresUrl } from './postgres.js';
 
-export type StoreKind = 'memory' | 'sqlite' | 'esdb' | 'esdb-url' | 'postgres';
+export type StoreKind = 'memory' | 'sqlite' | 'esdb' | 'esdb-url' | 'postgres' | 'esdb+postgres' | 'esdb+sqlite';
 /**
  * esdb runs against the wire-compatible test server (test/esdb-server), a fresh one per fixture;
  * esdb-url against the real EventStoreDB named by ESDB_URL, each fixture under its own stream prefix;
- * postgres against the test PostgreSQL (test/support/postgres.ts), each fixture in its own schema.
+ * postgres against the test PostgreSQL (test/support/postgres.ts), each fixture in its own schema;
+ * esdb+postgres and esdb+sqlite against the test server with `readModels` in a schema of the test
+ * PostgreSQL (a projector) or in a sqlite file.
  */
-export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb', 'esdb-url', 'postgres'];
+export const STORE_KINDS: StoreKind[] = ['memory', 'sqlite', 'esdb', 'esdb-url', 'postgres', 'esdb+postgres', 'esdb+sqlite'];
 const ESDB_URL = process.env['ESDB_URL'];
 
 export interface Fixture {
@@ -24,6 +26,8 @@ export interface Fixture {
   clock: { now: number };
   /** the store URL the fixture's ledgers open (not for esdb-url, which namespaces its streams) */
   storeUrl: string;
+  /** the `readModels` the fixture's ledgers open (esdb+postgres, esdb+sqlite) */
+  readModelsUrl: string | undefined;
   /** the EventStoreDB test server behind an esdb fixture */
   server: TestServer | undefined;
   /** closes the ledger and opens a new one on the same store (sqlite: same file) */
@@ -33,13 +37,14 @@ export interface Fixture {
 
 export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<Fixture> {
   const clock = { now: start };
-  const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ledger-test-')) : undefined;
-  const server = kind === 'esdb' ? await startTestServer() : undefined;
-  const store = dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : server ? server.url : kind === 'postgres' ? await freshPostgresUrl() : 'memory';
+  const dir = kind === 'sqlite' || kind === 'esdb+sqlite' ? mkdtempSync(join(tmpdir(), 'ledger-test-')) : undefined;
+  const server = kind.startsWith('esdb') && kind !== 'esdb-url' ? await startTestServer() : undefined;
+  const store = server ? server.url : dir ? `sqlite:${join(dir, 'ledger.sqlite')}` : kind === 'postgres' ? await freshPostgresUrl() : 'memory';
+  const readModels = kind === 'esdb+postgres' ? await freshPostgresUrl() : kind === 'esdb+sqlite' ? `sqlite:${join(dir!, 'read-models.sqlite')}` : undefined;
   const namespace = `t${randomUUID().slice(0, 8)}-`;
   const open = kind === 'esdb-url'
     ? async () => Ledger.open({ store: new NamespacedEventStore(await openStore(ESDB_URL!), namespace), clock: () => clock.now })
-    : () => createLedger({ store, clock: () => clock.now });
+    : () => createLedger({ store, clock: () => clock.now, ...(readModels && { readModels }) });
   const fixture: Fixture = {
     ledger: await open(),
     clock,
@@ -52,6 +57,7 @@ export async function openFixture(kind: StoreKind, start = 1_000_000): Promise<F
     },
     server,
     storeUrl: store,
+    readModelsUrl: readModels,
     async close() {
       await fixture.ledger.close();
       await server?.close();
