@@ -10,6 +10,7 @@ import { run as runLimits, table as limitsTable } from './limits-bench.js';
 import { format as formatPostgres, run as postgresIngest } from './postgres-ingest-bench.js';
 import { format as formatReadModels, run as readModels } from './read-model-bench.js';
 import { format as formatPgReadModels, run as pgReadModels } from './pg-read-model-bench.js';
+import { format as formatMemory, run as readModelMemory } from './read-model-memory-bench.js';
 import { record } from './plot.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,7 @@ console.log(`\n${formatPostgres(await postgresIngest(2000)).join('\n')}`);
 const readModelSizes = (process.env['BENCH_READ_MODEL_EVENTS'] ?? '100000,1000000').split(',').map(Number);
 console.log(`\n${formatReadModels(await readModels(readModelSizes)).join('\n')}`);
 console.log(`\n${formatPgReadModels(await pgReadModels(10_000)).join('\n')}`);
+console.log(`\n${formatMemory(await readModelMemory(10_000, 5)).join('\n')}`);
 
 const limits = await runLimits({ replay: Number(process.env['BENCH_REPLAY_EVENTS'] ?? 100_000) });
 console.log('\nevery hot path against its floor (issue "Speed"; each baseline measured in this run)');

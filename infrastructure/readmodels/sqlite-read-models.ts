@@ -110,7 +110,7 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
       session: (session) => {
         // an event about a session nearly always changes its row: written without keeping its body
         this.sql.put.run(id, session.id, ROW.session, '', 0, json(sessionRow(session).facts));
-        for (const [type, message] of session.lastByType) {
+        for (const { type, message } of session.lastByType) {
           if (this.writtenTypes.has(message)) continue;
           this.sql.put.run(id, session.id, ROW.type, type, 0, json(message));
           this.pending.types.push(message);
@@ -161,7 +161,7 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     if (!account) return undefined;
     // what was read is what the tables hold
     this.counting.loaded(account);
-    for (const session of account.sessions.values()) for (const message of session.lastByType.values()) this.writtenTypes.add(message);
+    for (const session of account.sessions.values()) for (const { message } of session.lastByType) this.writtenTypes.add(message);
     return account;
   }
 }

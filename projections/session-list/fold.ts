@@ -138,7 +138,7 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
     for (const device of account.devices.values()) up.recount(device, session, up.view(device, session.id));
     return 'all';
   }
-  insertRecord(session.counting, rec);
+  insertRecord(session, rec);
   for (const device of account.devices.values()) {
     const view = up.view(device, session.id);
     if (!isVisible(session, view)) continue; // a revived view is recounted after the handler

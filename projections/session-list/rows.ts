@@ -1,6 +1,6 @@
 import {
-  newAccountModel, newDeviceSessionModel, newSessionModel,
-  type AccountModel, type CountingRecord, type DeviceModel, type DeviceSessionModel, type SessionModel,
+  NO_POINT, appended, latestOfType, newAccountModel, newDeviceSessionModel, newSessionModel,
+  type AccountModel, type CountingRecord, type DeviceModel, type DeviceSessionModel, type Point, type SessionModel,
 } from './model.js';
 import type { Message } from '../../domain/message.js';
 import { OrderedIndex } from './ordered-index.js';
@@ -64,12 +64,12 @@ export function accountRow(account: AccountModel): AccountRow {
 }
 
 export function sessionRow(session: SessionModel): SessionRow {
-  const { counting: _counting, lastByType: _types, typeSeqs, ...facts } = session;
-  return { sessionId: session.id, facts: { ...facts, typeSeqs: [...typeSeqs] } };
+  const { counting: _counting, lastByType, ...facts } = session;
+  return { sessionId: session.id, facts: { ...facts, typeSeqs: lastByType.map(({ type, seq }) => [type, seq]) } };
 }
 
 export function typeRows(session: SessionModel): TypeRow[] {
-  return [...session.lastByType].map(([type, message]) => ({ sessionId: session.id, type, message }));
+  return session.lastByType.map(({ type, message }) => ({ sessionId: session.id, type, message }));
 }
 
 export function deviceRow(device: DeviceModel): DeviceRow {
@@ -98,23 +98,50 @@ export function accountRows(account: AccountModel): AccountRows {
   };
 }
 
+/** A point read from a row: "no mark" is the one shared object, not a copy per row. */
+function pointOf(p: Point | undefined): Point {
+  return p === undefined || (p.time === NO_POINT.time && p.seq === NO_POINT.seq) ? NO_POINT : p;
+}
+
+/** The session's type entry for `message` holds an equal message: one object for both, not two copies. */
+function sharedLastMsg(session: SessionModel): void {
+  const last = session.lastMsg;
+  if (!last) return;
+  const entry = latestOfType(session, last.type)?.message;
+  if (entry && entry.time === last.time && entry.from === last.from && entry.idClient === last.idClient && JSON.stringify(entry) === JSON.stringify(last)) session.lastMsg = entry;
+}
+
+type SessionFacts = Partial<Omit<SessionModel, 'lastByType'>> & { scene: SessionModel['scene']; to: string; typeSeqs?: [string, number][] };
+
 /** The account's models from its rows (fields missing from older rows come back as their defaults). */
 export function accountFromRows(rows: AccountRows): AccountModel {
   const account = newAccountModel(rows.account.id);
   account.maxUpdateTime = rows.account.maxUpdateTime ?? -Infinity;
+  const typeSeqs = new Map<SessionModel, [string, number][]>();
   for (const { sessionId, facts } of rows.sessions) {
-    const f = facts as Partial<Omit<SessionModel, 'typeSeqs'>> & { scene: SessionModel['scene']; to: string; typeSeqs?: [string, number][] };
-    account.sessions.set(sessionId, { ...newSessionModel(sessionId, f.scene, f.to), ...f, id: sessionId, counting: [], lastByType: new Map(), typeSeqs: new Map(f.typeSeqs ?? []) });
+    const { typeSeqs: seqs, ...f } = facts as SessionFacts;
+    const session: SessionModel = {
+      ...newSessionModel(sessionId, f.scene, f.to), ...f, id: sessionId, counting: [], lastByType: [],
+      serverDeleted: pointOf(f.serverDeleted), accountMark: pointOf(f.accountMark),
+    };
+    account.sessions.set(sessionId, session);
+    if (seqs) typeSeqs.set(session, seqs);
   }
-  for (const { sessionId, record } of rows.counting) account.sessions.get(sessionId)?.counting.push(record);
+  for (const { sessionId, record } of rows.counting) {
+    const session = account.sessions.get(sessionId);
+    if (session) session.counting = appended(session.counting, record);
+  }
   for (const { sessionId, type, message } of rows.types) {
     const session = account.sessions.get(sessionId);
     if (!session) continue;
-    session.lastByType.set(type, message);
+    // rows saved before the session's order was kept let the millisecond show (S7.5)
+    const seq = typeSeqs.get(session)?.find(([t]) => t === type)?.[1] ?? Number.MAX_SAFE_INTEGER - 1;
+    session.lastByType = appended(session.lastByType, { type, message, seq });
     let index = account.byType.get(type);
     if (!index) account.byType.set(type, (index = new OrderedIndex()));
     index.insert({ updateTime: message.time, id: sessionId });
   }
+  for (const session of account.sessions.values()) sharedLastMsg(session);
   for (const { device, facts } of rows.devices) {
     const f = facts as Omit<DeviceModel, 'views' | 'index'>;
     account.devices.set(device, { ...f, registeredSeq: f.registeredSeq ?? -1, id: device, views: new Map(), index: new OrderedIndex() });
@@ -123,7 +150,10 @@ export function accountFromRows(rows: AccountRows): AccountModel {
     const d = account.devices.get(device);
     if (!d) continue;
     const f = facts as Partial<DeviceSessionModel> & { batch?: string[] };
-    const view: DeviceSessionModel = { ...newDeviceSessionModel(), ...f, batch: f.batch && new Set(f.batch) };
+    const view: DeviceSessionModel = {
+      ...newDeviceSessionModel(), ...f, batch: f.batch && new Set(f.batch),
+      mark: pointOf(f.mark), hiddenAt: pointOf(f.hiddenAt), insertFloor: pointOf(f.insertFloor),
+    };
     d.views.set(sessionId, view);
     if (view.indexedAt !== undefined) d.index.insert({ updateTime: view.indexedAt, id: sessionId });
   }
