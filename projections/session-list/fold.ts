@@ -252,17 +252,24 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
 /**
  * After an event, one view's unread and index entry follow its visibility; returns the change to
  * tell the view of when it shows the session (the caller decides whether it changed), or its removal.
+ * `counted`: the handler kept the unread of a view that stays visible exact itself (a recount walks
+ * every record after the mark: for a view never read, every counting message of the session).
  */
-function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, session: SessionModel, wasVisible: boolean): ViewChange | undefined {
+function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, session: SessionModel, wasVisible: boolean, counted = false): ViewChange | undefined {
   const view = up.view(device, session.id);
   const visible = isVisible(session, view);
-  up.setUnread(device, view, visible ? recount(device, session, view) : 0);
+  if (!(counted && visible && wasVisible)) up.setUnread(device, view, visible ? recount(device, session, view) : 0);
   up.reindex(device, session, view, visible);
   if (visible) return { account: account.id, device: device.id, sessionId: session.id };
   return wasVisible ? { account: account.id, device: device.id, sessionId: session.id, removed: true } : undefined;
 }
 
 const SESSION_SCOPED = new Set<string>(Object.keys(SESSION_HANDLERS));
+/**
+ * Handlers that keep exact the unread of every view visible before and after the event: a message
+ * adds one to the views it counts on, and the devices whose mark it moved are recounted.
+ */
+const KEEPS_UNREAD = new Set<string>(['MessageReceived', 'MessageSent']);
 
 /** Folds one event into the models; returns the device views it changed. */
 export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
@@ -280,9 +287,10 @@ export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
   const touched = (SESSION_HANDLERS[e.type as SessionScoped['type']] as (f: SessionFold, e: SessionScoped) => 'all' | 'some')(f, e as SessionScoped);
   // Visibility may change for every device; their unread and index entries follow.
   const out: ViewChange[] = [];
+  const counted = KEEPS_UNREAD.has(e.type);
   for (const device of account.devices.values()) {
     const wasVisible = before.get(device) ?? false;
-    const change = settleView(up, account, device, session, wasVisible);
+    const change = settleView(up, account, device, session, wasVisible, counted);
     if (change && (change.removed || f.changed.has(device) || touched === 'all' || !wasVisible)) out.push(change);
   }
   return out;
