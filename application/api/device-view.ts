@@ -113,7 +113,7 @@ export class DeviceView {
       const recent = this.reader().allSessions(account, this.device).slice(0, INITIAL_SESSIONS).reverse();
       if (recent.length > 0) this.sessionsSubject.next(recent);
     });
-    this.ready.catch(() => undefined); // surfaced by every method, which awaits it
+    this.ready.then(() => { this.isReady = true; }, () => undefined); // a failure is surfaced by every method, which awaits it
   }
 
   /**
@@ -126,6 +126,13 @@ export class DeviceView {
   }
 
   private onChanges(changes: readonly CommandChange[]): void {
+    const one = changes.length === 1 ? changes[0]! : undefined;
+    if (one && !one.removed && (one.commandId === undefined || !this.syncing.has(one.commandId))) {
+      // one session updated (most commands): no sets built for it
+      const session = this.reader().getSession(this.account, this.device, one.sessionId);
+      if (session) this.updatesSubject.next(session);
+      return;
+    }
     const updated = new Set<string>();
     const removed = new Set<string>();
     for (const change of changes) {
@@ -150,7 +157,8 @@ export class DeviceView {
   private async run<T>(work: () => Promise<T>): Promise<T> {
     this.assertOpen(); // a closed ledger (which closes its views) says so first
     if (this.isClosed) throw new ViewClosedError(this.account, this.device);
-    await this.ready;
+    // once the view is ready, a call goes on without waiting a turn for the settled promise
+    if (!this.isReady) await this.ready;
     return work();
   }
 
@@ -256,6 +264,8 @@ export class DeviceView {
   }
 
   private isClosed = false;
+  /** `ready` resolved */
+  private isReady = false;
 
   get closed(): boolean {
     return this.isClosed;
