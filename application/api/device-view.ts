@@ -113,7 +113,7 @@ export class DeviceView {
       const recent = this.reader().allSessions(account, this.device).slice(0, INITIAL_SESSIONS).reverse();
       if (recent.length > 0) this.sessionsSubject.next(recent);
     });
-    this.ready.then(() => { this.isReady = true; }, () => undefined); // a failure is surfaced by every method, which awaits it
+    this.ready.catch(() => undefined); // surfaced by every method, which awaits it
   }
 
   /**
@@ -157,8 +157,8 @@ export class DeviceView {
   private async run<T>(work: () => Promise<T>): Promise<T> {
     this.assertOpen(); // a closed ledger (which closes its views) says so first
     if (this.isClosed) throw new ViewClosedError(this.account, this.device);
-    // once the view is ready, a call goes on without waiting a turn for the settled promise
-    if (!this.isReady) await this.ready;
+    // always a turn first: a method never runs the command (nor a subscriber's callback) before it returns
+    await this.ready;
     return work();
   }
 
@@ -264,8 +264,6 @@ export class DeviceView {
   }
 
   private isClosed = false;
-  /** `ready` resolved */
-  private isReady = false;
 
   get closed(): boolean {
     return this.isClosed;
