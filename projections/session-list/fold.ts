@@ -96,10 +96,7 @@ function recordMessage(f: SessionFold, e: EventOfType<'MessageReceived'> | Event
   return 'all';
 }
 
-interface CurrentOn {
-  readonly readOn: ReadonlySet<DeviceModel>;
-  readonly accountWide: boolean;
-}
+type CurrentOn = { readonly readOn: ReadonlySet<DeviceModel>; readonly accountWide: boolean };
 const CURRENT_NOWHERE: CurrentOn = Object.freeze({ readOn: new Set<DeviceModel>(), accountWide: false });
 
 /**
@@ -260,8 +257,7 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
 /**
  * After an event, one view's unread and index entry follow its visibility; returns the change to
  * tell the view of when it shows the session (the caller decides whether it changed), or its removal.
- * `counted`: the handler kept the unread of a view that stays visible exact itself (a recount walks
- * every record after the mark: for a view never read, every counting message of the session).
+ * `counted`: the handler kept a still-visible view's unread exact (a recount walks every record after the mark).
  */
 function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, session: SessionModel, wasVisible: boolean, counted = false): ViewChange | undefined {
   const view = up.view(device, session.id);
@@ -273,10 +269,7 @@ function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, 
 }
 
 const SESSION_SCOPED = new Set<string>(Object.keys(SESSION_HANDLERS));
-/**
- * Handlers that keep exact the unread of every view visible before and after the event: a message
- * adds one to the views it counts on, and the devices whose mark it moved are recounted.
- */
+/** Handlers that keep exact the unread of a view visible before and after (a message adds one where it counts; moved marks recount). */
 const KEEPS_UNREAD = new Set<string>(['MessageReceived', 'MessageSent']);
 
 /** Folds one event into the models; returns the device views it changed. */
