@@ -13,6 +13,7 @@ import { openStore } from '../infrastructure/create-ledger.js';
 import { clock, emmettInMemoryIngest, heapUsed, rate, rawSqliteIngest, rawSqliteScan, rxjsFanOut, workload, type Rate } from './baselines.js';
 import { run as streamsBench } from './streams-bench.js';
 import { accountViews } from './ingest-bench.js';
+import { run as readModelMemory, type MemoryFigure } from './read-model-memory-bench.js';
 import type { Message } from '../domain/message.js';
 
 export interface LimitRow {
@@ -119,26 +120,15 @@ async function replayOf(path: string): Promise<LimitRow> {
   };
 }
 
-/** Process heap per session on sqlite (events on disk, so what is left is read models and caches). */
-async function memoryRow(sessions: number, further: number, dir: string): Promise<LimitRow> {
-  const ledger = await createLedger({ store: `sqlite:${join(dir, 'memory.sqlite')}`, clock: CLOCK });
-  const view = ledger.account('big');
-  await view.ready;
-  const before = heapUsed();
-  for (let i = 0; i < sessions; i++) await view.receiveMessage({ scene: 'p2p', from: `p${i}`, to: 'big', idClient: `a${i}`, type: 'text', text: 'hi', time: 1_700_000_000_000 + i });
-  const afterSessions = heapUsed();
-  for (let k = 0; k < further; k++) {
-    for (let i = 0; i < sessions; i++) await view.receiveMessage({ scene: 'p2p', from: `p${i}`, to: 'big', idClient: `b${k}-${i}`, type: 'text', text: 'hi', time: 1_700_000_100_000 + k * sessions + i });
-  }
-  const afterMessages = heapUsed();
-  await ledger.close();
-  const perSession = (afterSessions - before) / sessions;
-  const perMessage = (afterMessages - afterSessions) / (sessions * further);
+/** Read-model memory per session and per further message (bench/read-model-memory-bench.ts), in-process and the sqlite tables' cache. */
+async function memoryRow(sessions: number, further: number): Promise<LimitRow> {
+  const { figures } = await readModelMemory(sessions, further, { wholeProcess: false });
+  const part = (f: MemoryFigure) => `${f.what.replace(/ \(.*\)$/, '')}: ${Math.round(f.perSession).toLocaleString('en-US')} B/session, +${Math.round(f.perMessage)} B per further message`;
   return {
-    path: `read models and caches, ${sessions.toLocaleString('en-US')} sessions`,
-    ledger: `${Math.round(perSession)} B/session, +${Math.round(perMessage)} B per further message`,
+    path: `read models, ${sessions.toLocaleString('en-US')} sessions`,
+    ledger: figures.map(part).join('; '),
     baseline: '—', ratio: undefined, target: '≤ 1 KiB/session, flat in messages',
-    met: perSession <= 1024 && perMessage < 8,
+    met: figures.every((f) => f.perSession <= 1024 && f.perMessage < 8),
   };
 }
 
@@ -192,7 +182,7 @@ export async function run(options: { ingest?: number; replay?: number } = {}): P
   try {
     const rows = await ingestRows(options.ingest ?? 4000, dir);
     rows.push(await replayRow(options.replay ?? 100_000, dir));
-    rows.push(await memoryRow(10_000, 5, dir));
+    rows.push(await memoryRow(10_000, 5));
     rows.push(await streamsRow());
     for (const store of ['memory', 'sqlite'] as const) rows.push(await queryRow(store, 10_000, dir));
     return rows;
@@ -238,13 +228,17 @@ export function table(rows: readonly LimitRow[]): string {
 
 /**
  * One path, `runs` times in this process (medians of 3 by default): `--path ingest-memory|ingest-sqlite|
- * ingest-sqlite-64|replay`, so a change can be measured without the whole bench.
+ * ingest-sqlite-64|replay|read-models`, so a change can be measured without the whole bench.
  */
 export async function measurePath(path: string, runs = 3, n = 4000): Promise<{ rows: LimitRow[]; median: LimitRow }> {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-path-'));
   try {
     const rows: LimitRow[] = [];
     if (path === 'replay') await buildReplayLog(n, join(dir, 'replay.sqlite'));
+    if (path === 'read-models') {
+      const row = await memoryRow(n, 5);
+      return { rows: [row], median: row };
+    }
     for (let i = 0; i < runs; i++) {
       if (path === 'replay') rows.push(await replayOf(join(dir, 'replay.sqlite')));
       else if (path === 'ingest-memory' || path === 'ingest-sqlite' || path === 'ingest-sqlite-64') rows.push(await ingestRow(path, n, dir));
@@ -261,7 +255,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const at = process.argv.indexOf('--path');
   if (at >= 0) {
     const path = process.argv[at + 1] ?? '';
-    const n = Number(process.argv[at + 2] ?? (path === 'replay' ? 100_000 : 4000));
+    const n = Number(process.argv[at + 2] ?? (path === 'replay' ? 100_000 : path === 'read-models' ? 10_000 : 4000));
     const { rows, median } = await measurePath(path, 3, n);
     console.log(table(rows));
     console.log(`median ratio ${median.ratio?.toFixed(3)}: ${median.ledger} against ${median.baseline}`);

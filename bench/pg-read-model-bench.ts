@@ -12,6 +12,7 @@ import { applyRecorded } from '../application/read/event-log.js';
 import { SessionListProjection } from '../projections/session-list/projection.js';
 import { p2p } from '../test/support/messages.js';
 import { pages, type Latency } from './read-model-bench.js';
+import { heapUsed } from './baselines.js';
 import { startEmbeddedPostgres, withClient, type Server } from '../test/support/postgres.js';
 
 const T0 = 1_700_000_000_000;
@@ -21,6 +22,8 @@ export interface PgPagingFigures {
   readonly sessions: number;
   readonly writePerSecond: number;
   readonly firstMs: number;
+  /** heap the first call's load of the account took, per session (run with --expose-gc) */
+  readonly cachedBytesPerSession: number;
   readonly view: Latency;
   readonly tables: Latency;
   readonly inProcess: Latency;
@@ -45,9 +48,11 @@ export async function run(sessions = 10_000, calls = 2000): Promise<PgPagingFigu
     const ledger = await createLedger({ store: url.toString(), clock: () => T0 });
     try {
       const reader = ledger.account('acc0');
+      const heapBefore = heapUsed();
       const t = performance.now();
       const first = await reader.getLocalSessions({ limit: 100 });
       const firstMs = performance.now() - t;
+      const cachedBytesPerSession = (heapUsed() - heapBefore) / sessions;
       if (first.sessions.length !== 100) throw new Error(`expected a page of 100, got ${first.sessions.length}`);
       const options = (cursor: string | undefined) => ({ limit: 100, ...(cursor !== undefined && { lastSessionId: cursor }) });
       const viewLatency = await pages(calls, async (cursor) => (await reader.getLocalSessions(options(cursor))).sessions);
@@ -55,7 +60,7 @@ export async function run(sessions = 10_000, calls = 2000): Promise<PgPagingFigu
       const projection = new SessionListProjection();
       for (const e of await (ledger as unknown as { store: EventStore }).store.readAll()) applyRecorded(projection, e);
       const inProcess = await pages(calls, (cursor) => projection.reader.listSessions('acc0', 'default', options(cursor)));
-      return { sessions, writePerSecond, firstMs, view: viewLatency, tables, inProcess };
+      return { sessions, writePerSecond, firstMs, cachedBytesPerSession, view: viewLatency, tables, inProcess };
     } finally {
       await ledger.close();
     }
@@ -69,7 +74,7 @@ export function format(p: PgPagingFigures): string[] {
   const l = (x: Latency) => `p50 ${x.p50Micros.toFixed(0)} µs, p99 ${x.p99Micros.toFixed(0)} µs`;
   return [
     `read models in PostgreSQL tables: an account of ${p.sessions.toLocaleString('en-US')} sessions (written at ${p.writePerSecond.toFixed(0)} msg/s, ${IN_FLIGHT} in flight)`,
-    `  getLocalSessions (limit 100) in a second ledger: first call ${p.firstMs.toFixed(1)} ms (loads the account from the tables), then ${l(p.view)} (each checks the account's row position)`,
+    `  getLocalSessions (limit 100) in a second ledger: first call ${p.firstMs.toFixed(1)} ms (loads the account from the tables: +${Math.round(p.cachedBytesPerSession).toLocaleString('en-US')} B of heap per session), then ${l(p.view)} (each checks the account's row position)`,
     `    listSessions on the port: tables (cached account) ${l(p.tables)}; in-process read models (baseline) ${l(p.inProcess)}; view/in-process p99 ratio ${(p.view.p99Micros / p.inProcess.p99Micros).toFixed(2)}`,
   ];
 }

@@ -39,6 +39,38 @@ export function summarize(profile: CpuProfile, top = 12): Array<{ name: string; 
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, share: us / total }));
 }
 
+/** The area a profiled function belongs to, from its file (or V8's own entries). */
+export function areaOf(name: string): string {
+  const rules: [RegExp, string][] = [
+    [/^\(garbage collector\)/, 'GC'],
+    [/^\((program|idle)\)/, 'V8 and native (program)'],
+    [/class-validator|application\/validation/, 'validation'],
+    [/better-sqlite3|^(run|all|get|iterate|exec|transaction|prepare|pragma) /, 'sqlite (native calls)'],
+    [/infrastructure\/readmodels/, 'read-model rows'],
+    [/projections\/session-list\/(fold|unread|upkeep|model|logins)/, 'fold'],
+    [/projections\/session-list\/(ordered-index)/, 'fold: ordered index'],
+    [/projections\/session-list/, 'read models (queries, rows)'],
+    [/domain\//, 'decider and domain'],
+    [/infrastructure\/store\/shared\/json|^(parse|stringify) |JSON/, 'encoding (JSON)'],
+    [/infrastructure\/store|infrastructure\/upcasting/, 'event store'],
+    [/application\/write/, 'command path'],
+    [/application\/read/, 'projection runner and routing'],
+    [/application\/api/, 'device view'],
+    [/application\/streams|rxjs/, 'streams'],
+    [/uuid|node:crypto|createHash|randomUUID/, 'ids (uuid, SHA-1)'],
+    [/node:internal|^\(anonymous\)$|^(processTicksAndRejections|runMicrotasks) /, 'node internals, promises'],
+  ];
+  for (const [pattern, area] of rules) if (pattern.test(name)) return area;
+  return 'other';
+}
+
+/** Self time by area, largest first. */
+export function byArea(rows: ReadonlyArray<{ name: string; share: number }>): Array<{ name: string; share: number }> {
+  const areas = new Map<string, number>();
+  for (const { name, share } of rows) areas.set(areaOf(name), (areas.get(areaOf(name)) ?? 0) + share);
+  return [...areas].sort((a, b) => b[1] - a[1]).map(([name, share]) => ({ name, share }));
+}
+
 export const PATHS = ['ingest-memory', 'ingest-sqlite', 'ingest-sqlite-64', 'replay', 'rebuild', 'streams'] as const;
 
 export function profile(path: string, top = 12): Array<{ name: string; share: number }> {
@@ -67,6 +99,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const paths = process.argv.slice(2);
   for (const path of paths.length > 0 ? paths : PATHS) {
     console.log(`\n${path}: self time by function`);
-    for (const { name, share } of profile(path, top)) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+    const all = profile(path, Number.MAX_SAFE_INTEGER);
+    for (const { name, share } of all.slice(0, top)) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+    console.log(`${path}: self time by area`);
+    for (const { name, share } of byArea(all)) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
   }
 }

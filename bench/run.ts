@@ -11,6 +11,7 @@ import { format as formatPostgres, run as postgresIngest } from './postgres-inge
 import { format as formatReadModels, run as readModels } from './read-model-bench.js';
 import { format as formatPgReadModels, run as pgReadModels } from './pg-read-model-bench.js';
 import { format as formatEsdbDemo, run as esdbDemo } from './esdb-demo-bench.js';
+import { format as formatMemory, run as readModelMemory } from './read-model-memory-bench.js';
 import { record } from './plot.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,7 @@ console.log(`\n${formatPostgres(await postgresIngest(2000)).join('\n')}`);
 const readModelSizes = (process.env['BENCH_READ_MODEL_EVENTS'] ?? '100000,1000000').split(',').map(Number);
 console.log(`\n${formatReadModels(await readModels(readModelSizes)).join('\n')}`);
 console.log(`\n${formatPgReadModels(await pgReadModels(10_000)).join('\n')}`);
+console.log(`\n${formatMemory(await readModelMemory(10_000, 5)).join('\n')}`);
 
 // issue 9: the demo on the EventStoreDB test server (its real limits) without a refused write; the 100,000-event run: dist/bench/esdb-demo-bench.js
 console.log(`\n${formatEsdbDemo(await esdbDemo({ events: Number(process.env['BENCH_ESDB_DEMO_EVENTS'] ?? 20_000), maxSeconds: 60 }))}`);

@@ -126,6 +126,13 @@ export class DeviceView {
   }
 
   private onChanges(changes: readonly CommandChange[]): void {
+    const one = changes.length === 1 ? changes[0]! : undefined;
+    if (one && !one.removed && (one.commandId === undefined || !this.syncing.has(one.commandId))) {
+      // one session updated (most commands): no sets built for it
+      const session = this.reader().getSession(this.account, this.device, one.sessionId);
+      if (session) this.updatesSubject.next(session);
+      return;
+    }
     const updated = new Set<string>();
     const removed = new Set<string>();
     for (const change of changes) {
@@ -150,6 +157,7 @@ export class DeviceView {
   private async run<T>(work: () => Promise<T>): Promise<T> {
     this.assertOpen(); // a closed ledger (which closes its views) says so first
     if (this.isClosed) throw new ViewClosedError(this.account, this.device);
+    // always a turn first: a method never runs the command (nor a subscriber's callback) before it returns
     await this.ready;
     return work();
   }

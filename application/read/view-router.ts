@@ -4,9 +4,13 @@ import type { ProjectionRunner } from './projection-runner.js';
 
 type Listener = (changes: readonly CommandChange[]) => void;
 
-/** Hands each applied batch's changes to the device views they concern, in O(changes). */
+/**
+ * Hands each applied batch's changes to the device views they concern, in O(changes): listeners
+ * by account, then device (no key built per change); a batch of one change (most commands) goes
+ * as it is, with no list built for it.
+ */
 export class ViewChangeRouter {
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly listeners = new Map<string, Map<string, Set<Listener>>>();
   private readonly subscription: Subscription;
 
   constructor(runner: ProjectionRunner) {
@@ -14,26 +18,34 @@ export class ViewChangeRouter {
   }
 
   private route(changes: readonly CommandChange[]): void {
-    const byView = new Map<string, CommandChange[]>();
+    if (changes.length === 1) {
+      const only = this.listeners.get(changes[0]!.account)?.get(changes[0]!.device);
+      if (only) for (const listener of only) listener(changes);
+      return;
+    }
+    const byView = new Map<Set<Listener>, CommandChange[]>();
     for (const change of changes) {
-      const key = keyOf(change.account, change.device);
-      if (!this.listeners.has(key)) continue;
-      let list = byView.get(key);
-      if (!list) byView.set(key, (list = []));
+      const set = this.listeners.get(change.account)?.get(change.device);
+      if (!set) continue;
+      let list = byView.get(set);
+      if (!list) byView.set(set, (list = []));
       list.push(change);
     }
-    for (const [key, list] of byView) for (const listener of this.listeners.get(key) ?? []) listener(list);
+    for (const [set, list] of byView) for (const listener of set) listener(list);
   }
 
   /** Returns the function that stops delivery. */
   listen(account: string, device: string, listener: Listener): () => void {
-    const key = keyOf(account, device);
-    let set = this.listeners.get(key);
-    if (!set) this.listeners.set(key, (set = new Set()));
+    let devices = this.listeners.get(account);
+    if (!devices) this.listeners.set(account, (devices = new Map()));
+    let set = devices.get(device);
+    if (!set) devices.set(device, (set = new Set()));
     set.add(listener);
     return () => {
       set!.delete(listener);
-      if (set!.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
+      if (set!.size > 0 || devices!.get(device) !== set) return;
+      devices!.delete(device);
+      if (devices!.size === 0 && this.listeners.get(account) === devices) this.listeners.delete(account);
     };
   }
 
@@ -41,8 +53,4 @@ export class ViewChangeRouter {
     this.subscription.unsubscribe();
     this.listeners.clear();
   }
-}
-
-function keyOf(account: string, device: string): string {
-  return JSON.stringify([account, device]);
 }

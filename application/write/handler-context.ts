@@ -102,9 +102,14 @@ export class HandlerContext {
    * retry, the same message again) they are delivered now, idempotently, under the reactor's own
    * key, so whichever of the two comes second is a no-op.
    */
-  async peersHave(step: StepResult<SessionEvent>, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> {
+  peersHave(step: StepResult<SessionEvent>, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> | undefined {
+    // the usual message is incoming: nothing to wait for, and no promise built for it
+    if (!recorded.some(({ message }) => hasPeerCopy(meta.account, message))) return undefined;
+    return this.copiesDelivered(step, recorded, meta);
+  }
+
+  private async copiesDelivered(step: StepResult<SessionEvent>, recorded: readonly RecordedMessage[], meta: CommandMeta): Promise<void> {
     const own = recorded.filter(({ message }) => hasPeerCopy(meta.account, message));
-    if (own.length === 0) return;
     // the reactor follows MessageSent events only: it can report on a step whose one event is one
     if (step.position && step.events.length === 1 && step.events[0]!.type === 'MessageSent' && own.length === 1) {
       return this.parts.peers.sent(step.position, own[0]!.message, own[0]!.delivery, meta);
@@ -117,10 +122,14 @@ export class HandlerContext {
    * with no options never changes a device that a view registered meanwhile.
    */
   async ensureDevice(meta: CommandMeta): Promise<UnreadMode> {
-    if (!this.read.hasDevice(meta.account, meta.device)) {
-      await this.account(meta.account, { type: 'RegisterDevice', device: meta.device, options: {} }, meta);
-    }
+    await this.deviceKnown(meta);
     return this.read.deviceMode(meta.account, meta.device)?.mode ?? 'B';
+  }
+
+  /** ensureDevice for a caller that needs no mode: undefined (nothing to wait for) when the device is known, as it nearly always is. */
+  deviceKnown(meta: CommandMeta): Promise<unknown> | undefined {
+    if (this.read.hasDevice(meta.account, meta.device)) return undefined;
+    return this.account(meta.account, { type: 'RegisterDevice', device: meta.device, options: {} }, meta);
   }
 
   async markScope(meta: CommandMeta): Promise<MarkScope> {

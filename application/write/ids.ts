@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 
 /**
  * The write side's ids. Name-based ids are RFC 9562 version 5 UUIDs (SHA-1 of the namespace's 16
@@ -17,7 +17,11 @@ function namespaceBytes(namespace: string): Buffer {
 export function nameBasedIds(namespace: string): (name: string) => string {
   const ns = namespaceBytes(namespace);
   return (name) => {
-    const h = createHash('sha1').update(ns).update(name, 'utf8').digest('hex');
+    // one buffer and the one-shot hash: no Hash object per id
+    const bytes = Buffer.allocUnsafe(ns.length + Buffer.byteLength(name, 'utf8'));
+    ns.copy(bytes, 0);
+    bytes.write(name, ns.length, 'utf8');
+    const h = hash('sha1', bytes, 'hex');
     // the version nibble (hex digit 12) is 5; the variant's top bits (of digit 16) are 10
     const variant = VARIANT[Number.parseInt(h[16]!, 16) & 0x3]!;
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;

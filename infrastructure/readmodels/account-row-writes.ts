@@ -20,15 +20,22 @@ export interface AccountWrites {
 
 /**
  * Which counting records are in the tables already (records are only ever added to a session's
- * list, so only the new ones are written). Known by object: an account read again from its rows
- * starts over with `loaded`. `stored` is called once the rows committed, so a failed save writes
- * them again with the next one.
+ * list, so only the new ones are written). A record is new when the event that recorded it comes
+ * after every stored one (the fold goes in log order); kept per session as the count of stored
+ * records and their greatest position, not per record (a WeakSet entry per message is about 30 B
+ * of heap for good). `stored` is called once the rows committed, so a failed save writes them
+ * again with the next one. Should the new records not be the ones after that position, the
+ * session's rows are written again whole.
  */
 const NOTHING_PENDING = Object.freeze({ drop: false, records: Object.freeze([]) as readonly CountingRecord[] });
 
+interface StoredCounting {
+  readonly count: number;
+  readonly maxSeq: number;
+}
+
 export class CountingLedger {
-  private readonly records = new WeakSet<CountingRecord>();
-  private readonly counts = new WeakMap<SessionModel, number>();
+  private readonly sessions = new WeakMap<SessionModel, StoredCounting>();
 
   /** the account came from its rows: every record it has is stored */
   loaded(account: AccountModel): void {
@@ -38,22 +45,25 @@ export class CountingLedger {
   /** The records of `session` to write: none, the new ones, or (a list that shrank) all of them after a drop. */
   pending(session: SessionModel): { drop: boolean; records: readonly CountingRecord[] } {
     const { counting } = session;
-    const storedCount = this.counts.get(session) ?? 0;
-    if (counting.length === storedCount) return NOTHING_PENDING;
-    if (counting.length < storedCount) return { drop: true, records: counting };
-    // The fold only adds records, mostly at the end: walk back until as many unstored ones are found as the list grew by.
+    const known = this.sessions.get(session) ?? { count: 0, maxSeq: -Infinity };
+    if (counting.length === known.count) return NOTHING_PENDING;
+    if (counting.length < known.count) return { drop: true, records: counting };
+    // The fold only adds records, mostly at the end: walk back until as many new ones are found as the list grew by.
     const records: CountingRecord[] = [];
-    for (let i = counting.length - 1, missing = counting.length - storedCount; i >= 0 && missing > 0; i--) {
-      if (this.records.has(counting[i]!)) continue;
+    let missing = counting.length - known.count;
+    for (let i = counting.length - 1; i >= 0 && missing > 0; i--) {
+      if (counting[i]!.seq <= known.maxSeq) continue;
       records.push(counting[i]!);
       missing--;
     }
+    if (missing > 0) return { drop: true, records: counting };
     return { drop: false, records: records.reverse() };
   }
 
   stored(session: SessionModel, records: readonly CountingRecord[]): void {
-    for (const record of records) this.records.add(record);
-    this.counts.set(session, session.counting.length);
+    let maxSeq = this.sessions.get(session)?.maxSeq ?? -Infinity;
+    for (const record of records) if (record.seq > maxSeq) maxSeq = record.seq;
+    this.sessions.set(session, { count: session.counting.length, maxSeq });
   }
 }
 

@@ -3,7 +3,7 @@ import type { AccountModel, CountingRecord, DeviceModel, DeviceSessionModel, Ses
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { AccountChanges, ChangedRows, ReadModelStore, StoredPosition, TransactionFolder } from '../../projections/session-list/read-model-store.js';
 import {
-  accountFromRows, accountRow, deviceRow, sessionRow, viewRow,
+  accountFromRows, accountRow, deviceRow, sessionRow, viewOwnFacts,
   type AccountRows, type CountingRow, type DeviceRow, type SessionRow, type TypeRow, type ViewRow,
 } from '../../projections/session-list/rows.js';
 import type { SqliteEventStore } from '../store/sqlite/sqlite-store.js';
@@ -105,13 +105,16 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
 
   private writeAccount(account: AccountModel, changed: AccountChanges): void {
     const { id } = account;
-    this.put(account, id, '', ROW.account, '', json(accountRow(account).maxUpdateTime));
+    // the newest message time among the sessions written now: an account row that only it moved is left as it was (a load takes the greater)
+    let sessionsMax = -Infinity;
     visitChangedRows(account, changed, {
       session: (session) => {
+        if (session.lastMsg && session.updateTime > sessionsMax) sessionsMax = session.updateTime;
         // an event about a session nearly always changes its row: written without keeping its body
         this.sql.put.run(id, session.id, ROW.session, '', 0, json(sessionRow(session).facts));
-        for (const [type, message] of session.lastByType) {
-          if (this.writtenTypes.has(message)) continue;
+        for (const { type, message } of session.lastByType) {
+          // lastMsg's type row is not written: a load takes that type's newest message from the session row
+          if (message === session.lastMsg || this.writtenTypes.has(message)) continue;
           this.sql.put.run(id, session.id, ROW.type, type, 0, json(message));
           this.pending.types.push(message);
         }
@@ -120,10 +123,12 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
       device: (device) => this.put(device, id, '', ROW.device, device.id, json(deviceRow(device).facts)),
       view: (device, sessionId, view) => this.writeView(id, device, sessionId, view),
     });
+    if (this.written.get(account) === undefined || account.maxUpdateTime > sessionsMax) this.put(account, id, '', ROW.account, '', json(accountRow(account).maxUpdateTime));
   }
 
   private writeView(account: string, device: DeviceModel, sessionId: string, view: DeviceSessionModel): void {
-    this.put(view, account, sessionId, ROW.view, device.id, json(viewRow(device, sessionId, view).facts));
+    // unread and the list entry are derived at load: a message that moves only them leaves the row as it was
+    this.put(view, account, sessionId, ROW.view, device.id, json(viewOwnFacts(view)));
   }
 
   /** Writes a row unless the one last written for `model` holds the same (an event about one session leaves most rows as they were). */
@@ -159,9 +164,11 @@ export class SqliteReadModels implements ReadModelStore<RecordedEvent> {
     const rows = this.sql.readAccount.all(id) as [string, bigint, string, string][];
     const account = rows.length > 0 && rows[0]![1] === BigInt(ROW.account) ? accountFromRows(ordered(id, rows)) : undefined;
     if (!account) return undefined;
+    // the account row as stored, which a message that moves only its sessions' newest time leaves as it is
+    this.written.set(account, rows[0]![3]);
     // what was read is what the tables hold
     this.counting.loaded(account);
-    for (const session of account.sessions.values()) for (const message of session.lastByType.values()) this.writtenTypes.add(message);
+    for (const session of account.sessions.values()) for (const { message } of session.lastByType) if (message !== session.lastMsg) this.writtenTypes.add(message);
     return account;
   }
 }
@@ -181,8 +188,7 @@ function ordered(id: string, rows: readonly [string, bigint, string, string][]):
       default: break;
     }
   }
-  // a device's visible views in list order and each type's index in time order, so the indexes are built by appends
-  out.views.sort((a, b) => cmp(a.device, b.device) || (a.updateTime ?? -Infinity) - (b.updateTime ?? -Infinity) || cmp(a.sessionId, b.sessionId));
+  // each type's index in time order, so it is built by appends (a device's list is ordered as the load derives it)
   out.types.sort((a, b) => cmp(a.type, b.type) || a.message.time - b.message.time || cmp(a.sessionId, b.sessionId));
   // each session's records in (time, seq) order, sessions kept together
   out.counting.sort((a, b) => cmp(a.sessionId, b.sessionId) || a.record.time - b.record.time || a.record.seq - b.record.seq || cmp(a.record.key, b.record.key));

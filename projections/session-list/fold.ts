@@ -96,14 +96,19 @@ function recordMessage(f: SessionFold, e: EventOfType<'MessageReceived'> | Event
   return 'all';
 }
 
+type CurrentOn = { readonly readOn: ReadonlySet<DeviceModel>; readonly accountWide: boolean };
+const CURRENT_NOWHERE: CurrentOn = Object.freeze({ readOn: new Set<DeviceModel>(), accountWide: false });
+
 /**
  * S4.2: while the session is current on a device, that device's mark follows every message the
  * session records (on a mode A device, the account-wide mark too). Returns the devices it is current on.
  */
-function followCurrent(f: SessionFold, time: number): { readonly readOn: Set<DeviceModel>; readonly accountWide: boolean } {
+function followCurrent(f: SessionFold, time: number): CurrentOn {
   const { up, account, session } = f;
-  const readOn = new Set<DeviceModel>();
-  for (const device of account.devices.values()) if (device.current === session.id) readOn.add(device);
+  let readOn: Set<DeviceModel> | undefined;
+  for (const device of account.devices.values()) if (device.current === session.id) (readOn ??= new Set()).add(device);
+  // the usual message: current nowhere, nothing built for it
+  if (!readOn) return CURRENT_NOWHERE;
   const accountWide = [...readOn].some((d) => d.mode === 'A');
   const point = { time, seq: f.seq };
   for (const device of readOn) up.view(device, session.id).mark = laterOf(up.view(device, session.id).mark, point);
@@ -138,7 +143,7 @@ function receive(f: SessionFold, e: EventOfType<'MessageReceived'>): 'all' {
     for (const device of account.devices.values()) up.recount(device, session, up.view(device, session.id));
     return 'all';
   }
-  insertRecord(session.counting, rec);
+  insertRecord(session, rec);
   for (const device of account.devices.values()) {
     const view = up.view(device, session.id);
     if (!isVisible(session, view)) continue; // a revived view is recounted after the handler
@@ -254,17 +259,20 @@ const ACCOUNT_HANDLERS: AccountHandlers = {
 /**
  * After an event, one view's unread and index entry follow its visibility; returns the change to
  * tell the view of when it shows the session (the caller decides whether it changed), or its removal.
+ * `counted`: the handler kept a still-visible view's unread exact (a recount walks every record after the mark).
  */
-function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, session: SessionModel, wasVisible: boolean): ViewChange | undefined {
+function settleView(up: ViewUpkeep, account: AccountModel, device: DeviceModel, session: SessionModel, wasVisible: boolean, counted = false): ViewChange | undefined {
   const view = up.view(device, session.id);
   const visible = isVisible(session, view);
-  up.setUnread(device, view, visible ? recount(device, session, view) : 0);
+  if (!(counted && visible && wasVisible)) up.setUnread(device, view, visible ? recount(device, session, view) : 0);
   up.reindex(device, session, view, visible);
   if (visible) return { account: account.id, device: device.id, sessionId: session.id };
   return wasVisible ? { account: account.id, device: device.id, sessionId: session.id, removed: true } : undefined;
 }
 
 const SESSION_SCOPED = new Set<string>(Object.keys(SESSION_HANDLERS));
+/** Handlers that keep exact the unread of a view visible before and after (a message adds one where it counts; moved marks recount). */
+const KEEPS_UNREAD = new Set<string>(['MessageReceived', 'MessageSent']);
 
 /** Folds one event into the models; returns the device views it changed. */
 export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
@@ -276,15 +284,18 @@ export function foldEvent(up: ViewUpkeep, event: ProjectedEvent): ViewChange[] {
     return handler({ up, account, seq: event.seq }, e as never);
   }
   const session = up.session(account, (e as SessionScoped).data.sessionId);
-  const before = new Map<DeviceModel, boolean>();
-  for (const device of account.devices.values()) before.set(device, isVisible(session, up.view(device, session.id)));
+  // in the devices' order (a device the handler adds comes last, and was not visible before)
+  const before: boolean[] = [];
+  for (const device of account.devices.values()) before.push(isVisible(session, up.view(device, session.id)));
   const f: SessionFold = { up, account, session, seq: event.seq, changed: new Set() };
   const touched = (SESSION_HANDLERS[e.type as SessionScoped['type']] as (f: SessionFold, e: SessionScoped) => 'all' | 'some')(f, e as SessionScoped);
   // Visibility may change for every device; their unread and index entries follow.
   const out: ViewChange[] = [];
+  const counted = KEEPS_UNREAD.has(e.type);
+  let at = 0;
   for (const device of account.devices.values()) {
-    const wasVisible = before.get(device) ?? false;
-    const change = settleView(up, account, device, session, wasVisible);
+    const wasVisible = before[at++] ?? false;
+    const change = settleView(up, account, device, session, wasVisible, counted);
     if (change && (change.removed || f.changed.has(device) || touched === 'all' || !wasVisible)) out.push(change);
   }
   return out;

@@ -41,6 +41,13 @@ export interface CountingRecord {
   readonly key: string;
 }
 
+/** A session's newest message of one type (S6.3), with the position that recorded it: its place in the session's order (S7.5). */
+export interface TypeLatest {
+  readonly type: string;
+  message: Message;
+  seq: number;
+}
+
 /** Account-wide facts about one session. */
 export interface SessionModel {
   readonly id: string;
@@ -52,10 +59,11 @@ export interface SessionModel {
   msgReceiptTime: number | undefined;
   /** sorted by time, then seq */
   counting: CountingRecord[];
-  /** newest message of each type (S6.3) */
-  lastByType: Map<string, Message>;
-  /** the position that recorded each of those messages: their place in the session's order (S7.5) */
-  typeSeqs: Map<string, number>;
+  /**
+   * newest message of each type (S6.3), in the order the types first came: a short list (a session
+   * has few types), searched by `latestOfType`; two Maps per session cost about 380 B of heap.
+   */
+  lastByType: TypeLatest[];
   /** the server deletion's point (S7.5): messages at or before it are gone on every device */
   serverDeleted: Point;
   hiddenEverywhere: boolean;
@@ -126,8 +134,7 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
     updateTime: 0,
     msgReceiptTime: undefined,
     counting: [],
-    lastByType: new Map(),
-    typeSeqs: new Map(),
+    lastByType: [],
     serverDeleted: NO_POINT,
     hiddenEverywhere: false,
     accountMark: NO_POINT,
@@ -136,6 +143,25 @@ export function newSessionModel(id: string, scene: Scene, to: string): SessionMo
 
 export function newDeviceSessionModel(): DeviceSessionModel {
   return { mark: NO_POINT, hidden: false, hiddenAt: NO_POINT, localCustom: undefined, batch: undefined, unread: 0, insertedUpdateTime: undefined, insertFloor: NO_POINT, indexedAt: undefined };
+}
+
+export function latestOfType(session: SessionModel, type: string): TypeLatest | undefined {
+  for (const entry of session.lastByType) if (entry.type === type) return entry;
+  return undefined;
+}
+
+/** Below this length a list grows by a copy of its exact size. */
+const EXACT_BELOW = 16;
+
+/**
+ * Appends `item`, returning the list to keep: a short list is copied at its exact size (a push
+ * reserves 16 spare slots, 128 B that a session holding a few counting records or types would
+ * keep for good), a longer one grows in place.
+ */
+export function appended<T>(list: T[], item: T): T[] {
+  if (list.length < EXACT_BELOW) return list.concat([item]);
+  list.push(item);
+  return list;
 }
 
 /** Visible through its messages, as the domain's isVisibleOn decides without inserts. */

@@ -76,9 +76,8 @@ export class SessionListQueries implements SessionListReader {
     if (!session || !view || view.indexedAt === undefined) return undefined;
     const floor = laterOf(laterOf(session.serverDeleted, view.hiddenAt), view.insertFloor);
     let best: Message | undefined;
-    for (const [type, msg] of session.lastByType) {
-      // S7.5: compared in the session's order (rows saved before the order was kept let the millisecond show)
-      const seq = session.typeSeqs.get(type) ?? Number.MAX_SAFE_INTEGER - 1;
+    for (const { type, message: msg, seq } of session.lastByType) {
+      // S7.5: compared in the session's order
       if (exclude.has(type) || !isAfter({ time: msg.time, seq }, floor)) continue;
       if (!best || msg.time > best.time) best = msg;
     }

@@ -1,4 +1,4 @@
-import { isAfter, laterOf, throughTime, type CountingRecord, type DeviceModel, type DeviceSessionModel, type Point, type SessionModel } from './model.js';
+import { appended, isAfter, laterOf, throughTime, type CountingRecord, type DeviceModel, type DeviceSessionModel, type Point, type SessionModel } from './model.js';
 
 /** The point in the session's order a message must come after to count on this device view (S4 table, S7.3, S7.4). */
 export function effectiveMark(device: DeviceModel, session: SessionModel, view: DeviceSessionModel): Point {
@@ -56,9 +56,10 @@ export function hasRecord(records: readonly CountingRecord[], rec: CountingRecor
   return false;
 }
 
-export function insertRecord(records: CountingRecord[], rec: CountingRecord): void {
+export function insertRecord(session: SessionModel, rec: CountingRecord): void {
+  const records = session.counting;
   // Messages mostly arrive in time order: appending is the common case.
   const at = firstAfter(records, rec);
-  if (at === records.length) records.push(rec);
+  if (at === records.length) session.counting = appended(records, rec);
   else records.splice(at, 0, rec);
 }

@@ -2,7 +2,7 @@ import { DEFAULT_DEVICE_OPTIONS, unreadModeOf, type DeviceOptions, type UnreadMo
 import type { Message } from '../../domain/message.js';
 import { SessionRef } from '../../domain/session-ref.js';
 import {
-  isVisible, newAccountModel, newDeviceModel, newDeviceSessionModel, newSessionModel, viewUpdateTime,
+  appended, isVisible, latestOfType, newAccountModel, newDeviceModel, newDeviceSessionModel, newSessionModel, viewUpdateTime,
   type AccountModel, type DeviceModel, type DeviceSessionModel, type SessionModel,
 } from './model.js';
 import { OrderedIndex } from './ordered-index.js';
@@ -84,13 +84,17 @@ export class ViewUpkeep {
       session.updateTime = message.time;
       account.maxUpdateTime = Math.max(account.maxUpdateTime, message.time);
     }
-    const sameType = session.lastByType.get(message.type);
-    if (sameType && message.time < sameType.time) return;
-    session.lastByType.set(message.type, message);
-    session.typeSeqs.set(message.type, seq);
+    const sameType = latestOfType(session, message.type);
+    if (sameType && message.time < sameType.message.time) return;
     let index = account.byType.get(message.type);
     if (!index) account.byType.set(message.type, (index = new OrderedIndex()));
-    if (sameType) index.remove({ updateTime: sameType.time, id: session.id });
+    if (sameType) {
+      index.remove({ updateTime: sameType.message.time, id: session.id });
+      sameType.message = message;
+      sameType.seq = seq;
+    } else {
+      session.lastByType = appended(session.lastByType, { type: message.type, message, seq });
+    }
     index.insert({ updateTime: message.time, id: session.id });
   }
 }

@@ -102,6 +102,49 @@ describe('read models in sqlite tables', () => {
     }
   });
 
+  it('S2.1 S4 S6.3 a message that moves only derived facts (unread, list place, totals, its type\'s newest) writes no view, device, account or per-type row, and the reopened tables still equal a replay', async () => {
+    const ledger = await open();
+    const phone = ledger.account('a0', { device: 'phone' });
+    const pc = ledger.account('a0', { device: 'pc', db: false });
+    await Promise.all([phone.ready, pc.ready]);
+    await phone.receiveMessage(p2p('u1', 'a0', ++clock.now, { type: 'image' }));
+    await phone.receiveMessage(p2p('u2', 'a0', ++clock.now));
+    await phone.resetSessionUnread('p2p-u2');
+    await ledger.close();
+    const rowsOf = () => {
+      const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
+      try {
+        return db.prepare("SELECT session || '/' || kind || '/' || key AS k, body FROM rm_rows WHERE kind IN (0, 1, 3, 4) ORDER BY k").all() as { k: string; body: string }[];
+      } finally {
+        db.close();
+      }
+    };
+    const before = rowsOf();
+    const again = await open();
+    try {
+      const view = again.account('a0', { device: 'phone' });
+      await view.ready;
+      // newer messages of the types the sessions hold: unread, updateTime and totals move on both devices
+      await view.receiveMessage(p2p('u1', 'a0', ++clock.now, { type: 'image' }));
+      await view.receiveMessage(p2p('u2', 'a0', ++clock.now));
+      await view.receiveMessage(p2p('u2', 'a0', ++clock.now));
+      expect((await view.getLocalSession({ sessionId: 'p2p-u2' }))?.unread).to.equal(2);
+    } finally {
+      await again.close();
+    }
+    // the rows first written when a loaded account changes are the same bodies: nothing moved but derived facts
+    expect(rowsOf()).to.deep.equal(before);
+    await expectReopenFoldsNothing();
+    const reopened = await open();
+    try {
+      expect(reopened.reader.totalUnread('a0', 'phone')).to.equal(4);
+      expect(reopened.reader.getSession('a0', 'phone', 'p2p-u2')).to.include({ unread: 2, updateTime: clock.now });
+      expect(reopened.reader.listByMessageType('a0', 'phone', { exclude: ['text'], limit: 10 }).map((x) => x.lastMsg?.time)).to.deep.equal([clock.now - 2]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('read models of more accounts than the cache holds stay right, and the cache stays within its budget', async () => {
     const ledger = await open({ readModelCache: 40 });
     try {

@@ -11,11 +11,13 @@ import type { HandlerContext } from '../handler-context.js';
  * differ only in who may be the sender, which their command classes check.
  */
 export async function recordOnline(account: string, input: Message, ctx: HandlerContext, meta: CommandMeta): Promise<Session | null> {
-  await ctx.ensureDevice(meta);
+  const registering = ctx.deviceKnown(meta);
+  if (registering) await registering;
   const message = plainMessage(input);
   const ref = SessionRef.fromMessage(account, message);
   const messages = [{ message, delivery: 'online' }] as const;
   const step = await ctx.session(ref, { type: 'RecordMessages', device: meta.device, messages }, meta);
-  await ctx.peersHave(step, messages, meta);
+  const delivering = ctx.peersHave(step, messages, meta);
+  if (delivering) await delivering;
   return ctx.read.getSession(ref.account, meta.device, ref.id);
 }
