@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { Ledger } from '../../application/api/ledger.js';
+import type { EventStore, RecordedEvent } from '../../application/ports/event-store.js';
+import { RegisterDevice, SyncMessages } from '../../application/write/commands/index.js';
+import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
+import { p2p } from '../support/messages.js';
+import { rejection } from '../support/rejection.js';
+
+const SESSION = 'ledger/alice/session/p2p/bob';
+
+/** `inner` as another process sees it: appends to SESSION fail at the call numbers in `failing`; close() leaves `inner` open */
+function cutting(inner: EventStore, failing: ReadonlySet<number>): EventStore {
+  let calls = 0;
+  return new Proxy(inner, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (key === 'close') return async () => undefined;
+      if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
+      return (name: string, ...rest: unknown[]) => {
+        if (name === SESSION && failing.has(++calls)) return Promise.reject(new Error('the process died here'));
+        return (value as (...a: unknown[]) => unknown).call(target, name, ...rest);
+      };
+    },
+  });
+}
+
+// just over one append: 1,000 messages of about 1.2 KB each, written as two appends
+const offline = Array.from({ length: 1_000 }, (_, i) => p2p('bob', 'alice', 1_000 + i, { idClient: `o-${i}`, text: 'y'.repeat(900) }));
+const sync = () => new SyncMessages({ account: 'alice', device: 'laptop', offline });
+const split = (e: RecordedEvent) => e.metadata['split'] as [number, number] | undefined;
+
+async function withLedger<T>(store: EventStore, body: (ledger: Ledger) => Promise<T>): Promise<T> {
+  const ledger = await Ledger.open({ store, clock: () => 5_000 });
+  try {
+    return await body(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+describe('issue 9 review: a split step cut between two appends, then retried', () => {
+  it('issue 9 S10.2 a retry that fits one append finishes the step: another process dispatching the same commandId appends nothing and brings no reset unread back', async function () {
+    this.timeout(30_000);
+    const memory = new MemoryEventStore();
+    await withLedger(cutting(memory, new Set([2])), async (ledger) => {
+      await ledger.commands.dispatch(new RegisterDevice({ account: 'alice', device: 'laptop', db: false }));
+      await rejection(ledger.commands.dispatch(sync(), { commandId: 'login-1' }));
+      const cut = await memory.readStream(SESSION);
+      expect(cut.length).to.be.greaterThan(0);
+      expect(cut.every((e) => split(e)?.[0] === 0)).to.equal(true);
+      await ledger.commands.dispatch(sync(), { commandId: 'login-1' });
+      // the rest fit one append: no split mark on the retry's events
+      expect((await memory.readStream(SESSION)).slice(cut.length).every((e) => split(e) === undefined)).to.equal(true);
+      const view = ledger.account('alice', { device: 'laptop', db: false });
+      expect(await view.getTotalUnread()).to.equal(1_000);
+      await view.resetSessionUnread('p2p-bob');
+      expect(await view.getTotalUnread()).to.equal(0);
+    });
+    const recorded = (await memory.readStream(SESSION)).length;
+    await withLedger(cutting(memory, new Set()), async (ledger) => {
+      await ledger.commands.dispatch(sync(), { commandId: 'login-1' });
+      expect((await memory.readStream(SESSION)).length).to.equal(recorded);
+      expect(await ledger.account('alice', { device: 'laptop', db: false }).getTotalUnread()).to.equal(0);
+    });
+  });
+});
