@@ -63,4 +63,70 @@ describe('issue 9 review: a split step cut between two appends, then retried', (
       expect(await ledger.account('alice', { device: 'laptop', db: false }).getTotalUnread()).to.equal(0);
     });
   });
+  it('issue 9 S2.3 S10.3 a sync cut between its appends, then sent again under another commandId: each message once, the list live equals sessionsAt, and the first commandId dispatched late brings no read unread back', async function () {
+    this.timeout(30_000);
+    const memory = new MemoryEventStore();
+    await withLedger(cutting(memory, new Set([2])), async (ledger) => {
+      await ledger.commands.dispatch(new RegisterDevice({ account: 'alice', device: 'laptop', db: false }));
+      await rejection(ledger.commands.dispatch(sync(), { commandId: 'login-1' }));
+      await ledger.commands.dispatch(sync(), { commandId: 'login-2' });
+      const events = await memory.readStream(SESSION);
+      expect(events.filter((e) => e.type === 'MessageReceived')).to.have.length(1_000);
+      const view = ledger.account('alice', { device: 'laptop', db: false });
+      expect(await view.getTotalUnread()).to.equal(1_000);
+      const { sessions: live } = await view.getLocalSessions({ limit: 10 });
+      const replayed = await ledger.sessionsAt({ account: 'alice', device: 'laptop', at: 5_000 });
+      expect(replayed.map((s) => [s.id, s.unread, s.lastMsg?.idClient])).to.deep.equal(live.map((s) => [s.id, s.unread, s.lastMsg?.idClient]));
+      await view.resetSessionUnread('p2p-bob');
+    });
+    await withLedger(cutting(memory, new Set()), async (ledger) => {
+      await ledger.commands.dispatch(sync(), { commandId: 'login-1' });
+      expect((await memory.readStream(SESSION)).filter((e) => e.type === 'MessageReceived')).to.have.length(1_000);
+      expect(await ledger.account('alice', { device: 'laptop', db: false }).getTotalUnread()).to.equal(0);
+    });
+  });
+});
+
+// mode C counts the last login's offline batch; a batch written in several appends can have a newer
+// login of the same device land between two of them (it is on the account stream, another lane)
+describe('issue 9 review: a split offline batch and a newer login between its appends', () => {
+  it('issue 9 S3.1 S4 the parts after the login are not counted as a batch of their own: the list equals the batch written whole before the login', async function () {
+    this.timeout(30_000);
+    const memory = new MemoryEventStore();
+    let login: (() => Promise<void>) | undefined;
+    let started: (() => void) | undefined;
+    const store = new Proxy(memory, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
+        return async (stream: string, events: readonly { type: string; metadata: Record<string, unknown> }[], ...rest: unknown[]) => {
+          const second = stream === SESSION && events.some((e) => e.type === 'OfflineBatchSynced' && (e.metadata['split'] as number[] | undefined)?.[0] === 1);
+          if (second && login) await login();
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).call(target, stream, events, ...rest);
+          if (events.some((e) => e.type === 'DeviceSyncStarted')) started?.();
+          return result;
+        };
+      },
+    }) as MemoryEventStore;
+    await withLedger(store, async (ledger) => {
+      const laptop = ledger.account('alice', { device: 'laptop', db: false });
+      await laptop.getTotalUnread();
+      let relogged: Promise<unknown> | undefined;
+      login = async () => {
+        login = undefined;
+        // the newer sync's DeviceSyncStarted is appended before the batch goes on (carol's session has its own lane)
+        const appended = new Promise<void>((resolve) => { started = resolve; });
+        relogged = laptop.syncMessages({ offline: [p2p('carol', 'alice', 9_000, { idClient: 'c-1' })] });
+        await appended;
+      };
+      const bigKeys = Array.from({ length: 3_000 }, (_, i) => p2p('bob', 'alice', 1_000 + i, { idClient: `${'k'.repeat(400)}-${i}`, text: 'hi' }));
+      await laptop.syncMessages({ offline: bigKeys });
+      await relogged;
+      expect(login).to.equal(undefined);
+      const { sessions } = await laptop.getLocalSessions({});
+      expect(sessions.map((s) => [s.id, s.unread])).to.deep.equal([['p2p-carol', 1], ['p2p-bob', 0]]);
+      const replayed = await ledger.sessionsAt({ account: 'alice', device: 'laptop', at: 5_000 });
+      expect(replayed.map((s) => [s.id, s.unread])).to.deep.equal([['p2p-carol', 1], ['p2p-bob', 0]]);
+    });
+  });
 });
