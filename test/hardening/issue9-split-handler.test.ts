@@ -2,7 +2,11 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { Decider } from '../../domain/decider.js';
 import { CommandHandler } from '../../application/write/command-handler.js';
-import type { EventStore } from '../../application/ports/event-store.js';
+import { IdempotencyConflictError } from '../../application/errors.js';
+import type { EventStore, EventToAppend } from '../../application/ports/event-store.js';
+import { appendsFor, eventBytes } from '../../application/write/append-split.js';
+import { MAX_APPEND_BYTES } from '../../domain/event-size.js';
+import { sizedEventData } from '../../infrastructure/store/esdb/esdb-events.js';
 import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
 
 // A step shaped like a sync: the lines not yet recorded (a redo writes only what is missing), and
@@ -65,5 +69,48 @@ describe('issue 9 review: a split step and its idempotency key', () => {
     expect(await types(memory)).to.deep.equal(['Line 0', 'Line 1', 'Line 7', 'Line 2', 'Filled']);
     await new CommandHandler(memory).handle(step);
     expect(await types(memory)).to.have.length(5);
+  });
+});
+
+describe('issue 9 review: a split step and the command body', () => {
+  it('issue 9 S10.2 after a crash between two appends, the same commandId with another body is refused by another process, and appends nothing', async () => {
+    const memory = new MemoryEventStore();
+    const named = { ...step, meta: { ...meta, commandBody: 'digest-a' } };
+    await new CommandHandler(around(memory, async (call) => {
+      if (call === 2) throw new Error('the process died here');
+    })).handle(named).catch(() => undefined);
+    const before = await types(memory);
+    expect(before).to.deep.equal(['Line 0', 'Line 1']);
+    let error: unknown;
+    await new CommandHandler(memory).handle({ ...named, meta: { ...meta, commandBody: 'digest-b' } }).catch((e: unknown) => { error = e; });
+    expect(error).to.be.instanceOf(IdempotencyConflictError);
+    expect(await types(memory)).to.deep.equal(before);
+    await new CommandHandler(memory).handle(named);
+    expect(await types(memory)).to.deep.equal(['Line 0', 'Line 1', 'Line 2', 'Filled']);
+  });
+});
+
+describe('issue 9 review: the append boundary, in the bytes EventStoreDB counts', () => {
+  /** two events of `total` bytes in all as eventBytes counts them, their text multi-byte (é: 2 bytes, 1 unit) */
+  function twoEvents(total: number): EventToAppend[] {
+    const base = (text: string): EventToAppend => ({ id: randomUUID(), type: 'Liné', data: { text }, metadata: { k: 'v' } });
+    const empty = eventBytes(base(''));
+    const first = base('é'.repeat(200_000));
+    const rest = total - eventBytes(first) - empty; // bytes of the second one's text
+    return [first, base(`${'é'.repeat(Math.floor(rest / 2))}${rest % 2 ? 'x' : ''}`)];
+  }
+
+  it('issue 9 an append of exactly 1 MiB as the server counts it stays one; a byte more is two, each within 1 MiB with its split mark', () => {
+    const exact = twoEvents(MAX_APPEND_BYTES);
+    expect(exact.reduce((sum, e) => sum + sizedEventData(e).size, 0)).to.equal(MAX_APPEND_BYTES);
+    expect(appendsFor('Fill', exact, Buffer.byteLength(JSON.stringify({ k: 'v' })))).to.have.length(1);
+    const over = twoEvents(MAX_APPEND_BYTES + 1);
+    expect(over.reduce((sum, e) => sum + sizedEventData(e).size, 0)).to.equal(MAX_APPEND_BYTES + 1);
+    const appends = appendsFor('Fill', over, Buffer.byteLength(JSON.stringify({ k: 'v' })));
+    expect(appends.map((a) => a.length)).to.deep.equal([1, 1]);
+    for (const [part, events] of appends.entries()) {
+      const marked = events.map((e) => ({ ...e, metadata: { ...(e.metadata as object), split: [part, appends.length] } }));
+      expect(marked.reduce((sum, e) => sum + sizedEventData(e).size, 0)).to.be.at.most(MAX_APPEND_BYTES);
+    }
   });
 });

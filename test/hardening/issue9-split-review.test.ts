@@ -130,3 +130,20 @@ describe('issue 9 review: a split offline batch and a newer login between its ap
     });
   });
 });
+
+describe('issue 9 review: peer delivery of a split sync', () => {
+  it('issue 9 S2.5 the account\'s own messages in a sync written in several appends each reach the peer\'s list once, before the sync resolves', async function () {
+    this.timeout(30_000);
+    const memory = new MemoryEventStore();
+    await withLedger(memory, async (ledger) => {
+      const own = Array.from({ length: 1_000 }, (_, i) => p2p('alice', 'bob', 1_000 + i, { idClient: `s-${i}`, text: 'y'.repeat(900) }));
+      await ledger.account('alice').syncMessages({ roaming: own });
+      const mine = await memory.readStream(SESSION);
+      expect(mine.some((e) => Array.isArray(e.metadata['split']))).to.equal(true);
+      const copies = (await memory.readStream('ledger/bob/session/p2p/alice')).filter((e) => e.type === 'MessageReceived');
+      expect(copies.map((e) => (e.data as { message: { idClient: string } }).message.idClient)).to.deep.equal(own.map((m) => m.idClient));
+      const [session] = (await ledger.account('bob').getLocalSessions({})).sessions;
+      expect([session?.id, session?.lastMsg?.idClient]).to.deep.equal(['p2p-alice', 's-999']);
+    });
+  });
+});
