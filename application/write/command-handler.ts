@@ -216,9 +216,11 @@ export class CommandHandler {
       const { idempotencyKey: key, commandBody: body, split } = e.metadata;
       remember(applied, key, [event]);
       if (typeof key === 'string' && typeof body === 'string') bodies.set(key, body);
-      if (typeof key === 'string' && Array.isArray(split)) {
-        if (split[0] === split[1] - 1) unfinished.delete(key);
-        else unfinished.add(key);
+      // the key's latest event decides: a part before the last leaves the step unfinished; the last
+      // part, or an event of a retry that fit one append (no mark), finishes it
+      if (typeof key === 'string') {
+        if (Array.isArray(split) && split[0] !== split[1] - 1) unfinished.add(key);
+        else unfinished.delete(key);
       }
     }
     for (const key of unfinished) applied.delete(key);

@@ -214,9 +214,10 @@ const SESSION_HANDLERS: SessionHandlers = {
   OfflineBatchSynced(f, e) {
     const device = f.up.device(f.account, e.data.device);
     const view = f.up.view(device, f.session.id);
-    // a batch in several events (issue 9): the parts after the first add to it
-    if (e.data.part !== undefined && e.data.part > 0 && view.batch) for (const key of e.data.keys) view.batch.add(key);
-    else view.batch = new Set(e.data.keys);
+    // a batch in several events (issue 9): the parts after the first add to it; when a later login
+    // (DeviceSyncStarted, on the account stream) came between two of its appends and ended it, the rest count no more
+    if (!e.data.part) view.batch = new Set(e.data.keys);
+    else if (view.batch) for (const key of e.data.keys) view.batch.add(key);
     f.up.recount(device, f.session, view);
     f.changed.add(device);
     return 'some';

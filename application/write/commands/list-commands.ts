@@ -1,5 +1,5 @@
-import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { MAX_TEXT_LENGTH } from '../../../domain/event-size.js';
+import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { MaxTextLength } from './text-limit.js';
 import { SCENES, type Scene } from '../../../domain/message.js';
 import type { FieldError } from '../../errors.js';
 import { assignInput, fieldProblem, isBoxed, isForbiddenKey, pathOf } from '../../validation.js';
@@ -27,7 +27,7 @@ export class UpdateLocalSession extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'UpdateLocalSession';
   @IsString() @IsNotEmpty() id!: string;
-  @IsDefined() @IsString() @MaxLength(MAX_TEXT_LENGTH) localCustom!: string;
+  @IsDefined() @IsString() @MaxTextLength() localCustom!: string;
   constructor(init: { account: string; device?: string; id: string; localCustom: string }) {
     super();
     // S7.2: other fields are ignored, not rejected (dangerous keys are still refused).

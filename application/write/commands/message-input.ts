@@ -1,5 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_TEXT_LENGTH } from '../../../domain/event-size.js';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { MaxTextLength } from './text-limit.js';
 import { SCENES, type Message, type Scene } from '../../../domain/message.js';
 import { isBoxed } from '../../validation.js';
 
@@ -11,10 +11,10 @@ export class MessageInput implements Message {
   @IsString() @IsNotEmpty() idClient!: string;
   @IsOptional() @IsString() idServer?: string;
   @IsString() @IsNotEmpty() type!: string;
-  @IsOptional() @IsString() @MaxLength(MAX_TEXT_LENGTH) text?: string;
+  @IsOptional() @IsString() @MaxTextLength() text?: string;
   @IsInt({ message: 'time must be an integer: ms since epoch' }) @Min(0) @Max(Number.MAX_SAFE_INTEGER) time!: number;
   @IsOptional() @IsBoolean() isUnreadable?: boolean;
-  @IsOptional() @IsString() @MaxLength(MAX_TEXT_LENGTH) custom?: string;
+  @IsOptional() @IsString() @MaxTextLength() custom?: string;
 }
 
 const MESSAGE_FIELDS = ['scene', 'from', 'to', 'idClient', 'idServer', 'type', 'text', 'time', 'isUnreadable', 'custom'] as const;
