@@ -18,6 +18,9 @@ CREATE TABLE IF NOT EXISTS rm_projector (
   prepare_position bigint NOT NULL
 );`;
 
+/** every table and index the DDL above creates */
+const RELATIONS = [...(PG_READ_MODEL_TABLES + PROJECTOR_TABLE).matchAll(/CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].map((m) => m[1]!);
+
 export interface PgReadModelDbOptions {
   /** connections in the pool (default 4: one projector's batches, and the loads of commands and queries) */
   readonly poolSize?: number;
@@ -120,8 +123,12 @@ async function ensureTables(pool: pg.Pool): Promise<string> {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(first)}`);
       schema = first;
     }
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.session-ledger-read-models`]);
-    await client.query(PG_READ_MODEL_TABLES + PROJECTOR_TABLE);
+    // the DDL locks each table even when it exists: skipped then, or it deadlocks with a running projector's batch
+    const { rows: missing } = await client.query('SELECT 1 FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL', [RELATIONS]);
+    if (missing.length > 0) {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.session-ledger-read-models`]);
+      await client.query(PG_READ_MODEL_TABLES + PROJECTOR_TABLE);
+    }
     await client.query('COMMIT');
     return schema;
   } catch (error) {
