@@ -112,12 +112,19 @@ export async function createLedger(options: CreateLedgerOptions = {}): Promise<L
   const store = await openStore(url);
   let runner: RunnerOptions | undefined;
   try {
-    runner = options.readModels === undefined ? readModelOptions(store, options) : await openReadModels(options.readModels, options.readModelCache);
+    // read models in a database of their own bring that database's leases and locks (PostgreSQL)
+    let shared = sharedParts(store);
+    if (options.readModels === undefined) runner = readModelOptions(store, options);
+    else {
+      const { shared: readModelsShared, ...separate } = await openReadModels(options.readModels, options.readModelCache);
+      runner = separate;
+      if (readModelsShared) shared = { shared: readModelsShared };
+    }
     return await Ledger.open({
       store,
       clock: options.clock ?? Date.now,
       runner,
-      ...sharedParts(store),
+      ...shared,
       ...(options.logger !== undefined && { logger: options.logger }),
     });
   } catch (error) {

@@ -84,7 +84,10 @@ export class Ledger {
     this.peers = peers;
     this.logger = logger;
     this.givenLogger = parts.logger;
-    const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock, locks: parts.shared?.locks });
+    // tables another process's projector may write: a command reads its account again after its write is in them
+    const use = parts.runner?.projector && runner.use;
+    const readAgain = use ? async (account: string) => void (runner.projecting || (await use(account))()) : undefined;
+    const ctx = new HandlerContext({ handler, readModels: runner, peers, clock: parts.clock, locks: parts.shared?.locks, readAgain });
     this.commands = new CommandBus(ctx);
     // reads are refused once close() was called, as commands are (LedgerClosedError)
     this.queries = new QueryBus(() => {

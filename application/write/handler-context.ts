@@ -38,6 +38,12 @@ export interface HandlerContextParts {
   readonly clock: Clock;
   /** turns taken with the other processes on the store (none: this process is its only writer) */
   readonly locks?: KeyLocks | undefined;
+  /**
+   * Read models that another process's projector writes (EventStoreDB with tables in PostgreSQL):
+   * reads the account from its rows again once a command's position is in them, so the command
+   * answers from its own write (none: the process's own folds or writes keep the memory current).
+   */
+  readonly readAgain?: ((account: string) => Promise<void>) | undefined;
 }
 
 /** What every command handler may use: the one command handler, and the read models it waits on. */
@@ -86,12 +92,14 @@ export class HandlerContext {
   async session(ref: SessionRef, command: SessionCommand, meta: CommandMeta): Promise<StepResult<SessionEvent>> {
     const result = await this.parts.handler.handle({ stream: ref.stream, decider: sessionDecider(ref), command, meta });
     await this.parts.readModels.waitFor(result.position);
+    await this.parts.readAgain?.(ref.account);
     return result;
   }
 
   async account(account: string, command: AccountCommand, meta: CommandMeta): Promise<StepResult<AccountEvent>> {
     const result = await this.parts.handler.handle({ stream: accountStream(account), decider: accountDecider(account), command, meta });
     await this.parts.readModels.waitFor(result.position);
+    await this.parts.readAgain?.(account);
     return result;
   }
 

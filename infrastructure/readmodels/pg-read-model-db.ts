@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { LeaseElector } from '../../application/ports/lease.js';
 import { describeEndpoint, translatePgError } from '../store/postgres/pg-errors.js';
+import { PgKeyLocks } from '../store/postgres/pg-key-locks.js';
 import { PgLeaseElector } from '../store/postgres/pg-lease.js';
 import { CommitNotifier, channelOf } from '../store/postgres/pg-notifier.js';
 import { LostWrite, inTransaction } from '../store/postgres/pg-transaction.js';
@@ -17,6 +18,9 @@ CREATE TABLE IF NOT EXISTS rm_projector (
   prepare_position bigint NOT NULL
 );`;
 
+/** every table and index the DDL above creates */
+const RELATIONS = [...(PG_READ_MODEL_TABLES + PROJECTOR_TABLE).matchAll(/CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].map((m) => m[1]!);
+
 export interface PgReadModelDbOptions {
   /** connections in the pool (default 4: one projector's batches, and the loads of commands and queries) */
   readonly poolSize?: number;
@@ -27,11 +31,13 @@ export interface PgReadModelDbOptions {
 /**
  * A PostgreSQL database (its connection's schema) that holds only read models, for an event store
  * elsewhere (EventStoreDB): a pool of its own, the tables created if missing (and the schema the
- * search_path names), leases scoped to the schema, and wake-ups by LISTEN/NOTIFY on a channel of
+ * search_path names), leases and key locks scoped to the schema (what the ledgers sharing the
+ * tables need to elect their peer delivery and take turns deciding), and wake-ups by LISTEN/NOTIFY on a channel of
  * the schema's, sent after a commit, never from inside the write transaction.
  */
 export class PgReadModelDb implements PgTables {
   readonly leases: LeaseElector;
+  readonly locks: PgKeyLocks;
   private readonly listeners = new Set<() => void>();
   private readonly notifier: CommitNotifier;
   private readonly endpoint: string;
@@ -60,6 +66,7 @@ export class PgReadModelDb implements PgTables {
   private constructor(private readonly pool: pg.Pool, url: string, readonly schema: string, timeoutMs: number) {
     this.endpoint = describeEndpoint(url);
     this.leases = new PgLeaseElector(url, schema, timeoutMs);
+    this.locks = new PgKeyLocks(url, schema, this.endpoint, timeoutMs);
     this.notifier = new CommitNotifier(url, channelOf(`${schema}:read-models`), () => {
       for (const listener of this.listeners) listener();
     }, timeoutMs);
@@ -94,7 +101,7 @@ export class PgReadModelDb implements PgTables {
     this.closing ??= (async () => {
       this.listeners.clear();
       await this.notifier.close();
-      await this.pool.end();
+      await Promise.all([this.pool.end(), this.locks.close()]);
     })();
     return this.closing;
   }
@@ -116,8 +123,12 @@ async function ensureTables(pool: pg.Pool): Promise<string> {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(first)}`);
       schema = first;
     }
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.session-ledger-read-models`]);
-    await client.query(PG_READ_MODEL_TABLES + PROJECTOR_TABLE);
+    // the DDL locks each table even when it exists: skipped then, or it deadlocks with a running projector's batch
+    const { rows: missing } = await client.query('SELECT 1 FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL', [RELATIONS]);
+    if (missing.length > 0) {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${schema}.session-ledger-read-models`]);
+      await client.query(PG_READ_MODEL_TABLES + PROJECTOR_TABLE);
+    }
     await client.query('COMMIT');
     return schema;
   } catch (error) {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { LedgerParts } from '../../application/api/ledger.js';
 import type { RunnerOptions } from '../../application/read/projection-runner.js';
 
 /** The schemes `readModels` takes. */
@@ -20,9 +21,11 @@ export function checkReadModelsUrl(url: unknown): asserts url is string {
  * Read models in a database of their own, for an event store that keeps none (EventStoreDB):
  * PostgreSQL tables that one projector at a time fills for every process (the holder of a lease
  * in that database), or tables in a sqlite file that this one process fills, each batch in one
- * transaction with its position.
+ * transaction with its position. On PostgreSQL, `shared` holds that database's leases and key
+ * locks (scoped to its schema): the ledgers sharing the tables share them too, so peer delivery
+ * runs in one of them and cross-stream decisions take turns across processes.
  */
-export async function openReadModels(url: string, cacheRows: number | undefined): Promise<Pick<RunnerOptions, 'readModels' | 'projector'>> {
+export async function openReadModels(url: string, cacheRows: number | undefined): Promise<Pick<RunnerOptions, 'readModels' | 'projector'> & Pick<LedgerParts, 'shared'>> {
   checkReadModelsUrl(url);
   const options = cacheRows === undefined ? {} : { cacheRows };
   if (url.startsWith('sqlite:')) {
@@ -32,6 +35,7 @@ export async function openReadModels(url: string, cacheRows: number | undefined)
     return { readModels: SqliteFileReadModels.open(path, options) };
   }
   const [{ PgReadModelDb }, { PgProjectedReadModels }] = await Promise.all([import('./pg-read-model-db.js'), import('./pg-projected-read-models.js')]);
-  const models = new PgProjectedReadModels(await PgReadModelDb.connect(url), options);
-  return { readModels: models, projector: models };
+  const db = await PgReadModelDb.connect(url);
+  const models = new PgProjectedReadModels(db, options);
+  return { readModels: models, projector: models, shared: { leases: db.leases, locks: db.locks } };
 }

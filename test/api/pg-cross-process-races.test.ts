@@ -2,25 +2,29 @@ import { expect } from 'chai';
 import type { Ledger } from '../../application/api/ledger.js';
 import { createLedger } from '../../infrastructure/create-ledger.js';
 import { p2p } from '../support/messages.js';
-import { freshPostgresUrl } from '../support/postgres.js';
+import { SHARED_STORES, type SharedStore } from '../support/shared-stores.js';
 
 /**
  * Decisions that read more than the stream they append to (the account's top updateTime, a
- * device's login), taken by two ledgers on one PostgreSQL database at once, as two processes
- * would. Each process takes turns with itself in lanes; across processes the turns are the
- * database's (advisory locks held while deciding). Before that, both rules below broke.
+ * device's login), taken by two ledgers sharing one deployment at once, as two processes would.
+ * Each process takes turns with itself in lanes; across processes the turns are the PostgreSQL
+ * database's (advisory locks held while deciding): the store's, or the read models' on
+ * EventStoreDB. Before that, both rules below broke.
  */
-describe('decisions from two processes on one PostgreSQL database [postgres]', function () {
+for (const deployment of SHARED_STORES) describe(`decisions from two processes on ${deployment.title} ${deployment.tag}`, function () {
   this.timeout(60_000);
+  let shared: SharedStore | undefined;
   let a: Ledger;
   let b: Ledger;
   const clock = { now: 5_000_000 };
   beforeEach(async () => {
-    const url = await freshPostgresUrl();
-    [a, b] = await Promise.all([createLedger({ store: url, clock: () => clock.now }), createLedger({ store: url, clock: () => clock.now })]);
+    shared = await deployment.open();
+    const options = { store: shared.store, ...(shared.readModels !== undefined && { readModels: shared.readModels }), clock: () => clock.now };
+    [a, b] = await Promise.all([createLedger(options), createLedger(options)]);
   });
   afterEach(async () => {
     await Promise.all([a?.close(), b?.close()]);
+    await shared?.close();
   });
 
   it('S7.1 inserts without updateTime from both processes at once: each is later than every session before it (no two alike)', async () => {

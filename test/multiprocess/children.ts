@@ -15,6 +15,8 @@ export class Child {
   readonly ready: Promise<void>;
   /** resolves when the child says it holds the peer-delivery lease */
   readonly lease: Promise<void>;
+  /** resolves when the child says it holds the read-model projector's lease (EventStoreDB) */
+  readonly projector: Promise<void>;
   readonly exited: Promise<void>;
   /** messages a watching view heard of, with the child's clock */
   onHeard: (idClient: string, at: number) => void = () => undefined;
@@ -22,15 +24,19 @@ export class Child {
   private gone = false;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(readonly name: string, url: string) {
-    this.process = fork(SCRIPT, [url, name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** `deployment`: the store, and the read models' database for an EventStoreDB store */
+  constructor(readonly name: string, deployment: { readonly store: string; readonly readModels?: string | undefined }) {
+    this.process = fork(SCRIPT, [name, deployment.store, ...(deployment.readModels ? [deployment.readModels] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let ready!: () => void;
     let lease!: () => void;
+    let projector!: () => void;
     this.ready = new Promise((resolve) => (ready = resolve));
     this.lease = new Promise((resolve) => (lease = resolve));
+    this.projector = new Promise((resolve) => (projector = resolve));
     this.process.on('message', (notice: Notice) => {
       if (notice.kind === 'ready') ready();
       else if (notice.kind === 'lease') lease();
+      else if (notice.kind === 'projector') projector();
       else if (notice.kind === 'heard') this.onHeard(notice.idClient, notice.at);
       else {
         const waiting = this.pending.get(notice.id);

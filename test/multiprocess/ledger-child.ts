@@ -1,8 +1,9 @@
 /**
- * A ledger OS process for the multi-process test: `fork(ledger-child.js, [url, name])`. It opens a
- * ledger on the PostgreSQL store and runs what the parent sends over IPC through the public
+ * A ledger OS process for the multi-process test: `fork(ledger-child.js, [name, store, readModels?])`.
+ * It opens a ledger on the store (PostgreSQL, or EventStoreDB with read models in PostgreSQL) and runs what the parent sends over IPC through the public
  * Ledger API, answering each request with { id, ok, value | error }. It says `ready` once open,
- * and `lease` when it holds the peer-delivery lease (its reactor caught up). `watch` opens a
+ * `lease` when it holds the peer-delivery lease (its reactor caught up), and `projector` when it
+ * holds the read-model projector's lease (EventStoreDB; the projector says so). `watch` opens a
  * device view whose `updates$` reports each message it hears of, with this process's clock.
  */
 import { performance } from 'node:perf_hooks';
@@ -24,15 +25,18 @@ export type RequestBody = Request extends infer R ? (R extends unknown ? Omit<R,
 export type Notice =
   | { kind: 'ready'; pid: number }
   | { kind: 'lease'; pid: number }
+  | { kind: 'projector'; pid: number }
   | { kind: 'heard'; idClient: string; at: number }
   | { kind: 'reply'; id: number; ok: true; value: unknown; at: number }
   | { kind: 'reply'; id: number; ok: false; error: string };
 
-const [url, name] = process.argv.slice(2);
+const [name, store, readModels] = process.argv.slice(2);
+/** what the projector tells the logger when its process takes the lease (application/read/projector.ts) */
+const PROJECTING = 'this process projects the read models now';
 const tell = (notice: Notice) => process.send!(notice);
 
 async function run(ledger: Ledger, request: Request): Promise<unknown> {
-  if (request.op === 'status') return { held: peerDeliveryOf(ledger).lease?.held ?? false, name, pid: process.pid };
+  if (request.op === 'status') return { held: peerDeliveryOf(ledger).lease?.held ?? false, projecting: ledger.projecting, name, pid: process.pid };
   if (request.op === 'close') return ledger.close();
   const view = ledger.account(request.account, { device: request.device });
   switch (request.op) {
@@ -53,8 +57,9 @@ async function run(ledger: Ledger, request: Request): Promise<unknown> {
 async function main(): Promise<void> {
   // what the ledger cannot throw to a caller goes to stderr, which the test shows
   const say = (level: string) => (message: string, fields?: unknown) => process.stderr.write(`ledger child ${name} ${level}: ${message} ${JSON.stringify(fields ?? {})}\n`);
-  const logger = { debug: () => undefined, info: () => undefined, warn: say('warn'), error: say('error') };
-  const ledger = await createLedger({ store: url!, logger });
+  const info = (message: string) => void (message.startsWith(PROJECTING) && tell({ kind: 'projector', pid: process.pid }));
+  const logger = { debug: () => undefined, info, warn: say('warn'), error: say('error') };
+  const ledger = await createLedger({ store: store!, ...(readModels && { readModels }), logger });
   void peerDeliveryOf(ledger).lease?.caughtUp.then(() => tell({ kind: 'lease', pid: process.pid }));
   process.on('message', (request: Request) => {
     run(ledger, request).then(
