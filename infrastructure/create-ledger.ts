@@ -105,26 +105,43 @@ async function openAdapter(url: string): Promise<{ store: EventStore; plan: Read
   throw new TypeError(`store ${JSON.stringify(url)} is not one of 'memory', 'sqlite:<path>', 'esdb://…', 'esdb+discover://…', 'postgres://…'`);
 }
 
+/**
+ * Where a ledger on `store` (from `openStore`) keeps its read models, and what it shares with the
+ * other processes on the store: its own tables (sqlite, PostgreSQL) or the process (memory,
+ * EventStoreDB), or the database `readModels` names, whose leases and key locks (PostgreSQL) then
+ * come with it.
+ */
+export async function readModelWiring(
+  store: EventStore,
+  options: Pick<CreateLedgerOptions, 'readModels' | 'readModelCache' | 'snapshotEvery'> = {},
+): Promise<{ runner: RunnerOptions } & Pick<LedgerParts, 'shared'>> {
+  if (options.readModels === undefined) return { runner: readModelOptions(store, options), ...sharedParts(store) };
+  const { shared, ...runner } = await openReadModels(options.readModels, options.readModelCache);
+  return { runner, ...(shared ? { shared } : sharedParts(store)) };
+}
+
 /** The composition root: a ledger on the chosen store, its read models caught up. */
 export async function createLedger(options: CreateLedgerOptions = {}): Promise<Ledger> {
   const url = options.store ?? process.env['LEDGER_STORE'] ?? DEFAULT_STORE;
   if (options.readModels !== undefined) checkReadModelsFor(url, options.readModels);
   const store = await openStore(url);
+  return openLedgerOn(store, store, options);
+}
+
+/**
+ * A ledger on `store`: `opened` as `openStore` returned it (`store` itself, or a wrapper of it such
+ * as the service's traced store), whose URL decides where the read models live. If the ledger
+ * cannot open, the read models' database and the store are let go.
+ */
+export async function openLedgerOn(store: EventStore, opened: EventStore, options: Omit<CreateLedgerOptions, 'store'> = {}): Promise<Ledger> {
   let runner: RunnerOptions | undefined;
   try {
-    // read models in a database of their own bring that database's leases and locks (PostgreSQL)
-    let shared = sharedParts(store);
-    if (options.readModels === undefined) runner = readModelOptions(store, options);
-    else {
-      const { shared: readModelsShared, ...separate } = await openReadModels(options.readModels, options.readModelCache);
-      runner = separate;
-      if (readModelsShared) shared = { shared: readModelsShared };
-    }
+    const wiring = await readModelWiring(opened, options);
+    runner = wiring.runner;
     return await Ledger.open({
       store,
       clock: options.clock ?? Date.now,
-      runner,
-      ...shared,
+      ...wiring,
       ...(options.logger !== undefined && { logger: options.logger }),
     });
   } catch (error) {

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { parseSessionId, type TimelineEntry } from '../../index.js';
-import { checkReadModelsFor, createLedger, openStore, readModelOptions } from '../create-ledger.js';
+import { createLedger, openStore, readModelOptions } from '../create-ledger.js';
 import { openReadModels } from '../readmodels/separate-read-models.js';
 import { STORE_HELP, type CliCommand } from './command.js';
-import { existingStore, integer, noMore, UsageError } from './options.js';
+import { existingStore, integer, noMore, readModelsOf, UsageError } from './options.js';
 import { requireDevice, unknownSession } from './store-lookup.js';
 import { messageLine, printSessions } from './session-table.js';
 import { isoTime, table, timesOf, truncate } from './terminal.js';
@@ -123,8 +123,7 @@ ${STORE_HELP}`,
   async run(args) {
     const { values } = parseArgs({ args, options: { store: { type: 'string' }, 'read-models': { type: 'string' } } });
     const url = existingStore(values);
-    const separate = values['read-models'];
-    if (separate !== undefined) checkReadModelsFor(url, separate);
+    const separate = readModelsOf(values, url);
     const store = await openStore(url);
     try {
       const started = performance.now();

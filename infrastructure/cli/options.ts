@@ -2,7 +2,7 @@
 import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_STORE, openStore } from '../create-ledger.js';
+import { DEFAULT_STORE, checkReadModelsFor, openStore } from '../create-ledger.js';
 
 /** A mistake in the arguments: main prints its message, without a stack. */
 export class UsageError extends Error {
@@ -124,4 +124,16 @@ export function integer(name: string, raw: string | undefined, fallback: number,
 
 export function noMore(positionals: readonly string[], expected: number, usage: string): void {
   if (positionals.length > expected) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[expected])}; ${usage}`);
+}
+
+/** `--read-models <url>` for the store `storeUrl`, checked before anything opens (undefined when not given). */
+export function readModelsOf(values: { 'read-models'?: string | undefined }, storeUrl: string): string | undefined {
+  const url = values['read-models'];
+  if (url === undefined) return undefined;
+  try {
+    checkReadModelsFor(storeUrl, url);
+  } catch (error) {
+    throw new UsageError(`--read-models: ${(error as Error).message.replace(/^readModels /, '')}`);
+  }
+  return url;
 }

@@ -4,7 +4,8 @@ import { STORE_HELP, type CliCommand } from './command.js';
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'the HTTP API, live updates and the web inbox at /',
-  help: `usage: session-ledger serve [--port n] [--host h] [--store <url>] [--demo]
+  help: `usage: session-ledger serve [--port n] [--host h] [--store <url>]
+                            [--read-models <url>] [--demo]
 
 Serves the ledger over HTTP until Ctrl-C (SIGINT) or SIGTERM: the API under
 /v1, live updates (Server-Sent Events), /openapi.json, /metrics, /healthz,
@@ -12,6 +13,10 @@ Serves the ledger over HTTP until Ctrl-C (SIGINT) or SIGTERM: the API under
 
   --port <n>          the port (default: $PORT, else 8080; 0 picks a free one)
   --host <h>          the address to listen on (default 127.0.0.1)
+  --read-models <url> an EventStoreDB store's read models in a database
+                      ('postgres://...': shared by every process serving the
+                      store, one of them projecting; 'sqlite:<path>': this
+                      process alone), as createLedger's readModels
   --demo              seed demo accounts and traffic into an empty store, and
                       offer the inbox's "simulate traffic" control
 ${STORE_HELP}

@@ -5,9 +5,9 @@ import { jsonLogger, type Logger } from '../http/logger.js';
 import { createService, openServiceLedger } from '../http/server.js';
 import type { Ledger } from '../../application/api/ledger.js';
 import { GetLocalSessions } from '../../application/read/session-queries.js';
-import { noMore, storeOf, UsageError } from './options.js';
+import { noMore, readModelsOf, storeOf, UsageError } from './options.js';
 
-const SERVE_USAGE = 'session-ledger serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--demo]';
+const SERVE_USAGE = 'session-ledger serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--read-models <url>] [--demo]';
 
 function port(raw: string | undefined): number {
   const env = process.env['PORT'];
@@ -22,14 +22,15 @@ function port(raw: string | undefined): number {
  * offers the inbox's "simulate traffic" control.
  */
 export async function serve(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' }, store: { type: 'string' }, demo: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' }, store: { type: 'string' }, 'read-models': { type: 'string' }, demo: { type: 'boolean' } } });
   noMore(positionals, 0, `usage: ${SERVE_USAGE}`);
   const listenPort = port(values.port);
   const storeUrl = storeOf(values);
   const logger = jsonLogger();
   const auth = authFromEnvironment();
   // the ledger reports what it cannot throw (a failed peer delivery, a callback that threw) in the same log
-  const { ledger, store } = await openServiceLedger(storeUrl, Date.now, logger);
+  const readModels = readModelsOf(values, storeUrl);
+  const { ledger, store } = await openServiceLedger(storeUrl, Date.now, logger, readModels);
   try {
     const traffic = values.demo ? new DemoTraffic(ledger) : undefined;
     if (traffic) await seedOnce(traffic, ledger, storeUrl, logger);

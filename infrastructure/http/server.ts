@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Ledger } from '../../application/api/ledger.js';
-import { openStore, readModelOptions, sharedParts } from '../create-ledger.js';
+import { checkReadModelsFor, openLedgerOn, openStore } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
 import { commandRoutes } from './command-routes.js';
 import { demoRoutes } from './demo-routes.js';
@@ -52,16 +52,16 @@ export interface Service {
 
 const version = PACKAGE_VERSION;
 
-/** A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured. */
-export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now, logger?: Logger): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
+/**
+ * A ledger on `storeUrl` whose appends and projection are traced (OpenTelemetry) and measured;
+ * `readModels` as createLedger takes it (an EventStoreDB store's read models in PostgreSQL or sqlite).
+ */
+export async function openServiceLedger(storeUrl: string, clock: () => number = Date.now, logger?: Logger, readModels?: string): Promise<{ ledger: Ledger; store: ObservedEventStore }> {
+  if (readModels !== undefined) checkReadModelsFor(storeUrl, readModels);
   const opened = await openStore(storeUrl);
   const store = new ObservedEventStore(opened);
-  try {
-    return { ledger: await Ledger.open({ store, clock, runner: readModelOptions(opened), ...sharedParts(opened), ...(logger && { logger }) }), store };
-  } catch (error) {
-    await store.close().catch(() => undefined);
-    throw error;
-  }
+  const ledger = await openLedgerOn(store, opened, { clock, ...(logger && { logger }), ...(readModels !== undefined && { readModels }) });
+  return { ledger, store };
 }
 
 /** A connection's request could not be parsed: answer in the JSON error shape, then close it. */

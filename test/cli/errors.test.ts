@@ -44,6 +44,14 @@ describe('command line: a new user\'s mistakes get a message saying what to chan
       `session-ledger serve: --store ${file}: not a store URL; give 'memory', 'sqlite:<path>', 'postgres://…' or 'esdb://…'; for a SQLite file write sqlite:${file}`]);
   });
 
+  it('9.3 serve --read-models: a store that keeps its own read models, or a URL of another scheme, is refused naming --read-models before anything opens', async () => {
+    const own = await cli(['serve', '--port', '0', '--store', 'memory', '--read-models', 'postgres://127.0.0.1:1/x']);
+    expect(own.code).to.equal(1);
+    expect(own.stderr.split('\n')[0]).to.match(/^session-ledger serve: --read-models: "postgres:\/\/127\.0\.0\.1:1\/x" is for an EventStoreDB store/);
+    const scheme = await cli(['serve', '--port', '0', '--store', 'esdb://127.0.0.1:1?tls=false', '--read-models', 'ftp://x']);
+    expect(scheme.stderr.split('\n')[0]).to.equal(`session-ledger serve: --read-models: "ftp://x" is not one of 'postgres://…', 'postgresql://…' or 'sqlite:<path>'`);
+  });
+
   it('a missing store named by LEDGER_STORE says to correct the variable; a path under a file or a device file is refused by name', async () => {
     const missing = join(dir, 'nope.sqlite');
     const r = await cli(['sessions', 'alice'], { env: { LEDGER_STORE: `sqlite:${missing}` } });

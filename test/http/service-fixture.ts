@@ -20,10 +20,10 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
-export async function openHttpFixture(options: Partial<ServiceOptions> & { store?: string; demoTraffic?: boolean } = {}): Promise<HttpFixture> {
+export async function openHttpFixture(options: Omit<Partial<ServiceOptions>, 'store'> & { store?: string; readModels?: string; demoTraffic?: boolean } = {}): Promise<HttpFixture> {
   const clock = { now: 1_700_000_000_000 };
-  const { store: storeUrl, demoTraffic, ...rest } = options;
-  const { ledger, store } = await openServiceLedger(storeUrl ?? "memory", () => clock.now);
+  const { store: storeUrl, readModels, demoTraffic, ...rest } = options;
+  const { ledger, store } = await openServiceLedger(storeUrl ?? "memory", () => clock.now, undefined, readModels);
   const demo = demoTraffic ? { demo: new DemoTraffic(ledger, () => clock.now) } : {};
   const service = await createService({ ledger, store, auth: { secret: SECRET, development: false }, logger: silentLogger, defaultMetrics: false, ...demo, ...rest });
   const url = await service.listen(0, '127.0.0.1');
