@@ -1,11 +1,24 @@
 import type pg from 'pg';
 import type { AccountModel } from '../../projections/session-list/model.js';
+import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgTables } from './pg-table-models.js';
 import { AccountCache } from './account-cache.js';
 import { CountingLedger } from './account-row-writes.js';
 import { loadAccount, type RowsAt } from './pg-read-model-rows.js';
 
 type Db = pg.Pool | pg.PoolClient;
+
+/**
+ * How a reload of an account this process's device views hold tells them what they have not heard:
+ * the account's events between the copy here and the rows read, folded into the copy going away
+ * for their view changes, published once the rows' copy is in place.
+ */
+export interface ViewedReloads {
+  /** the account's committed events after `after`, up to `upTo`, in log order */
+  read(db: Db | undefined, id: string, after: bigint, upTo: bigint): Promise<readonly RecordedEvent[]>;
+  /** folds `events` into the account in memory for its views; returns the publish of their changes */
+  fold(events: readonly RecordedEvent[]): () => void;
+}
 const NOWHERE: RowsAt = { position: -1n, events: 0n };
 /** a model no rows hold: the next load reads the account again */
 const STALE: RowsAt = { position: -2n, events: -1n };
@@ -22,6 +35,10 @@ export class PgAccountMemory {
   /** where each model in memory is: the rows it was read from, moved on by the folds since */
   private readonly positions = new WeakMap<AccountModel, RowsAt>();
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
+  /** accounts held by device views here (how many of them), whose reloads tell the views */
+  private readonly viewed = new Map<string, number>();
+  /** set by an adapter whose views hear other processes' writes through reloads */
+  reloads: ViewedReloads | undefined;
 
   constructor(private readonly store: Pick<PgTables, 'readTables'>, cacheRows: number) {
     this.accounts = new AccountCache({ load: (id) => this.inUse(id), ids: () => [...this.pinned.keys()] }, cacheRows);
@@ -93,7 +110,49 @@ export class PgAccountMemory {
       entry.model = this.model(id);
       return;
     }
+    const unheard = await this.unheard(db, id, loaded.at);
+    if (upToDate()) {
+      entry.model = this.model(id);
+      return;
+    }
+    const tell = unheard?.();
     this.install(id, loaded.model, loaded.at);
+    tell?.();
+  }
+
+  /**
+   * For an account device views hold, the events the copy here lacks up to `to` (which its views
+   * have not heard), read now; the returned step, run right before the rows' copy is installed,
+   * folds those still missing into the copy here and returns the publish of their view changes.
+   * Undefined when no view holds the account or the copy here has no position to start from (none
+   * was loaded since the views opened: they hear what comes after the first load).
+   */
+  private async unheard(db: Db | undefined, id: string, to: RowsAt): Promise<(() => (() => void) | undefined) | undefined> {
+    const reloads = this.reloads;
+    const model = this.model(id);
+    const from = model && this.positions.get(model);
+    if (!reloads || !this.viewed.has(id) || !from || from.position < 0n || !isBefore(from, to)) return undefined;
+    const events = await reloads.read(db, id, from.position, to.position);
+    return () => {
+      const here = this.positionOf(id);
+      const rest = events.filter((e) => e.position.commit > here);
+      return rest.length > 0 ? reloads.fold(rest) : undefined;
+    };
+  }
+
+  /** Holds the account for a device view until the returned release: its reloads tell the views. */
+  view(id: string): () => void {
+    this.viewed.set(id, (this.viewed.get(id) ?? 0) + 1);
+    const release = this.hold([id]);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = this.viewed.get(id)! - 1;
+      if (left === 0) this.viewed.delete(id);
+      else this.viewed.set(id, left);
+      release();
+    };
   }
 
   load(db: Db | undefined, id: string): Promise<{ model: AccountModel; at: RowsAt } | undefined> {

@@ -116,6 +116,6 @@ export abstract class PgTableModels implements ReadModelStore<RecordedEvent> {
 
   /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
   keep(id: string): () => void {
-    return this.memory.hold([id]);
+    return this.memory.view(id);
   }
 }
