@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AccountModel } from '../../projections/session-list/model.js';
+import { newAccountModel, type AccountModel } from '../../projections/session-list/model.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgTables } from './pg-table-models.js';
 import { AccountCache } from './account-cache.js';
@@ -16,6 +16,8 @@ type Db = pg.Pool | pg.PoolClient;
 export interface ViewedReloads {
   /** the account's committed events after `after`, up to `upTo`, in log order */
   read(db: Db | undefined, id: string, after: bigint, upTo: bigint): Promise<readonly RecordedEvent[]>;
+  /** the account as its events up to `at` make it (a view opened on it with none in memory) */
+  replay(db: Db | undefined, id: string, at: RowsAt): Promise<{ model: AccountModel; at: RowsAt }>;
   /** folds `events` into the account in memory for its views; returns the publish of their changes */
   fold(events: readonly RecordedEvent[]): () => void;
 }
@@ -36,7 +38,7 @@ export class PgAccountMemory {
   private readonly positions = new WeakMap<AccountModel, RowsAt>();
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
   /** accounts held by device views here (how many of them), whose reloads tell the views */
-  private readonly viewed = new Map<string, number>();
+  private readonly viewed = new Map<string, { count: number; since: RowsAt }>();
   /** set by an adapter whose views hear other processes' writes through reloads */
   reloads: ViewedReloads | undefined;
 
@@ -103,6 +105,8 @@ export class PgAccountMemory {
     if (rows === undefined) {
       this.accounts.delete(id);
       entry.model = undefined;
+      // an account with no events yet: its views hear every event from its first on
+      if (this.reloads && this.viewed.has(id)) this.install(id, newAccountModel(id), NOWHERE);
       return;
     }
     const loaded = await this.load(db, id);
@@ -125,32 +129,43 @@ export class PgAccountMemory {
    * have not heard), read now; the returned step, run right before the rows' copy is installed,
    * folds those still missing into the copy here and returns the publish of their view changes.
    * Undefined when no view holds the account or the copy here has no position to start from (none
-   * was loaded since the views opened: they hear what comes after the first load).
+   * was in memory when the views opened and the account had rows then: they hear what comes after
+   * its first load; an account with no rows yet starts from an empty copy, so they hear it all).
    */
   private async unheard(db: Db | undefined, id: string, to: RowsAt): Promise<(() => (() => void) | undefined) | undefined> {
     const reloads = this.reloads;
+    const seen = this.viewed.get(id);
+    if (!reloads || !seen) return undefined;
     const model = this.model(id);
-    const from = model && this.positions.get(model);
-    if (!reloads || !this.viewed.has(id) || !from || from.position < 0n || !isBefore(from, to)) return undefined;
+    const from = (model && this.positions.get(model)) ?? (model ? undefined : seen.since);
+    if (!from || from.position < NOWHERE.position || !isBefore(from, to)) return undefined;
     const events = await reloads.read(db, id, from.position, to.position);
+    if (events.length === 0) return undefined;
+    // none here since the views opened: the account as it was then, replayed from the log
+    const base = model ? undefined : await reloads.replay(db, id, from);
     return () => {
+      if (base && !this.model(id)) this.install(id, base.model, base.at);
       const here = this.positionOf(id);
       const rest = events.filter((e) => e.position.commit > here);
       return rest.length > 0 ? reloads.fold(rest) : undefined;
     };
   }
 
-  /** Holds the account for a device view until the returned release: its reloads tell the views. */
-  view(id: string): () => void {
-    this.viewed.set(id, (this.viewed.get(id) ?? 0) + 1);
+  /**
+   * Holds the account for a device view until the returned release: its reloads tell the views of
+   * every event after the copy here, or after `since` (the log position this process followed) if
+   * it has none.
+   */
+  view(id: string, since: bigint): () => void {
+    const seen = this.viewed.get(id);
+    if (seen) seen.count++;
+    else this.viewed.set(id, { count: 1, since: { position: since, events: 0n } });
     const release = this.hold([id]);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const left = this.viewed.get(id)! - 1;
-      if (left === 0) this.viewed.delete(id);
-      else this.viewed.set(id, left);
+      if (--this.viewed.get(id)!.count === 0) this.viewed.delete(id);
       release();
     };
   }

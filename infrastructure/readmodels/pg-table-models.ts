@@ -115,7 +115,7 @@ export abstract class PgTableModels implements ReadModelStore<RecordedEvent> {
   }
 
   /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
-  keep(id: string): () => void {
-    return this.memory.view(id);
+  keep(id: string, since?: StoredPosition): () => void {
+    return this.memory.view(id, since?.commit ?? -1n);
   }
 }

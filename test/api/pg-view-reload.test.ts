@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { filter, firstValueFrom } from 'rxjs';
 import type { DeviceView } from '../../application/api/device-view.js';
-import { Ledger } from '../../application/api/ledger.js';
+import { Ledger, projectionRunnerOf } from '../../application/api/ledger.js';
 import type { Session } from '../../projections/session-list/model.js';
 import { createLedger, openStore, readModelOptions, sharedParts } from '../../infrastructure/create-ledger.js';
 import { holdingSubscriptions } from '../support/held-subscriptions.js';
@@ -65,5 +65,22 @@ describe('a device view in one process when its process reads the account again 
     await own;
     expect(await b.waitForPosition(a.position(), { timeoutMs: 10_000 })).to.equal(true);
     expect(updates.map((s) => [s.id, s.lastMsg?.idClient])).to.deep.equal([['p2p-bob', 'across'], ['p2p-dave', 'own']]);
+  });
+
+  it('S2.1 a view opened on an account this process never loaded: a write in A before B\'s first load reaches it once (from where B had followed)', async () => {
+    await a.account('alice').receiveMessage(p2p('bob', 'alice', ++clock.now, { idClient: 'before' }));
+    expect(await b.waitForPosition(a.position(), { timeoutMs: 10_000 })).to.equal(true);
+    const runner = projectionRunnerOf(b);
+    const heard: string[] = [];
+    runner.applied$.subscribe(({ events }) => heard.push(...events.map((e) => (e.data as { message?: { idClient?: string } }).message?.idClient ?? e.type)));
+    held.hold();
+    // what a view's opening does first (ledger.account): hold the account, nothing loaded yet
+    const release = runner.keep('alice');
+    await a.account('alice').receiveMessage(p2p('carol', 'alice', ++clock.now, { idClient: 'after' }));
+    (await runner.use!('alice'))();
+    held.release();
+    expect(await b.waitForPosition(a.position(), { timeoutMs: 10_000 })).to.equal(true);
+    release();
+    expect(heard).to.deep.equal(['after']);
   });
 });
