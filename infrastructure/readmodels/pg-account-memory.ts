@@ -39,6 +39,11 @@ export class PgAccountMemory {
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
   /** accounts held by device views here (how many of them), whose reloads tell the views */
   private readonly viewed = new Map<string, { count: number; since: RowsAt }>();
+
+  /** the accounts device views hold here */
+  get viewedIds(): string[] {
+    return [...this.viewed.keys()];
+  }
   /** set by an adapter whose views hear other processes' writes through reloads */
   reloads: ViewedReloads | undefined;
 
@@ -81,7 +86,12 @@ export class PgAccountMemory {
     this.accounts.delete(id);
   }
 
-  clear(): void {
+  /**
+   * Forgets every account in memory; `heard`: the position the views holding them heard up to
+   * (their next reload tells them of what came after it).
+   */
+  clear(heard?: bigint): void {
+    if (heard !== undefined) for (const seen of this.viewed.values()) seen.since = { position: heard, events: 0n };
     this.accounts.clear();
     for (const entry of this.pinned.values()) entry.model = undefined;
   }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { parseStream } from '../../domain/identity.js';
-import { InMemoryAccounts, type ConcurrentFolder, type FoldedTransaction, type StoredPosition } from '../../projections/session-list/read-model-store.js';
+import type { ConcurrentFolder, FoldedTransaction, StoredPosition } from '../../projections/session-list/read-model-store.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
 import type { PgHookedWrite } from '../store/postgres/pg-append.js';
@@ -10,12 +10,7 @@ import { commitAfter } from '../store/postgres/pg-transaction.js';
 import { upcast } from '../upcasting/upcasters.js';
 import { accountWrites } from './account-row-writes.js';
 import { accountEvents } from './pg-account-events.js';
-import { applyRecorded } from '../../application/read/event-log.js';
-import { SessionListProjection } from '../../projections/session-list/projection.js';
-import { newAccountModel } from '../../projections/session-list/model.js';
 
-/** before the first event */
-const NOWHERE = -1n;
 import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
 import { accountPositions, emptyTables, readState, writeAccounts, writeState, type RowsAt } from './pg-read-model-rows.js';
 import { PgTableModels, READ_MODEL_NAME, type PgReadModelOptions } from './pg-table-models.js';
@@ -73,20 +68,7 @@ export class PgReadModels extends PgTableModels {
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
     this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
     // a reload of an account the views hold tells them of the events it brings
-    this.memory.reloads = {
-      read: (db, id, after, upTo) => this.accountEvents(db, id, after, upTo),
-      replay: async (db, id, at) => {
-        const accounts = new InMemoryAccounts();
-        const projection = new SessionListProjection(accounts);
-        const events = await this.accountEvents(db, id, NOWHERE, at.position);
-        for (const event of events) applyRecorded(projection, event);
-        return { model: accounts.get(id) ?? newAccountModel(id), at: { position: at.position, events: BigInt(events.length) } };
-      },
-      fold: (events) => {
-        const views = folder.fold(events);
-        return () => views.committed();
-      },
-    };
+    this.tellViewsOf((db, id, after, upTo) => this.accountEvents(db, id, after, upTo), folder);
     return () => {
       this.store.hookWrites(undefined);
       this.memory.reloads = undefined;

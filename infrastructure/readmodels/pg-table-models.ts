@@ -1,5 +1,8 @@
 import type pg from 'pg';
-import type { ChangedRows, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import { InMemoryAccounts, type ChangedRows, type ConcurrentFolder, type ReadModelStore, type StoredPosition } from '../../projections/session-list/read-model-store.js';
+import { applyRecorded } from '../../application/read/event-log.js';
+import { SessionListProjection } from '../../projections/session-list/projection.js';
+import { newAccountModel } from '../../projections/session-list/model.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import { commitAfter } from '../store/postgres/pg-transaction.js';
 import type { AccountCache } from './account-cache.js';
@@ -112,6 +115,27 @@ export abstract class PgTableModels implements ReadModelStore<RecordedEvent> {
       throw error;
     }
     return release;
+  }
+
+  /**
+   * Reloads of accounts the views hold tell them of the events they bring (`read`: an account's
+   * events after a position up to another, in log order), folded by `folder`.
+   */
+  protected tellViewsOf(read: (db: pg.Pool | pg.PoolClient | undefined, id: string, after: bigint, upTo: bigint) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void {
+    this.memory.reloads = {
+      read,
+      replay: async (db, id, at) => {
+        const accounts = new InMemoryAccounts();
+        const projection = new SessionListProjection(accounts);
+        const events = await read(db, id, -1n, at.position);
+        for (const event of events) applyRecorded(projection, event);
+        return { model: accounts.get(id) ?? newAccountModel(id), at: { position: at.position, events: BigInt(events.length) } };
+      },
+      fold: (events) => {
+        const views = folder.fold(events);
+        return () => views.committed();
+      },
+    };
   }
 
   /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
