@@ -28,9 +28,10 @@ export interface ProjectorTables {
   forget(heard: Position): void;
   /**
    * From now on, the device views of accounts read again from their rows hear of the events
-   * that brings (`read`: an account's events after one commit position up to another).
+   * that brings (`read`: an account's events after one commit position up to another; `history`:
+   * all of them, for a view opened on an account with no copy in memory).
    */
-  tellViews?(read: AccountEvents, folder: ConcurrentFolder<RecordedEvent>): void;
+  tellViews?(read: AccountEvents, history: (account: string) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void;
   /** the checkpoint moved (another process projects): the accounts device views hold are read again */
   viewsMoved?(): Promise<void>;
 }
@@ -88,7 +89,8 @@ export class Projector {
 
   start(): void {
     const { store, filter } = this.parts;
-    this.parts.tables.tellViews?.((account, after, upTo) => accountEvents(store, filter, account, after, upTo), this.parts.shared.concurrent);
+    const read: AccountEvents = (account, after, upTo) => accountEvents(store, filter, account, after, upTo);
+    this.parts.tables.tellViews?.(read, (account) => store.readStreamsWithPrefix(accountPrefix(account)), this.parts.shared.concurrent);
     this.unwatch = this.parts.tables.watch(() => void this.refresh());
     this.campaign();
   }

@@ -75,8 +75,8 @@ export class PgProjectedReadModels extends PgTableModels implements ProjectorTab
     this.memory.clear(heard.commit);
   }
 
-  tellViews(read: AccountEvents, folder: ConcurrentFolder<RecordedEvent>): void {
-    this.tellViewsOf((_db, id, after, upTo) => read(id, after, upTo), folder);
+  tellViews(read: AccountEvents, history: (account: string) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void {
+    this.tellViewsOf((_db, id, after, upTo) => read(id, after, upTo), history, folder);
   }
 
   async viewsMoved(): Promise<void> {

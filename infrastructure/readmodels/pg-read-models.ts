@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parseStream } from '../../domain/identity.js';
+import { accountPrefix, parseStream } from '../../domain/identity.js';
 import type { ConcurrentFolder, FoldedTransaction, StoredPosition } from '../../projections/session-list/read-model-store.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
@@ -68,7 +68,8 @@ export class PgReadModels extends PgTableModels {
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
     this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
     // a reload of an account the views hold tells them of the events it brings
-    this.tellViewsOf((db, id, after, upTo) => this.accountEvents(db, id, after, upTo), folder);
+    const history = async (id: string) => (await this.store.readStreamsWithPrefix(accountPrefix(id))).map(upcast);
+    this.tellViewsOf((db, id, after, upTo) => this.accountEvents(db, id, after, upTo), history, folder);
     return () => {
       this.store.hookWrites(undefined);
       this.memory.reloads = undefined;

@@ -119,15 +119,21 @@ export abstract class PgTableModels implements ReadModelStore<RecordedEvent> {
 
   /**
    * Reloads of accounts the views hold tell them of the events they bring (`read`: an account's
-   * events after a position up to another, in log order), folded by `folder`.
+   * events after a position up to another, in log order; `history`: all of them, through the
+   * store's index of stream names), folded by `folder`.
    */
-  protected tellViewsOf(read: (db: pg.Pool | pg.PoolClient | undefined, id: string, after: bigint, upTo: bigint) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void {
+  protected tellViewsOf(
+    read: (db: pg.Pool | pg.PoolClient | undefined, id: string, after: bigint, upTo: bigint) => Promise<readonly RecordedEvent[]>,
+    history: (id: string) => Promise<readonly RecordedEvent[]>,
+    folder: ConcurrentFolder<RecordedEvent>,
+  ): void {
     this.memory.reloads = {
       read,
-      replay: async (db, id, at) => {
+      // `at` is a position the log was followed to: every event up to it is final
+      replay: async (_db, id, at) => {
         const accounts = new InMemoryAccounts();
         const projection = new SessionListProjection(accounts);
-        const events = await read(db, id, -1n, at.position);
+        const events = (await history(id)).filter((e) => e.position.commit <= at.position);
         for (const event of events) applyRecorded(projection, event);
         return { model: accounts.get(id) ?? newAccountModel(id), at: { position: at.position, events: BigInt(events.length) } };
       },
