@@ -1,8 +1,10 @@
 import type { RunnerFold } from './runner-fold.js';
 import type { SharedTables } from './shared-tables.js';
 import type { Lease } from '../ports/lease.js';
+import { accountPrefix } from '../../domain/identity.js';
+import type { ConcurrentFolder } from '../../projections/session-list/read-model-store.js';
 import { errorText, type Logger } from '../ports/logger.js';
-import { comparePositions, type EventFilter, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
+import { START, comparePositions, type EventFilter, type EventStore, type Position, type RecordedEvent, type Subscription } from '../ports/event-store.js';
 
 /**
  * Read-model tables that a projector fills for an event store that does not write them
@@ -19,9 +21,23 @@ export interface ProjectorTables {
   resume(): Promise<Position>;
   /** calls `moved` when another process says the checkpoint moved; returns the stop */
   watch(moved: () => void): () => void;
-  /** forgets every account in memory (a batch that failed left them folded ahead of their rows) */
-  forget(): void;
+  /**
+   * forgets every account in memory (a batch that failed left them folded ahead of their rows);
+   * the device views holding some heard up to `heard`
+   */
+  forget(heard: Position): void;
+  /**
+   * From now on, the device views of accounts read again from their rows hear of the events
+   * that brings (`read`: an account's events after one commit position up to another; `history`:
+   * all of them, for a view opened on an account with no copy in memory).
+   */
+  tellViews?(read: AccountEvents, history: (account: string) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void;
+  /** the checkpoint moved (another process projects): the accounts device views hold are read again */
+  viewsMoved?(): Promise<void>;
 }
+
+/** An account's events after the commit position `after`, up to `upTo`, in log order. */
+export type AccountEvents = (account: string, after: bigint, upTo: bigint) => Promise<readonly RecordedEvent[]>;
 
 /** how often a process with commands waiting reads the checkpoint, should a wake-up be lost */
 const POLL_MS = 50;
@@ -72,6 +88,9 @@ export class Projector {
   }
 
   start(): void {
+    const { store, filter } = this.parts;
+    const read: AccountEvents = (account, after, upTo) => accountEvents(store, filter, account, after, upTo);
+    this.parts.tables.tellViews?.(read, (account) => store.readStreamsWithPrefix(accountPrefix(account)), this.parts.shared.concurrent);
     this.unwatch = this.parts.tables.watch(() => void this.refresh());
     this.campaign();
   }
@@ -110,6 +129,9 @@ export class Projector {
       this.leading = true;
       core.waiters.release(at);
       this.parts.logger.info('this process projects the read models now (it holds the lease)', { from: `${at.commit}/${at.prepare}` });
+      // the views here hear of what the last projector saved since this process last read them
+      await tables.viewsMoved?.();
+      if (this.lease !== lease || this.closed) return;
       const following = ++this.following;
       // a batch delivered after the projector stopped is not folded (the next leader folds it)
       const handle = async (events: readonly RecordedEvent[]) => {
@@ -158,7 +180,7 @@ export class Projector {
     this.settled = (async () => {
       await Promise.all([batch?.catch(() => undefined), subscription?.close().catch(() => undefined)]);
       this.parts.core.changes.clear();
-      this.parts.tables.forget();
+      this.parts.tables.forget(this.parts.core.saved);
     })();
   }
 
@@ -176,6 +198,8 @@ export class Projector {
         const core = this.parts.core;
         if (at && !this.leading && comparePositions(at, core.saved) > 0) {
           core.checkpoint = core.saved = at;
+          // the views here hear of what the other process's projector saved, then the commands go on
+          await this.parts.tables.viewsMoved?.().catch((error: unknown) => this.parts.logger.warn('could not read the viewed accounts again', { error: errorText(error) }));
           core.waiters.release(at);
         }
       } while (this.readAgain);
@@ -193,6 +217,15 @@ export class Projector {
     await this.reading;
     await this.lease?.release();
   }
+}
+
+/** An account's events in (after, upTo] by commit position, read through the log's filter from just before `after`. */
+async function accountEvents(store: EventStore, filter: EventFilter, account: string, after: bigint, upTo: bigint): Promise<readonly RecordedEvent[]> {
+  const prefix = accountPrefix(account);
+  if (!filter.streamPrefixes?.some((p) => prefix.startsWith(p))) return [];
+  const fromPosition = after < 0n ? START : { commit: after, prepare: 0n };
+  const events = await store.readAll({ fromPosition, filter: { streamPrefixes: [prefix] } });
+  return events.filter((e) => e.position.commit > after && e.position.commit <= upTo);
 }
 
 /** The projector's part in a rebuild: the rebuild runs holding the lease, so no projector writes meanwhile. */

@@ -62,7 +62,7 @@ export class SharedTables {
 
   /** Holds `account`'s read models in memory while a device view is open; returns the release. */
   keep(account: string): () => void {
-    return this.core.models.keep?.(account) ?? NO_RELEASE;
+    return this.core.models.keep?.(account, this.core.checkpoint) ?? NO_RELEASE;
   }
 
   /**

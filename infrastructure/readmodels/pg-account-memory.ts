@@ -1,11 +1,26 @@
 import type pg from 'pg';
-import type { AccountModel } from '../../projections/session-list/model.js';
+import { newAccountModel, type AccountModel } from '../../projections/session-list/model.js';
+import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgTables } from './pg-table-models.js';
 import { AccountCache } from './account-cache.js';
 import { CountingLedger } from './account-row-writes.js';
 import { loadAccount, type RowsAt } from './pg-read-model-rows.js';
 
 type Db = pg.Pool | pg.PoolClient;
+
+/**
+ * How a reload of an account this process's device views hold tells them what they have not heard:
+ * the account's events between the copy here and the rows read, folded into the copy going away
+ * for their view changes, published once the rows' copy is in place.
+ */
+export interface ViewedReloads {
+  /** the account's committed events after `after`, up to `upTo`, in log order */
+  read(db: Db | undefined, id: string, after: bigint, upTo: bigint): Promise<readonly RecordedEvent[]>;
+  /** the account as its events up to `at` make it (a view opened on it with none in memory) */
+  replay(db: Db | undefined, id: string, at: RowsAt): Promise<{ model: AccountModel; at: RowsAt }>;
+  /** folds `events` into the account in memory for its views; returns the publish of their changes */
+  fold(events: readonly RecordedEvent[]): () => void;
+}
 const NOWHERE: RowsAt = { position: -1n, events: 0n };
 /** a model no rows hold: the next load reads the account again */
 const STALE: RowsAt = { position: -2n, events: -1n };
@@ -22,6 +37,15 @@ export class PgAccountMemory {
   /** where each model in memory is: the rows it was read from, moved on by the folds since */
   private readonly positions = new WeakMap<AccountModel, RowsAt>();
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
+  /** accounts held by device views here (how many of them), whose reloads tell the views */
+  private readonly viewed = new Map<string, { count: number; since: RowsAt }>();
+
+  /** the accounts device views hold here */
+  get viewedIds(): string[] {
+    return [...this.viewed.keys()];
+  }
+  /** set by an adapter whose views hear other processes' writes through reloads */
+  reloads: ViewedReloads | undefined;
 
   constructor(private readonly store: Pick<PgTables, 'readTables'>, cacheRows: number) {
     this.accounts = new AccountCache({ load: (id) => this.inUse(id), ids: () => [...this.pinned.keys()] }, cacheRows);
@@ -62,7 +86,12 @@ export class PgAccountMemory {
     this.accounts.delete(id);
   }
 
-  clear(): void {
+  /**
+   * Forgets every account in memory; `heard`: the position the views holding them heard up to
+   * (their next reload tells them of what came after it).
+   */
+  clear(heard?: bigint): void {
+    if (heard !== undefined) for (const seen of this.viewed.values()) seen.since = { position: heard, events: 0n };
     this.accounts.clear();
     for (const entry of this.pinned.values()) entry.model = undefined;
   }
@@ -86,6 +115,8 @@ export class PgAccountMemory {
     if (rows === undefined) {
       this.accounts.delete(id);
       entry.model = undefined;
+      // an account with no events yet: its views hear every event from its first on
+      if (this.reloads && this.viewed.has(id)) this.install(id, newAccountModel(id), NOWHERE);
       return;
     }
     const loaded = await this.load(db, id);
@@ -93,7 +124,60 @@ export class PgAccountMemory {
       entry.model = this.model(id);
       return;
     }
+    const unheard = await this.unheard(db, id, loaded.at);
+    if (upToDate()) {
+      entry.model = this.model(id);
+      return;
+    }
+    const tell = unheard?.();
     this.install(id, loaded.model, loaded.at);
+    tell?.();
+  }
+
+  /**
+   * For an account device views hold, the events the copy here lacks up to `to` (which its views
+   * have not heard), read now; the returned step, run right before the rows' copy is installed,
+   * folds those still missing into the copy here and returns the publish of their view changes.
+   * Undefined when no view holds the account or the copy here has no position to start from (none
+   * was in memory when the views opened and the account had rows then: they hear what comes after
+   * its first load; an account with no rows yet starts from an empty copy, so they hear it all).
+   */
+  private async unheard(db: Db | undefined, id: string, to: RowsAt): Promise<(() => (() => void) | undefined) | undefined> {
+    const reloads = this.reloads;
+    const seen = this.viewed.get(id);
+    if (!reloads || !seen) return undefined;
+    const model = this.model(id);
+    const from = (model && this.positions.get(model)) ?? (model ? undefined : seen.since);
+    if (!from || from.position < NOWHERE.position || !isBefore(from, to)) return undefined;
+    const events = await reloads.read(db, id, from.position, to.position);
+    if (events.length === 0) return undefined;
+    // none here since the views opened: the account as it was then, replayed from the log
+    const base = model ? undefined : await reloads.replay(db, id, from);
+    return () => {
+      if (base && !this.model(id)) this.install(id, base.model, base.at);
+      const here = this.positionOf(id);
+      const rest = events.filter((e) => e.position.commit > here);
+      return rest.length > 0 ? reloads.fold(rest) : undefined;
+    };
+  }
+
+  /**
+   * Holds the account for a device view until the returned release: its reloads tell the views of
+   * every event after the copy here, or after `since` (the log position this process followed) if
+   * it has none.
+   */
+  view(id: string, since: bigint): () => void {
+    const seen = this.viewed.get(id);
+    if (seen) seen.count++;
+    else this.viewed.set(id, { count: 1, since: { position: since, events: 0n } });
+    const release = this.hold([id]);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.viewed.get(id)!.count === 0) this.viewed.delete(id);
+      release();
+    };
   }
 
   load(db: Db | undefined, id: string): Promise<{ model: AccountModel; at: RowsAt } | undefined> {

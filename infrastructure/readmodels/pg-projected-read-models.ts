@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { ChangedRows, StoredPosition } from '../../projections/session-list/read-model-store.js';
-import { START, type Position } from '../../application/ports/event-store.js';
+import type { ChangedRows, ConcurrentFolder, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import { START, type Position, type RecordedEvent } from '../../application/ports/event-store.js';
 import type { Lease } from '../../application/ports/lease.js';
-import type { ProjectorTables } from '../../application/read/projector.js';
+import type { AccountEvents, ProjectorTables } from '../../application/read/projector.js';
 import { prepared } from '../store/postgres/pg-log.js';
 import { commitAfter } from '../store/postgres/pg-transaction.js';
 import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
@@ -71,8 +71,17 @@ export class PgProjectedReadModels extends PgTableModels implements ProjectorTab
     return this.db.watch(moved);
   }
 
-  forget(): void {
-    this.memory.clear();
+  forget(heard: Position): void {
+    this.memory.clear(heard.commit);
+  }
+
+  tellViews(read: AccountEvents, history: (account: string) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void {
+    this.tellViewsOf((_db, id, after, upTo) => read(id, after, upTo), history, folder);
+  }
+
+  async viewsMoved(): Promise<void> {
+    const ids = this.memory.viewedIds;
+    if (ids.length > 0) (await this.use(ids))();
   }
 
   /** The batch's rows and its checkpoint, in one transaction; then the other processes are told. */

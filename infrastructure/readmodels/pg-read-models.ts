@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parseStream } from '../../domain/identity.js';
+import { accountPrefix, parseStream } from '../../domain/identity.js';
 import type { ConcurrentFolder, FoldedTransaction, StoredPosition } from '../../projections/session-list/read-model-store.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
@@ -9,6 +9,8 @@ import { positionAt } from '../store/shared/records.js';
 import { commitAfter } from '../store/postgres/pg-transaction.js';
 import { upcast } from '../upcasting/upcasters.js';
 import { accountWrites } from './account-row-writes.js';
+import { accountEvents } from './pg-account-events.js';
+
 import { PG_READ_MODEL_FORMAT } from './pg-read-model-schema.js';
 import { accountPositions, emptyTables, readState, writeAccounts, writeState, type RowsAt } from './pg-read-model-rows.js';
 import { PgTableModels, READ_MODEL_NAME, type PgReadModelOptions } from './pg-table-models.js';
@@ -65,7 +67,13 @@ export class PgReadModels extends PgTableModels {
 
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
     this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
-    return () => this.store.hookWrites(undefined);
+    // a reload of an account the views hold tells them of the events it brings
+    const history = async (id: string) => (await this.store.readStreamsWithPrefix(accountPrefix(id))).map(upcast);
+    this.tellViewsOf((db, id, after, upTo) => this.accountEvents(db, id, after, upTo), history, folder);
+    return () => {
+      this.store.hookWrites(undefined);
+      this.memory.reloads = undefined;
+    };
   }
 
   async followed(events: readonly RecordedEvent[], folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
@@ -79,7 +87,7 @@ export class PgReadModels extends PgTableModels {
     await Promise.all([...byAccount].map(async ([id, own]) => {
       const rows = positions.get(id) ?? { position: -1n, events: 0n };
       if (rows.position < own[own.length - 1]!.position.commit) return this.foldUnfolded(id, own, folder);
-      if (this.accounts.peek(id) && this.memory.positionOf(id) < rows.position) await this.catchUpCached(id, own, rows, folder);
+      if (this.memory.model(id) && this.memory.positionOf(id) < rows.position) await this.catchUpCached(id, own, rows, folder);
     }));
   }
 
@@ -87,8 +95,8 @@ export class PgReadModels extends PgTableModels {
    * An account cached here that another process moved to `rows`. When this batch holds every event
    * between the two (their count says so), they are folded into it here, in memory: the rows hold
    * the same. Otherwise (an event folded elsewhere came before the copy here was read) it is read
-   * again from its rows, and the events are folded into the copy going away only for what they
-   * change in this process's views. Either way the views hear of them once the model is in place.
+   * again from its rows (bringUp: the views holding it are told of every event the rows bring,
+   * read from the log). Either way the views hear of them once the model is in place.
    */
   private async catchUpCached(id: string, events: readonly RecordedEvent[], rows: RowsAt, folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
     const release = this.memory.hold([id]);
@@ -99,19 +107,18 @@ export class PgReadModels extends PgTableModels {
         const model = this.memory.model(id)!;
         const views = folder.fold(tail);
         const at = this.memory.folded(id, model, rows.position, views.changes.accounts.get(id)?.events ?? 0);
-        if (at.events === rows.events) return views.committed();
+        if (at.events !== rows.events) await this.memory.bringUp(undefined, id, rows);
+        return views.committed();
       }
-      const loaded = await this.memory.load(undefined, id);
-      const from = this.memory.at(id);
-      // a fold here ahead of the rows (its transaction committing) stays
-      if (!loaded || from.position > loaded.at.position || (from.position === loaded.at.position && from.events === loaded.at.events)) return;
-      const rest = events.filter((e) => e.position.commit > from.position && e.position.commit <= loaded.at.position);
-      const views = rest.length > 0 ? folder.fold(rest) : undefined;
-      this.memory.install(id, loaded.model, loaded.at);
-      views?.committed();
+      // read again, its views told of what the rows' copy brings (a fold here ahead of the rows stays)
+      await this.memory.bringUp(undefined, id, rows);
     } finally {
       release();
     }
+  }
+
+  private accountEvents(db: pg.Pool | pg.PoolClient | undefined, id: string, after: bigint, upTo: bigint): Promise<RecordedEvent[]> {
+    return db ? accountEvents(db, id, after, upTo) : this.store.readTables('reading an account\'s events', (pool) => accountEvents(pool, id, after, upTo));
   }
 
   /** Events a writer without read models appended: folded and saved here, once, under the account's lock. */

@@ -1,5 +1,8 @@
 import type pg from 'pg';
-import type { ChangedRows, ReadModelStore, StoredPosition } from '../../projections/session-list/read-model-store.js';
+import { InMemoryAccounts, type ChangedRows, type ConcurrentFolder, type ReadModelStore, type StoredPosition } from '../../projections/session-list/read-model-store.js';
+import { applyRecorded } from '../../application/read/event-log.js';
+import { SessionListProjection } from '../../projections/session-list/projection.js';
+import { newAccountModel } from '../../projections/session-list/model.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import { commitAfter } from '../store/postgres/pg-transaction.js';
 import type { AccountCache } from './account-cache.js';
@@ -114,8 +117,35 @@ export abstract class PgTableModels implements ReadModelStore<RecordedEvent> {
     return release;
   }
 
+  /**
+   * Reloads of accounts the views hold tell them of the events they bring (`read`: an account's
+   * events after a position up to another, in log order; `history`: all of them, through the
+   * store's index of stream names), folded by `folder`.
+   */
+  protected tellViewsOf(
+    read: (db: pg.Pool | pg.PoolClient | undefined, id: string, after: bigint, upTo: bigint) => Promise<readonly RecordedEvent[]>,
+    history: (id: string) => Promise<readonly RecordedEvent[]>,
+    folder: ConcurrentFolder<RecordedEvent>,
+  ): void {
+    this.memory.reloads = {
+      read,
+      // `at` is a position the log was followed to: every event up to it is final
+      replay: async (_db, id, at) => {
+        const accounts = new InMemoryAccounts();
+        const projection = new SessionListProjection(accounts);
+        const events = (await history(id)).filter((e) => e.position.commit <= at.position);
+        for (const event of events) applyRecorded(projection, event);
+        return { model: accounts.get(id) ?? newAccountModel(id), at: { position: at.position, events: BigInt(events.length) } };
+      },
+      fold: (events) => {
+        const views = folder.fold(events);
+        return () => views.committed();
+      },
+    };
+  }
+
   /** Holds the account in memory (a device view reads it without loading it) until the returned release. */
-  keep(id: string): () => void {
-    return this.memory.hold([id]);
+  keep(id: string, since?: StoredPosition): () => void {
+    return this.memory.view(id, since?.commit ?? -1n);
   }
 }

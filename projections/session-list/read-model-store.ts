@@ -146,8 +146,11 @@ export interface ReadModelStore<E = unknown> {
    * process moved it on), and keeps them in memory until the returned release.
    */
   use?(ids: readonly string[]): Promise<() => void>;
-  /** holds an account in memory without loading it (a device view, loaded by its commands) until the release */
-  keep?(id: string): () => void;
+  /**
+   * holds an account in memory without loading it (a device view, loaded by its commands) until
+   * the release; `since`: the log position the process followed when the view opened
+   */
+  keep?(id: string, since?: StoredPosition): () => void;
   /** `save`, asynchronously (a catch-up's or a rebuild's batch) */
   saveAsync?(changes: ChangedRows, position: StoredPosition): Promise<void>;
   /** the build (open returned null, or a rebuild) folded the whole log: the tables are ready */

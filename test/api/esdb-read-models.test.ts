@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { p2p, team } from '../support/messages.js';
 import { randomBytes } from 'node:crypto';
 import { freshPostgresUrl, postgresUrl, withClient } from '../support/postgres.js';
-import { allViews, inMemoryRebuild, loadedViews, projectedTables } from '../support/projected-read-models.js';
+import { allViews, inMemoryRebuild, leaseHolder, loadedViews, projectedTables } from '../support/projected-read-models.js';
 import { SharedCommitStore } from '../support/shared-commit-store.js';
 import { cli } from '../cli/run-cli.js';
 
@@ -31,19 +31,6 @@ async function ledgerEvents(url: string): Promise<number> {
   } finally {
     await store.close();
   }
-}
-
-/** The pid of the session that holds the projector's lease in `url`'s schema. */
-async function leaseHolder(url: string): Promise<number> {
-  const schema = new URL(url).searchParams.get('options')!.split('=')[1]!;
-  return withClient(url, async (c) => {
-    const { rows } = await c.query<{ pid: number }>(
-      "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)",
-      [`session-ledger-lease:${schema}:read-model-projector`],
-    );
-    if (rows.length !== 1) throw new Error(`expected one holder of the projector lease, found ${rows.length}`);
-    return rows[0]!.pid;
-  });
 }
 
 describe('issue 9.3 EventStoreDB with read models in PostgreSQL: one projector, taken over when it dies [esdb+postgres]', function () {

@@ -24,9 +24,6 @@ describe('two ledgers on one PostgreSQL database [postgres]', () => {
 
   it('S2.1 a message one ledger records reaches a device view open in the other (updates$), and both lists agree', async () => {
     const view = b.account('alice');
-    // open: registered. (A view whose registration races the other ledger's write can miss that
-    // write's update: its own write reads the account again from the rows without telling views.)
-    await view.ready;
     const seen = firstValueFrom(view.updates$.pipe(filter((session) => session.lastMsg?.idClient === 'across')));
     const recorded = await a.account('alice').receiveMessage(p2p('bob', 'alice', ++clock.now, { idClient: 'across' }));
     const update = await seen;

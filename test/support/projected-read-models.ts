@@ -46,3 +46,16 @@ export async function loadedViews(ledger: Ledger, accounts: readonly string[]): 
     release();
   }
 }
+
+/** The pid of the session that holds the projector's lease in `url`'s schema. */
+export async function leaseHolder(url: string): Promise<number> {
+  const schema = new URL(url).searchParams.get('options')!.split('=')[1]!;
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<{ pid: number }>(
+      "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND (classid::bigint << 32 | objid::bigint) = (hashtextextended($1, 0) & x'ffffffffffffffff'::bigint)",
+      [`session-ledger-lease:${schema}:read-model-projector`],
+    );
+    if (rows.length !== 1) throw new Error(`expected one holder of the projector lease, found ${rows.length}`);
+    return rows[0]!.pid;
+  });
+}
