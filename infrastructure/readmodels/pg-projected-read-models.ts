@@ -76,7 +76,7 @@ export class PgProjectedReadModels extends PgTableModels implements ProjectorTab
   }
 
   tellViews(read: AccountEvents, history: (account: string) => Promise<readonly RecordedEvent[]>, folder: ConcurrentFolder<RecordedEvent>): void {
-    this.tellViewsOf((_db, id, after, upTo) => read(id, after, upTo), history, folder);
+    this.tellViewsOf((_db, id, after, upTo) => read(id, after, upTo), (_db, id) => history(id), folder);
   }
 
   async viewsMoved(): Promise<void> {

@@ -68,7 +68,9 @@ export class PgReadModels extends PgTableModels {
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
     this.store.hookWrites({ begin: (db, stream) => this.hooked(db, stream, folder) });
     // a reload of an account the views hold tells them of the events it brings
-    const history = async (id: string) => (await this.store.readStreamsWithPrefix(accountPrefix(id))).map(upcast);
+    // inside a write transaction (db given), on its own connection
+    const history = async (db: pg.Pool | pg.PoolClient | undefined, id: string) =>
+      (await this.store.readStreamsWithPrefix(accountPrefix(id), db)).map(upcast);
     this.tellViewsOf((db, id, after, upTo) => this.accountEvents(db, id, after, upTo), history, folder);
     return () => {
       this.store.hookWrites(undefined);

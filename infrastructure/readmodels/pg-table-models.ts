@@ -124,16 +124,16 @@ export abstract class PgTableModels implements ReadModelStore<RecordedEvent> {
    */
   protected tellViewsOf(
     read: (db: pg.Pool | pg.PoolClient | undefined, id: string, after: bigint, upTo: bigint) => Promise<readonly RecordedEvent[]>,
-    history: (id: string) => Promise<readonly RecordedEvent[]>,
+    history: (db: pg.Pool | pg.PoolClient | undefined, id: string) => Promise<readonly RecordedEvent[]>,
     folder: ConcurrentFolder<RecordedEvent>,
   ): void {
     this.memory.reloads = {
       read,
       // `at` is a position the log was followed to: every event up to it is final
-      replay: async (_db, id, at) => {
+      replay: async (db, id, at) => {
         const accounts = new InMemoryAccounts();
         const projection = new SessionListProjection(accounts);
-        const events = (await history(id)).filter((e) => e.position.commit <= at.position);
+        const events = (await history(db, id)).filter((e) => e.position.commit <= at.position);
         for (const event of events) applyRecorded(projection, event);
         return { model: accounts.get(id) ?? newAccountModel(id), at: { position: at.position, events: BigInt(events.length) } };
       },

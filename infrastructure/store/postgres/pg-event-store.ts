@@ -155,15 +155,19 @@ export class PgEventStore implements EventStore {
     return this.guard('reading the global log', async () => (await readLogPage(this.pool, this.positions, range, options.filter)).events, true);
   }
 
-  async readStreamsWithPrefix(prefix: string): Promise<RecordedEvent[]> {
+  /**
+   * `db`: a write transaction's own connection, for a read inside it (a read on the pool there could
+   * wait for a connection that the transactions queued behind this one's account lock all hold).
+   */
+  async readStreamsWithPrefix(prefix: string, db?: pg.Pool | pg.PoolClient): Promise<RecordedEvent[]> {
     this.ensureOpen();
     checkStreamPrefix(prefix);
     checkFilter({ streamPrefixes: [prefix] });
     const bound = prefixUpperBound(prefix);
     return this.guard(`reading the streams under ${JSON.stringify(prefix)}`, async () => {
-      const { rows } = await this.pool.query<EventRow>(prepared(prefixReadSql(this.positions, bound !== undefined), bound === undefined ? [prefix] : [prefix, bound]));
+      const { rows } = await (db ?? this.pool).query<EventRow>(prepared(prefixReadSql(this.positions, bound !== undefined), bound === undefined ? [prefix] : [prefix, bound]));
       return rows.map(fromRow);
-    }, true);
+    }, db === undefined || db === this.pool);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
