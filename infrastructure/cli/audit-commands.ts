@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { parseSessionId, type TimelineEntry } from '../../index.js';
-import { createLedger, openStore, readModelOptions } from '../create-ledger.js';
-import { openReadModels } from '../readmodels/separate-read-models.js';
+import { createLedger, openStore, readModelWiring } from '../create-ledger.js';
 import { STORE_HELP, type CliCommand } from './command.js';
 import { existingStore, integer, noMore, readModelsOf, UsageError } from './options.js';
 import { requireDevice, unknownSession } from './store-lookup.js';
@@ -129,7 +128,7 @@ ${STORE_HELP}`,
       const started = performance.now();
       // a counter redrawn in place on a terminal; nothing in a log, where each redraw would pile up
       const tty = process.stderr.isTTY;
-      const options = separate === undefined ? readModelOptions(store) : await openReadModels(separate, undefined);
+      const { runner: options } = await readModelWiring(store, separate === undefined ? {} : { readModels: separate });
       const { events, accounts } = await rebuildReadModels(store, (n) => tty && process.stderr.write(`\rreplayed ${n} events`), options);
       if (tty) process.stderr.write('\n');
       console.log(`rebuilt the read models of ${accounts} accounts from ${events} events in ${((performance.now() - started) / 1000).toFixed(2)} s`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Ledger } from '../../application/api/ledger.js';
+import type { Ledger } from '../../application/api/ledger.js';
 import { checkReadModelsFor, openLedgerOn, openStore } from '../create-ledger.js';
 import type { AuthSettings } from './auth.js';
 import { commandRoutes } from './command-routes.js';
