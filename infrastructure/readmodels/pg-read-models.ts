@@ -82,7 +82,10 @@ export class PgReadModels extends PgTableModels {
     const byAccount = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       const account = parseStream(event.streamName)?.account;
-      if (account !== undefined) byAccount.set(account, [...(byAccount.get(account) ?? []), event]);
+      if (account === undefined) continue;
+      const own = byAccount.get(account);
+      if (own) own.push(event);
+      else byAccount.set(account, [event]);
     }
     if (byAccount.size === 0) return;
     const positions = await this.store.readTables('reading the read models', (db) => accountPositions(db, [...byAccount.keys()]));
