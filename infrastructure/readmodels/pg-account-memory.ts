@@ -39,6 +39,8 @@ export class PgAccountMemory {
   private readonly pinned = new Map<string, { uses: number; model: AccountModel | undefined }>();
   /** accounts held by device views here (how many of them), whose reloads tell the views */
   private readonly viewed = new Map<string, { count: number; since: RowsAt }>();
+  /** per account, the writes of this process that folded into it and have not heard how their transaction ended */
+  private readonly unsettled = new Map<string, Set<Promise<void>>>();
 
   /** the accounts device views hold here */
   get viewedIds(): string[] {
@@ -76,6 +78,23 @@ export class PgAccountMemory {
   }
 
   /**
+   * A write of this process folded into the account; until the returned settle (called once its
+   * transaction's end is known, after `forget` if it rolled back), a write that locks the account
+   * waits for it before it trusts a copy ahead of the rows (see bringUp).
+   */
+  writing(id: string): () => void {
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const writes = this.unsettled.get(id) ?? new Set();
+    writes.add(done);
+    this.unsettled.set(id, writes);
+    return () => {
+      if (writes.delete(done) && writes.size === 0 && this.unsettled.get(id) === writes) this.unsettled.delete(id);
+      settle();
+    };
+  }
+
+  /**
    * What a write that rolled back folded is void: its account is read again from its rows by the
    * next load (the commands holding it meanwhile read it as it is, until theirs).
    */
@@ -101,9 +120,17 @@ export class PgAccountMemory {
    * memory there or later (folded here, its transaction committing) is kept. Where is the position
    * of the last event folded and then how many were: events of one EventStoreDB append may share
    * their commit position, and a projector's batch may end between them.
+   *
+   * Under the account's lock (`db`, the transaction's connection) every earlier transaction of the
+   * account has ended on the server, but this process may not have heard how yet: the server frees
+   * the lock as a transaction ends, and its answer comes on another connection. A copy ahead of the
+   * rows may then hold the fold of a transaction that rolled back; so such a write first waits
+   * until every write of this process that folded into the account settled (a rolled-back one has
+   * marked the copy stale by then).
    */
   async bringUp(db: Db | undefined, id: string, rows: RowsAt | undefined): Promise<void> {
     const entry = this.pinned.get(id)!;
+    if (db) await this.settled(id);
     const upToDate = () => {
       const model = this.model(id);
       return model !== undefined && !isBefore(this.positions.get(model) ?? NOWHERE, rows ?? NOWHERE);
@@ -132,6 +159,11 @@ export class PgAccountMemory {
     const tell = unheard?.();
     this.install(id, loaded.model, loaded.at);
     tell?.();
+  }
+
+  /** resolves once every write of this process that folded into the account so far settled */
+  async settled(id: string): Promise<void> {
+    for (let writes = this.unsettled.get(id); writes; writes = this.unsettled.get(id)) await Promise.all(writes);
   }
 
   /**

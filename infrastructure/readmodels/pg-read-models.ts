@@ -106,6 +106,8 @@ export class PgReadModels extends PgTableModels {
   private async catchUpCached(id: string, events: readonly RecordedEvent[], rows: RowsAt, folder: ConcurrentFolder<RecordedEvent>): Promise<void> {
     const release = this.memory.hold([id]);
     try {
+      // a write of this process that may have rolled back is not built on (see PgAccountMemory.bringUp)
+      await this.memory.settled(id);
       const here = this.memory.at(id);
       const tail = events.filter((e) => e.position.commit > here.position && e.position.commit <= rows.position);
       if (tail.length > 0 && here.events + BigInt(tail.length) === rows.events && tail[tail.length - 1]!.position.commit === rows.position) {
@@ -159,11 +161,12 @@ export class PgReadModels extends PgTableModels {
     const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
     const positions = accountPositions(db, [id]);
     const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)));
-    let folded: { transaction: FoldedTransaction; position: bigint; done: () => void } | undefined;
+    let folded: { transaction: FoldedTransaction; position: bigint; done: () => void; settle: () => void } | undefined;
     let ended = false;
     const end = () => {
       if (ended) return false;
       ended = true;
+      folded?.settle();
       release();
       return true;
     };
@@ -178,7 +181,7 @@ export class PgReadModels extends PgTableModels {
         const position = events[events.length - 1]!.position.commit;
         const at = this.memory.folded(id, model, position, changed.events);
         const { writes, done } = accountWrites(model, changed, this.memory.counting);
-        folded = { transaction, position, done };
+        folded = { transaction, position, done, settle: this.memory.writing(id) };
         return writeAccounts(db, [{ writes, at }]);
       },
       committed: () => {
