@@ -109,10 +109,16 @@ export class ProjectionRunner {
       return;
     }
     const building = saved === null && this.models.durable;
-    if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
-    const events = await this.catchUp();
-    if (building) this.logger.info('the read-model tables are built', { events });
-    if (building) await this.models.built?.();
+    // Built tables that processes share (PostgreSQL) hold every event with its rows, each written
+    // in the event's transaction under its account's lock: what others commit after the head read
+    // at open comes through the subscription (followed), never through a catch-up here, which
+    // would fold those events a second time and save rows outside the accounts' locks.
+    if (building || !this.models.followed) {
+      if (building) this.logger.info('building the read-model tables from the log (once: this store has none yet)');
+      const events = await this.catchUp();
+      if (building) this.logger.info('the read-model tables are built', { events });
+      if (building) await this.models.built?.();
+    }
     const follow = this.models.followed ? (events: readonly RecordedEvent[]) => this.shared.follow(events) : (events: readonly RecordedEvent[]) => this.apply(events);
     this.subscription = this.store.subscribeToAll({ fromPosition: this.core.checkpoint, filter: FILTER }, follow);
     this.subscription.done.catch((error) => this.core.waiters.fail(error));
