@@ -111,9 +111,10 @@ export const rebuild: CliCommand = {
 Replays every event of the store into fresh read models and reports how many
 accounts and events it folded. On sqlite it empties the read-model tables in the
 store's file and builds them again (a ledger then opens without replaying); on
-PostgreSQL it writes a new snapshot; on EventStoreDB it only checks that the log
-folds (those read models are folded at every open), unless --read-models names
-the database that holds them.
+PostgreSQL it does the same with the tables beside the events, holding the
+read-model-build lease: write transactions of running processes wait until it is
+done; on EventStoreDB it only checks that the log folds (those read models are
+folded at every open), unless --read-models names the database that holds them.
 
   --read-models <url>  an EventStoreDB store's read models ('postgres://...' or
                        'sqlite:<path>', as createLedger's readModels): emptied

@@ -3,6 +3,7 @@ import { accountPrefix, parseStream } from '../../domain/identity.js';
 import type { ConcurrentFolder, FoldedTransaction, StoredPosition } from '../../projections/session-list/read-model-store.js';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { PgEventStore } from '../store/postgres/pg-event-store.js';
+import type { Lease } from '../../application/ports/lease.js';
 import type { PgHookedWrite } from '../store/postgres/pg-append.js';
 import { logHead, prepared } from '../store/postgres/pg-log.js';
 import { positionAt } from '../store/shared/records.js';
@@ -19,6 +20,12 @@ import { PgTableModels, READ_MODEL_NAME, type PgReadModelOptions } from './pg-ta
 const OLD_SNAPSHOT = 'session-list';
 /** accounts are locked under this prefix (pg_advisory_xact_lock takes one bigint) */
 const LOCK_PREFIX = 'session-ledger-rm:';
+/**
+ * The lease a build or a rebuild of the tables holds from before it empties them until they are
+ * built: one builds at a time, a process opening meanwhile waits for it, and every write
+ * transaction takes the same lock shared, so none writes rows while the tables are rebuilt.
+ */
+const BUILD_LEASE = 'read-model-build';
 
 /** A write transaction's part in the tables, under its account's advisory lock. */
 interface AccountWrite {
@@ -40,29 +47,88 @@ interface AccountWrite {
  * rows keep: a read in one process sees every write another process acknowledged.
  */
 export class PgReadModels extends PgTableModels {
+  /** held while this process builds the tables (open found none, or a rebuild emptied them) */
+  private buildLease: Lease | undefined;
+  private readonly buildKey: string;
+
   constructor(private readonly store: PgEventStore, options: PgReadModelOptions = {}) {
     super(store, options);
+    this.buildKey = store.leases.keyOf(BUILD_LEASE);
   }
 
   /**
    * The log's head when the tables are built (nothing to fold: every event came with its rows);
-   * null when they must be built from the log (none yet, or of another format). Tables of a log
-   * with no events are built at once.
+   * null when they must be built from the log (none yet, or of another format), by this process,
+   * which holds the build lease until `built`. Tables of a log with no events are built at once.
    */
   async open(): Promise<StoredPosition | null> {
-    const format = await this.store.readTables('reading the read-model tables', (db) => readState(db, READ_MODEL_NAME));
-    if (format === PG_READ_MODEL_FORMAT) return positionAt(await this.store.readTables('reading the log head', logHead));
-    const built = await this.store.writeTables('preparing the read-model tables', async (db) => {
-      // one process prepares them; the others find them ready
-      await db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${LOCK_PREFIX}build`]));
-      const [again, head] = await Promise.all([readState(db, READ_MODEL_NAME), logHead(db as unknown as pg.Pool)]);
-      if (again === PG_READ_MODEL_FORMAT) return commitAfter(db, Promise.resolve(head));
-      await Promise.all([emptyTables(db), db.query('DELETE FROM checkpoints WHERE name = $1', [OLD_SNAPSHOT])]);
-      return commitAfter(db, head < 0n ? writeState(db, READ_MODEL_NAME, PG_READ_MODEL_FORMAT).then(() => head) : Promise.resolve(undefined));
-    });
-    if (built !== undefined) return positionAt(built);
+    if (await this.formatIsCurrent()) return positionAt(await this.store.readTables('reading the log head', logHead));
+    // one process builds them; the others wait here until it is done, then find them ready
+    const lease = await this.holdBuildLease();
+    try {
+      const built = await this.store.writeTables('preparing the read-model tables', async (db) => {
+        const [again, head] = await Promise.all([readState(db, READ_MODEL_NAME), logHead(db as unknown as pg.Pool)]);
+        if (again === PG_READ_MODEL_FORMAT) return commitAfter(db, Promise.resolve(head));
+        await Promise.all([emptyTables(db), db.query('DELETE FROM checkpoints WHERE name = $1', [OLD_SNAPSHOT])]);
+        return commitAfter(db, head < 0n ? writeState(db, READ_MODEL_NAME, PG_READ_MODEL_FORMAT).then(() => head) : Promise.resolve(undefined));
+      });
+      if (built !== undefined) {
+        await lease.release();
+        return positionAt(built);
+      }
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+    this.buildLease = lease;
     this.building = true;
     return null;
+  }
+
+  /** A rebuild empties the tables holding the build lease: write transactions wait until it is done. */
+  override async clearAsync(): Promise<void> {
+    const lease = this.buildLease ?? (await this.holdBuildLease());
+    this.buildLease = lease;
+    try {
+      await super.clearAsync();
+    } catch (error) {
+      await this.releaseBuild();
+      throw error;
+    }
+  }
+
+  override async built(): Promise<void> {
+    try {
+      await super.built();
+    } finally {
+      await this.releaseBuild();
+    }
+  }
+
+  override async close(): Promise<void> {
+    await this.releaseBuild();
+    await super.close();
+  }
+
+  private async formatIsCurrent(): Promise<boolean> {
+    return (await this.store.readTables('reading the read-model tables', (db) => readState(db, READ_MODEL_NAME))) === PG_READ_MODEL_FORMAT;
+  }
+
+  private async holdBuildLease(): Promise<Lease> {
+    const lease = this.store.leases.campaign(BUILD_LEASE);
+    try {
+      await lease.held;
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+    return lease;
+  }
+
+  private async releaseBuild(): Promise<void> {
+    const lease = this.buildLease;
+    this.buildLease = undefined;
+    await lease?.release();
   }
 
   joinTransactions(folder: ConcurrentFolder<RecordedEvent>): () => void {
@@ -157,10 +223,12 @@ export class PgReadModels extends PgTableModels {
    */
   private accountWrite(db: pg.PoolClient, id: string, folder: ConcurrentFolder<RecordedEvent>): AccountWrite {
     const release = this.memory.hold([id]);
-    // both statements go out now, ahead of the append's: the lock before the transaction writes
+    // the statements go out now, ahead of the append's: the locks before the transaction writes
+    // (the build lease's shared: no rows are written while a rebuild runs; then the account's)
+    const building = db.query(prepared('SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))', [this.buildKey]));
     const locked = db.query(prepared('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [LOCK_PREFIX + id]));
     const positions = accountPositions(db, [id]);
-    const ready = Promise.all([locked, positions]).then(([, p]) => this.memory.bringUp(db, id, p.get(id)));
+    const ready = Promise.all([building, locked, positions]).then(([, , p]) => this.memory.bringUp(db, id, p.get(id)));
     let folded: { transaction: FoldedTransaction; position: bigint; done: () => void; settle: () => void } | undefined;
     let ended = false;
     const end = () => {

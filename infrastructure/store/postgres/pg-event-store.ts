@@ -23,7 +23,6 @@ import { EVENT_COLUMNS, fromRow, logHead, prefixReadSql, prepared, readLogPage, 
 import { checkStreamPrefix, prefixUpperBound } from '../shared/stream-prefix.js';
 import { CommitNotifier, channelOf } from './pg-notifier.js';
 import { PgLeaseElector } from './pg-lease.js';
-import type { LeaseElector } from '../../../application/ports/lease.js';
 import { PgKeyLocks } from './pg-key-locks.js';
 import { lockStream, streamState } from './pg-stream-rows.js';
 import { appendInTransaction, type PgWriteHook } from './pg-append.js';
@@ -98,7 +97,7 @@ export class PgEventStore implements EventStore {
 
   private readonly notifier: CommitNotifier;
   /** leases for the work one process does for all on this store (session advisory locks, scoped to its schema) */
-  readonly leases: LeaseElector;
+  readonly leases: PgLeaseElector;
   /** turns that processes on this store take together (deciding under an account's lock) */
   readonly locks: PgKeyLocks;
 

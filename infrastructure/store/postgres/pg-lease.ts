@@ -20,7 +20,12 @@ export class PgLeaseElector implements LeaseElector {
   ) {}
 
   campaign(name: string): Lease {
-    return new PgLease(this.connectionString, `session-ledger-lease:${this.scope}:${name}`, name, this.timeoutMs);
+    return new PgLease(this.connectionString, this.keyOf(name), name, this.timeoutMs);
+  }
+
+  /** the advisory lock key of the lease `name` (hashed with hashtextextended(key, 0)), for a transaction that takes it shared */
+  keyOf(name: string): string {
+    return `session-ledger-lease:${this.scope}:${name}`;
   }
 }
 
