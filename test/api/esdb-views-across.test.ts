@@ -3,6 +3,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { DeviceView } from '../../application/api/device-view.js';
 import type { Ledger } from '../../application/api/ledger.js';
 import { createLedger } from '../../infrastructure/create-ledger.js';
+import type { Logger } from '../../application/ports/logger.js';
 import { startTestServer, type TestServer } from '../esdb-server/server.js';
 import { p2p } from '../support/messages.js';
 import { leaseHolder } from '../support/projected-read-models.js';
@@ -28,8 +29,8 @@ describe('issue 9.4 device views across processes on EventStoreDB with read mode
     await Promise.all(open.splice(0).map((l) => l.close()));
     await env?.server.close();
   });
-  const ledger = async () => {
-    const opened = await createLedger({ store: env!.server.url, readModels: env!.readModels, clock: () => clock.now });
+  const ledger = async (logger?: Logger) => {
+    const opened = await createLedger({ store: env!.server.url, readModels: env!.readModels, clock: () => clock.now, ...(logger && { logger }) });
     open.push(opened);
     return opened;
   };
@@ -55,7 +56,11 @@ describe('issue 9.4 device views across processes on EventStoreDB with read mode
     const a = await ledger();
     const inA = a.account('alice');
     await inA.ready;
-    const b = await ledger();
+    // B says when it takes the lease over (its projector logs it once it leads)
+    let leads!: () => void;
+    const bLeads = new Promise<void>((resolve) => (leads = resolve));
+    const quiet = () => undefined;
+    const b = await ledger({ debug: quiet, warn: quiet, error: quiet, info: (message) => message.startsWith('this process projects the read models now') && leads() });
     const inB = b.account('alice');
     await inB.ready;
     expect([a.projecting, b.projecting], 'projecting [a, b]').to.deep.equal([true, false]);
@@ -65,6 +70,9 @@ describe('issue 9.4 device views across processes on EventStoreDB with read mode
     // the projector's session ends: B takes the lease over
     const { readModels } = env!;
     await withClient(readModels, (c) => leaseHolder(readModels).then((pid) => c.query('SELECT pg_terminate_backend($1)', [pid])));
+    // on a loaded machine A may go on saving batches until it hears that its session ended (the
+    // checkpoint's guard keeps a deposed projector from writing once B moved it): wait for B to lead
+    await bLeads;
     await recordInTurn([a, b], [inA, inB], 6, 6);
     expect([a.projecting, b.projecting], 'projecting after the takeover [a, b]').to.deep.equal([false, true]);
     const all = Array.from({ length: 12 }, (_, i) => `m${i}`);
