@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Ledger } from '../../application/api/ledger.js';
 import { ValidationError } from '../../application/errors.js';
 import { DeleteLocalSession, InsertLocalSession, ReceiveMessage, RegisterDevice, SendMessage } from '../../application/write/commands/index.js';
-import { MAX_ID_LENGTH, MAX_SESSION_ID_LENGTH } from '../../domain/event-size.js';
+import { MAX_APPEND_BYTES, MAX_ID_LENGTH, MAX_SESSION_ID_LENGTH, MAX_TEXT_LENGTH } from '../../domain/event-size.js';
 import type { Message } from '../../domain/message.js';
 import { MemoryEventStore } from '../../infrastructure/store/memory/memory-store.js';
 import { p2p, team } from '../support/messages.js';
@@ -133,6 +133,21 @@ describe('S10.1 ids are at most MAX_ID_LENGTH UTF-16 units (session ids MAX_SESS
     await ledger.commands.dispatch(command(2), { commandId: id(MAX_ID_LENGTH, 'c'), correlationId: id(MAX_ID_LENGTH, 'r'), causationId: id(MAX_ID_LENGTH, 'k') });
     const [event] = await ledger.history({ account: 'alice', sessionId: 'p2p-bob' });
     expect(event!.metadata).to.include({ commandId: id(MAX_ID_LENGTH, 'c'), correlationId: id(MAX_ID_LENGTH, 'r'), causationId: id(MAX_ID_LENGTH, 'k') });
+  });
+
+  it('S10.1 a message with every id at its limit, each unit one JSON escapes to 6 bytes, and text and custom at theirs, fits one append', async () => {
+    const escaped = (length: number) => '\u0001'.repeat(length);
+    const account = escaped(MAX_ID_LENGTH);
+    const view = ledger.account(account, { device: escaped(MAX_ID_LENGTH) });
+    const m = { scene: 'p2p' as const, from: escaped(MAX_ID_LENGTH - 1) + 'b', to: account, idClient: escaped(MAX_ID_LENGTH), idServer: escaped(MAX_ID_LENGTH), type: escaped(MAX_ID_LENGTH), text: escaped(MAX_TEXT_LENGTH), custom: escaped(MAX_TEXT_LENGTH), time: 1 };
+    const options = { commandId: escaped(MAX_ID_LENGTH), correlationId: escaped(MAX_ID_LENGTH), causationId: escaped(MAX_ID_LENGTH) };
+    await view.ready;
+    await ledger.commands.dispatch(new ReceiveMessage({ account, device: escaped(MAX_ID_LENGTH), message: m }), options);
+    const [event, ...others] = (await store.readAll()).filter((e) => e.type === 'MessageReceived');
+    expect(others).to.deep.equal([]);
+    expect(event!.data.message.text).to.equal(m.text);
+    const bytes = Buffer.byteLength(JSON.stringify(event!.data)) + Buffer.byteLength(JSON.stringify(event!.metadata)) + event!.type.length * 2;
+    expect(bytes).to.be.greaterThan(800_000).and.lessThan(MAX_APPEND_BYTES);
   });
 
   it('S10.1 a 10 MB idClient is a ValidationError naming message.idClient, not a refusal by the store, and nothing is appended', async () => {
