@@ -20,8 +20,10 @@ export const MAX_TEXT_LENGTH = 65_536;
  * `causationId`), in UTF-16 units (JavaScript's length): 1,024. Real ids are far below it: a NIM
  * account id is at most 32 characters and an `idClient` is a UUID (36). The bound is there so a
  * command's ids leave its events well inside one append: at most 6 KiB per id as JSON (every unit
- * an escape), so the dozen or so ids one event carries in its data and metadata stay under 72 KiB,
- * beside the texts of at most 65,536 units. Longer input is refused naming the field (S10.1).
+ * an escape), and the twelve ids a MessageReceived carries in its data and metadata about 72 KiB,
+ * beside texts of at most 65,536 units: with every id and both texts at their limits, all 6-byte
+ * escapes, it takes 860,603 of the 1,048,576 bytes (test/api/s10-1-id-length.test.ts). Longer
+ * input is refused naming the field (S10.1).
  */
 export const MAX_ID_LENGTH = 1_024;
 
