@@ -1,6 +1,7 @@
 import { validateSync, type ValidationError as ClassValidatorError } from 'class-validator';
 import { ValidationError, type FieldError } from './errors.js';
 import { passes } from './validation-plan.js';
+import { MAX_ID_LENGTH } from '../domain/event-size.js';
 
 /** S10.1: input nested deeper than this many levels (a command's own fields are level 1) is refused. */
 export const MAX_INPUT_DEPTH = 16;
@@ -32,6 +33,16 @@ export function isWellFormed(value: string): boolean {
 /** A non-empty, well-formed primitive string: what every id, account and device must be. */
 export function isIdString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && isWellFormed(value);
+}
+
+/** What a string over `limit` is told (the unit every length limit of S10.1 counts in). */
+export function maxUnitsText(limit: number): string {
+  return `must be at most ${limit} UTF-16 code units long (JavaScript's length)`;
+}
+
+/** S10.1: a string longer than `limit` UTF-16 units, named `field`; nothing for anything else. */
+export function lengthProblems(field: string, value: unknown, limit = MAX_ID_LENGTH): FieldError[] {
+  return typeof value === 'string' && value.length > limit ? [fieldProblem(field, value, 'maxLength', maxUnitsText(limit))] : [];
 }
 
 /** `new String('a')` and its kind: objects, not the primitives they wrap (S10.1). */
@@ -223,6 +234,7 @@ export function checkDispatchOptions(options: unknown): { commandId?: string; co
   const { copied, problems } = copyPlain(options, DISPATCH_OPTIONS, 'options', false);
   for (const key of DISPATCH_OPTIONS) {
     if (key in copied && !isIdString(copied[key])) problems.push(fieldProblem(`options.${key}`, copied[key], 'isNotEmptyString', 'must be a non-empty string (well-formed Unicode)'));
+    else problems.push(...lengthProblems(`options.${key}`, copied[key]));
   }
   if (problems.length > 0) throw new ValidationError('dispatch', problems);
   return copied;
@@ -235,9 +247,11 @@ const VIEW_CALLBACKS = ['onsessions', 'onupdatesession'] as const;
 export function checkViewArgs(accountId: unknown, options: unknown): void {
   const problems: FieldError[] = [];
   if (!isIdString(accountId)) problems.push(fieldProblem('accountId', accountId, 'isNotEmptyString', 'must be a non-empty string (well-formed Unicode)'));
+  else problems.push(...lengthProblems('accountId', accountId));
   const { copied, problems: shape } = copyPlain(options, ['device', ...VIEW_FLAGS, ...VIEW_CALLBACKS], 'options');
   problems.push(...shape);
   if ('device' in copied && !isIdString(copied['device'])) problems.push(fieldProblem('options.device', copied['device'], 'isNotEmptyString', 'must be a non-empty string (well-formed Unicode)'));
+  else problems.push(...lengthProblems('options.device', copied['device']));
   for (const key of VIEW_FLAGS) if (key in copied && typeof copied[key] !== 'boolean') problems.push(fieldProblem(`options.${key}`, copied[key], 'isBoolean', 'must be true or false'));
   for (const key of VIEW_CALLBACKS) if (key in copied && typeof copied[key] !== 'function') problems.push(fieldProblem(`options.${key}`, copied[key], 'isFunction', 'must be a function'));
   if (problems.length > 0) throw new ValidationError('account', problems);

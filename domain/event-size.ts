@@ -1,3 +1,5 @@
+import { SCENES } from './message.js';
+
 /**
  * Issue 9: no event the ledger records may outgrow what a store takes in one append. EventStoreDB
  * refuses an append over 1 MiB by default (its MaxAppendSize, counting each event's data and
@@ -11,6 +13,25 @@
  * message event stays well inside one append. Longer input is refused naming the field (S10.1).
  */
 export const MAX_TEXT_LENGTH = 65_536;
+
+/**
+ * The longest id a command may give (an account, device, peer or team, a message's `from`, `to`,
+ * `idClient`, `idServer` or `type`, a dispatch option's `commandId`, `correlationId` or
+ * `causationId`), in UTF-16 units (JavaScript's length): 1,024. Real ids are far below it: a NIM
+ * account id is at most 32 characters and an `idClient` is a UUID (36). The bound is there so a
+ * command's ids leave its events well inside one append: at most 6 KiB per id as JSON (every unit
+ * an escape), and the twelve ids a MessageReceived carries in its data and metadata about 72 KiB,
+ * beside texts of at most 65,536 units: with every id and both texts at their limits, all 6-byte
+ * escapes, it takes 860,603 of the 1,048,576 bytes (test/api/s10-1-id-length.test.ts). Longer
+ * input is refused naming the field (S10.1).
+ */
+export const MAX_ID_LENGTH = 1_024;
+
+/**
+ * The longest session id (`sessionId`, a local session's `id`): the longest scene prefix
+ * (`superTeam-`) before an id of MAX_ID_LENGTH, so every session a command can make can be named.
+ */
+export const MAX_SESSION_ID_LENGTH = Math.max(...SCENES.map((scene) => scene.length)) + '-'.length + MAX_ID_LENGTH;
 
 /** EventStoreDB's default MaxAppendSize, in bytes: no append the ledger makes is larger */
 export const MAX_APPEND_BYTES = 1_048_576;

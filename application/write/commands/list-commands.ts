@@ -1,8 +1,9 @@
 import { ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
-import { MaxTextLength } from './text-limit.js';
+import { MaxIdLength, MaxSessionIdLength, MaxTextLength } from './text-limit.js';
 import { SCENES, type Scene } from '../../../domain/message.js';
 import type { FieldError } from '../../errors.js';
-import { assignInput, fieldProblem, isBoxed, isForbiddenKey, pathOf } from '../../validation.js';
+import { assignInput, fieldProblem, isBoxed, isForbiddenKey, lengthProblems, pathOf } from '../../validation.js';
+import { MAX_SESSION_ID_LENGTH } from '../../../domain/event-size.js';
 import { DEVICE_KEYS, DeviceCommand } from './device-fields.js';
 
 const SCENE_MESSAGE = { message: 'scene must be one of p2p, team, superTeam' };
@@ -12,7 +13,7 @@ export class InsertLocalSession extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'InsertLocalSession';
   @IsIn(SCENES, SCENE_MESSAGE) scene!: Scene;
-  @IsString() @IsNotEmpty() to!: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() to!: string;
   @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) updateTime?: number;
   constructor(init: { account: string; device?: string; scene: Scene; to: string; updateTime?: number }) {
     super();
@@ -26,7 +27,7 @@ const UPDATE_KEYS = [...DEVICE_KEYS, 'id', 'localCustom'] as const;
 export class UpdateLocalSession extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'UpdateLocalSession';
-  @IsString() @IsNotEmpty() id!: string;
+  @IsString() @IsNotEmpty() @MaxSessionIdLength() id!: string;
   @IsDefined() @IsString() @MaxTextLength() localCustom!: string;
   constructor(init: { account: string; device?: string; id: string; localCustom: string }) {
     super();
@@ -38,14 +39,14 @@ export class UpdateLocalSession extends DeviceCommand {
   }
 }
 
-/** S7.3: one id or several; errors name `id` (or `id[2]`), as the caller wrote it. */
+/** S7.3: one id or several (each at most MAX_SESSION_ID_LENGTH units); errors name `id` (or `id[2]`), as the caller wrote it. */
 export class DeleteLocalSession extends DeviceCommand {
   crossFieldErrors(): FieldError[] {
     const id: unknown = this.id;
     if (id === undefined || id === null) return [];
-    if (!Array.isArray(id)) return typeof id === 'string' && id.length > 0 ? [] : [fieldProblem('id', id, 'isIdOrIds', 'must be a session id or a non-empty array of them')];
+    if (!Array.isArray(id)) return typeof id === 'string' && id.length > 0 ? lengthProblems('id', id, MAX_SESSION_ID_LENGTH) : [fieldProblem('id', id, 'isIdOrIds', 'must be a session id or a non-empty array of them')];
     if (id.length === 0) return [fieldProblem('id', id, 'arrayNotEmpty', 'must not be an empty array')];
-    return id.flatMap((one, i) => (typeof one === 'string' && one.length > 0 ? [] : [fieldProblem(pathOf('id', i), one, 'isNotEmptyString', 'must be a non-empty string')]));
+    return id.flatMap((one, i) => (typeof one === 'string' && one.length > 0 ? lengthProblems(pathOf('id', i), one, MAX_SESSION_ID_LENGTH) : [fieldProblem(pathOf('id', i), one, 'isNotEmptyString', 'must be a non-empty string')]));
   }
 
   /** type-only: keeps command types distinct for the buses' result types */
@@ -63,7 +64,7 @@ export class DeleteLocalSession extends DeviceCommand {
 
 export class SessionRef {
   @IsIn(SCENES, SCENE_MESSAGE) scene!: Scene;
-  @IsString() @IsNotEmpty() to!: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() to!: string;
 }
 
 function toRef(value: unknown, index: number): unknown {
@@ -78,7 +79,7 @@ export class DeleteSession extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'DeleteSession';
   @IsIn(SCENES, SCENE_MESSAGE) scene!: Scene;
-  @IsString() @IsNotEmpty() to!: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() to!: string;
   constructor(init: { account: string; device?: string; scene: Scene; to: string }) {
     super();
     assignInput(this, init, [...DEVICE_KEYS, 'scene', 'to']);

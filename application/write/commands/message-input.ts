@@ -1,16 +1,16 @@
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
-import { MaxTextLength } from './text-limit.js';
+import { MaxIdLength, MaxTextLength } from './text-limit.js';
 import { SCENES, type Message, type Scene } from '../../../domain/message.js';
 import { isBoxed } from '../../validation.js';
 
 /** A NIM message as commands accept it (S2). */
 export class MessageInput implements Message {
   @IsIn(SCENES, { message: 'scene must be one of p2p, team, superTeam' }) scene!: Scene;
-  @IsString() @IsNotEmpty() from!: string;
-  @IsString() @IsNotEmpty() to!: string;
-  @IsString() @IsNotEmpty() idClient!: string;
-  @IsOptional() @IsString() idServer?: string;
-  @IsString() @IsNotEmpty() type!: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() from!: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() to!: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() idClient!: string;
+  @IsOptional() @IsString() @MaxIdLength() idServer?: string;
+  @IsString() @IsNotEmpty() @MaxIdLength() type!: string;
   @IsOptional() @IsString() @MaxTextLength() text?: string;
   @IsInt({ message: 'time must be an integer: ms since epoch' }) @Min(0) @Max(Number.MAX_SAFE_INTEGER) time!: number;
   @IsOptional() @IsBoolean() isUnreadable?: boolean;

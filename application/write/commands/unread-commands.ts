@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsString } from 'class-validator';
+import { MaxSessionIdLength } from './text-limit.js';
 import { parseSessionId } from '../../../domain/identity.js';
 import type { FieldError } from '../../errors.js';
 import { assignInput, fieldProblem } from '../../validation.js';
@@ -16,7 +17,7 @@ export class SetCurrentSession extends DeviceCommand {
 
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'SetCurrentSession';
-  @IsString() @IsNotEmpty() sessionId!: string;
+  @IsString() @IsNotEmpty() @MaxSessionIdLength() sessionId!: string;
   constructor(init: { account: string; device?: string; sessionId: string }) {
     super();
     assignInput(this, init, SESSION_KEYS);
@@ -27,7 +28,7 @@ export class SetCurrentSession extends DeviceCommand {
 export class ResetSessionUnread extends DeviceCommand {
   /** type-only: keeps command types distinct for the buses' result types */
   declare private readonly brand: 'ResetSessionUnread';
-  @IsString() @IsNotEmpty() sessionId!: string;
+  @IsString() @IsNotEmpty() @MaxSessionIdLength() sessionId!: string;
   constructor(init: { account: string; device?: string; sessionId: string }) {
     super();
     assignInput(this, init, SESSION_KEYS);
