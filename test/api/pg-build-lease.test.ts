@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import pg from 'pg';
 import { projectionRunnerOf, type Ledger } from '../../application/api/ledger.js';
 import { rebuildReadModels } from '../../application/read/rebuild.js';
 import { createLedger, openStore, readModelWiring } from '../../infrastructure/create-ledger.js';
@@ -7,6 +6,7 @@ import { PgReadModels } from '../../infrastructure/readmodels/pg-read-models.js'
 import { p2p } from '../support/messages.js';
 import { freshPostgresUrl, withClient } from '../support/postgres.js';
 import { fromTables, replayed } from '../support/pg-read-models.js';
+import { spyOnQueries } from '../support/pg-query-spy.js';
 
 /**
  * Building the PostgreSQL read-model tables from the log (a store from a version without them, or
@@ -54,12 +54,10 @@ describe('building the PostgreSQL read-model tables while other processes open a
     // stopped it) or asked for the build lock shared (it waits for the rebuild)
     let asked!: () => void;
     const askedForBuildLock = new Promise<void>((resolve) => (asked = resolve));
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-      if (text?.includes('pg_advisory_xact_lock_shared')) asked();
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    const restore = spyOnQueries(({ text }) => {
+      if (text.includes('pg_advisory_xact_lock_shared')) asked();
+      return undefined;
+    });
     PgReadModels.prototype.clearAsync = async function (this: PgReadModels) {
       await originalClear.call(this);
       // the tables are empty and being built: the other process goes on writing
@@ -75,7 +73,7 @@ describe('building the PostgreSQL read-model tables while other processes open a
     } finally {
       await store.close();
       PgReadModels.prototype.clearAsync = originalClear;
-      pg.Client.prototype.query = query;
+      restore();
     }
     await during;
     const expected = await replayed(url);

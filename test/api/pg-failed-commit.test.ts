@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Ledger } from '../../application/api/ledger.js';
 import { createLedger } from '../../infrastructure/create-ledger.js';
 import { p2p } from '../support/messages.js';
 import { freshPostgresUrl, withClient } from '../support/postgres.js';
 import { fromTables, replayed } from '../support/pg-read-models.js';
+import { spyOnQueries } from '../support/pg-query-spy.js';
 
 /**
  * A write whose COMMIT fails after its events were folded into the account in memory (a deferred
@@ -21,8 +22,6 @@ import { fromTables, replayed } from '../support/pg-read-models.js';
 const MARK = 'refused-at-commit';
 const ACCOUNT_LOCK = 'session-ledger-rm:alice';
 
-type Query = (this: pg.Client, ...args: unknown[]) => unknown;
-
 interface Gate {
   /** the client whose transaction inserts the marked event (it holds the account's lock by then) */
   failing: pg.Client | undefined;
@@ -36,48 +35,33 @@ interface Gate {
   others: number;
 }
 
-function textOf(args: unknown[]): { text: string; values: unknown[] } {
-  const [first, second] = args;
-  if (typeof first === 'string') return { text: first, values: Array.isArray(second) ? second : [] };
-  const config = first as { text?: string; values?: unknown[] } | undefined;
-  return { text: config?.text ?? '', values: config?.values ?? [] };
-}
-
-/** Wraps pg's Client.query for the test: holds the failing COMMIT's rejection until `gate` opens. */
+/** Holds the failing COMMIT's rejection until `gate` opens. */
 function holdFailingCommit(gate: Gate): () => void {
-  const original = pg.Client.prototype.query as unknown as Query;
   const lockers = new WeakSet<pg.Client>();
-  const patched: Query = function (this: pg.Client, ...args: unknown[]) {
-    const { text, values } = textOf(args);
-    const result = original.apply(this, args);
-    if (!(result instanceof Promise)) return result;
+  return spyOnQueries(({ client, text, values }, result) => {
     if (text.includes('INSERT INTO events') && JSON.stringify(values).includes(MARK)) {
-      gate.failing = this;
+      gate.failing = client;
       gate.inserting();
     }
-    if (text.includes('pg_advisory_xact_lock') && values.includes(ACCOUNT_LOCK)) lockers.add(this);
-    if (text.includes('FROM rm_accounts WHERE account = ANY') && lockers.has(this)) {
+    if (text.includes('pg_advisory_xact_lock') && values.includes(ACCOUNT_LOCK)) lockers.add(client);
+    if (text.includes('FROM rm_accounts WHERE account = ANY') && lockers.has(client)) {
       return result.finally(() => {
         // only the failing transaction's insert names it; a write that reads the rows after that
         // was granted the lock behind it: the first's failure comes a turn of the loop later
-        if (gate.failing === undefined || this === gate.failing) return;
+        if (gate.failing === undefined || client === gate.failing) return;
         gate.others++;
         setImmediate(gate.open);
       });
     }
-    if (text === 'COMMIT' && this === gate.failing) {
+    if (text === 'COMMIT' && client === gate.failing) {
       return result.catch(async (error: unknown) => {
         gate.held++;
         await gate.opened;
         throw error;
       });
     }
-    return result;
-  };
-  pg.Client.prototype.query = patched as unknown as typeof pg.Client.prototype.query;
-  return () => {
-    pg.Client.prototype.query = original as unknown as typeof pg.Client.prototype.query;
-  };
+    return undefined;
+  });
 }
 
 describe('a write whose COMMIT fails, with a second write of the account queued in the same process (issue 9) [postgres]', () => {
