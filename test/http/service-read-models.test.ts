@@ -26,8 +26,10 @@ describe('9.3 the HTTP service on EventStoreDB with read models in PostgreSQL', 
     open.push(a);
     const b = await openHttpFixture({ store: server.url, readModels });
     open.push(b);
-    expect([a.ledger.projecting, b.ledger.projecting].filter(Boolean)).to.have.length(1);
+    // a service opens before its projector's campaign is decided; once a command resolved, the
+    // checkpoint has moved, so one of them leads
     await a.register('alice');
+    expect([a.ledger.projecting, b.ledger.projecting].filter(Boolean)).to.have.length(1);
     for (let i = 0; i < 5; i++) {
       const sent = await (i % 2 === 0 ? a : b).call('POST', '/v1/commands/ReceiveMessage', { as: 'alice', body: { message: message('bob', 'alice', 1_000 + i, `m${i}`) } });
       expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
